@@ -1,0 +1,1 @@
+"""stackviz-publish: export, publish and view Stackviz data for CI jobs."""
