@@ -1,0 +1,176 @@
+"""Find a run's subunit streams, test repositories and dstat logs in a logs folder.
+
+Layouts seen in gate jobs:
+
+- devstack-gate: ``logs/testrepository.subunit[.gz]`` and ``logs/dstat-csv_log.txt``;
+- Tempest's test repository: ``.stestr/`` (or the older ``.testrepository/``);
+- Zuul v3: ``testrepository.subunit`` in the job's work folder (``--work-dir``), often
+  also fetched into the logs folder as ``testrepository.subunit.gz``;
+- any ``*.subunit`` or ``*.subunit.gz`` file;
+- multi-node jobs: one dstat log per node (``<node>/dstat-csv.log`` or similar).
+
+The walk never follows symlinks out of the logs folder, never enters the published
+``stackviz/`` folder or the publisher's own temporary folders, and is bounded in depth
+and in files looked at, because logs folders can hold copies of whole ``/etc`` trees.
+"""
+import os
+
+from stackviz_publish import safety
+
+MAX_DEPTH = 5
+MAX_ENTRIES = 200000
+SUBUNIT_SUFFIXES = ('.subunit', '.subunit.gz')
+REPOSITORY_NAMES = ('.stestr', '.testrepository')
+DSTAT_NAMES = ('dstat-csv_log.txt', 'dstat-csv.log', 'dstat-csv_log.txt.gz', 'dstat-csv.log.gz',
+               'dstat-csv.txt', 'dstat-csv.txt.gz')
+# Folders that never hold the run's results and can be huge.
+SKIP_DIRS = ('.git', 'node_modules', '__pycache__', '.tox', '.venv')
+
+
+class Found:
+    """What discovery found: inputs plus notes saying what was chosen and why."""
+
+    def __init__(self):
+        self.subunit = []       # paths of subunit stream files
+        self.repositories = []  # paths of .stestr / .testrepository folders
+        self.dstat = []         # (node name, path)
+        self.notes = []         # one-line messages for the user
+
+    def empty(self):
+        return not (self.subunit or self.repositories)
+
+
+def _skipped_dir(name, depth):
+    if depth == 0 and (name == safety.TARGET_NAME or name.startswith(safety.STAGE_PREFIX)
+                       or name.startswith(safety.OLD_PREFIX)):
+        return True
+    return name in SKIP_DIRS
+
+
+def walk(root, max_depth=MAX_DEPTH, max_entries=MAX_ENTRIES, notes=None):
+    """Yield (relative folder, folder names, file names), not following symlinks."""
+    seen = 0
+    stack = [('', 0)]
+    while stack:
+        rel, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(os.path.join(root, rel)), key=lambda e: e.name)
+        except OSError:
+            continue
+        dirs, files = [], []
+        for entry in entries:
+            seen += 1
+            if entry.is_dir(follow_symlinks=False):
+                dirs.append(entry.name)
+            elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
+                files.append(entry.name)
+        yield rel, dirs, files
+        if seen > max_entries:
+            if notes is not None:
+                notes.append('stopped looking after %d entries in %s' % (seen, root))
+            return
+        if depth < max_depth:
+            for name in reversed(dirs):
+                if not _skipped_dir(name, depth) and name not in REPOSITORY_NAMES:
+                    stack.append((os.path.join(rel, name), depth + 1))
+
+
+def _inside(path, root, notes):
+    """Symlinked inputs are read only when they stay inside the logs folder."""
+    if os.path.islink(path) and not safety.is_within(path, root):
+        notes.append('ignoring %s: a symlink leading out of the logs folder' % path)
+        return False
+    return True
+
+
+def _stem(name):
+    for suffix in ('.gz',):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def _node_name(rel_dir, primary):
+    if primary:
+        return 'primary'
+    parts = [p for p in rel_dir.split(os.sep) if p and p != 'logs']
+    return '-'.join(parts) or 'primary'
+
+
+def discover(logs_root, work_dirs=(), looks_like_subunit=None):
+    """Look for inputs in ``logs_root`` (a real path) and in Zuul work folders."""
+    found = Found()
+    subunit, dstat = [], []
+    roots = [(logs_root, True)] + [(os.path.realpath(d), False) for d in work_dirs]
+    for root, is_logs in roots:
+        if not os.path.isdir(root):
+            found.notes.append('work folder %s does not exist' % root)
+            continue
+        # A work folder is a checkout: only its top level holds the run's results.
+        depth = MAX_DEPTH if is_logs else 0
+        for rel, dirs, files in walk(root, max_depth=depth, notes=found.notes):
+            folder = os.path.join(root, rel)
+            for name in dirs:
+                if name in REPOSITORY_NAMES:
+                    found.repositories.append(os.path.join(folder, name))
+            for name in files:
+                path = os.path.join(folder, name)
+                if name.endswith(SUBUNIT_SUFFIXES):
+                    if not is_logs or _inside(path, root, found.notes):
+                        subunit.append(path)
+                elif name in DSTAT_NAMES and is_logs and _inside(path, root, found.notes):
+                    dstat.append((rel, path))
+    found.subunit = _dedupe_subunit(subunit, found.notes)
+    if looks_like_subunit is not None:
+        found.subunit = _sniff(found.subunit, looks_like_subunit, found.notes)
+    if found.subunit and found.repositories:
+        # A saved testrepository.subunit is the export of the repository's last run:
+        # reading both would count the run twice.
+        found.notes.append('using %s; not reading %s (the same run, most likely)' % (
+            ', '.join(found.subunit), ', '.join(found.repositories)))
+        found.repositories = []
+    found.dstat = _name_dstat(dstat)
+    return found
+
+
+def _dedupe_subunit(paths, notes):
+    """Keep one of ``x.subunit`` and ``x.subunit.gz`` in the same folder."""
+    chosen = {}
+    for path in paths:
+        key = _stem(path)
+        if key in chosen:
+            notes.append('using %s; not reading %s (same stream)' % (chosen[key], path))
+            continue
+        chosen[key] = path
+    return list(chosen.values())
+
+
+def _sniff(paths, looks_like_subunit, notes):
+    kept = []
+    for path in paths:
+        try:
+            ok = looks_like_subunit(path)
+        except OSError as exc:
+            notes.append('cannot read %s: %s' % (path, exc.strerror or exc))
+            continue
+        if ok:
+            kept.append(path)
+        else:
+            notes.append('ignoring %s: it does not look like a subunit stream' % path)
+    return kept
+
+
+def _name_dstat(found):
+    """Name each dstat log by its node folder; the shallowest one is the primary node."""
+    found = sorted(found, key=lambda item: (item[0].count(os.sep), item[0], item[1]))
+    named, used = [], set()
+    for index, (rel, path) in enumerate(found):
+        if os.path.dirname(path) in used:
+            continue  # dstat-csv.log and its saved copy dstat-csv_log.txt: one per node
+        used.add(os.path.dirname(path))
+        primary = len(found) == 1 or (index == 0 and rel.strip(os.sep) in ('', 'logs'))
+        name = _node_name(rel, primary)
+        if name in dict(named):
+            name = '%s-%d' % (name, index + 1)
+        named.append((name, path))
+    return named

@@ -1,0 +1,156 @@
+"""The publish flow: find a run's files, export them, place site + data atomically.
+
+Everything new is built in a temporary sibling of LOGS_DIR/stackviz, then swapped in
+(see safety.place), so readers and uploaders only ever see a whole site.
+"""
+import os
+
+from stackviz_publish import discover
+from stackviz_publish import export
+from stackviz_publish import readers
+from stackviz_publish import safety
+from stackviz_publish import sitefiles
+
+DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
+
+# Outcomes, from best to worst; the CLI maps them to exit codes.
+PUBLISHED = 'published'
+WARNINGS = 'warnings'      # published, but some input was damaged or skipped
+NOTHING = 'nothing'        # no input: nothing was written
+
+
+class Options:
+    """What to publish and how; the CLI fills it from flags."""
+
+    def __init__(self, logs_dir, subunit=(), stestr_dirs=(), dstat=(), work_dirs=(),
+                 site=None, gzip=False, max_attachment_bytes=DEFAULT_MAX_ATTACHMENT,
+                 classic_details=False, metadata=None, environ=None, stdin=None):
+        self.logs_dir = logs_dir
+        self.subunit = list(subunit)          # paths, '-' for stdin
+        self.stestr_dirs = list(stestr_dirs)
+        self.dstat = list(dstat)              # paths or NODE=PATH
+        self.work_dirs = list(work_dirs)
+        self.site = site
+        self.gzip = gzip
+        self.max_attachment_bytes = max_attachment_bytes
+        self.classic_details = classic_details
+        self.metadata = metadata or {}        # exporter dataset dict (metadata.to_dataset)
+        self.environ = os.environ if environ is None else environ
+        self.stdin = stdin
+
+
+class Result:
+    def __init__(self, status, target=None, summaries=(), warnings=(), total_bytes=0,
+                 site=None):
+        self.status = status
+        self.target = target
+        self.summaries = list(summaries)
+        self.warnings = list(warnings)
+        self.total_bytes = total_bytes
+        self.site = site
+
+
+def _explicit_dstat(values):
+    """``--dstat PATH`` or ``--dstat NODE=PATH``; the first unnamed one is the primary."""
+    named = []
+    for index, value in enumerate(values):
+        node, sep, path = value.partition('=')
+        if not sep or os.path.exists(value):
+            node, path = ('primary' if index == 0 else 'node%d' % (index + 1)), value
+        named.append((node, path))
+    return named
+
+
+def gather_sources(opts, logs_root, notes):
+    """Return (sources, dstat logs) from flags, or from discovery when none are given."""
+    sources = []
+    for path in opts.subunit:
+        if path == '-':
+            sources.append(export.Source('stdin', stream=opts.stdin))
+        else:
+            sources.append(export.Source(os.path.basename(path), path=path))
+    for repo in opts.stestr_dirs:
+        sources.extend(export.sources_from_repository(repo))
+    dstat = _explicit_dstat(opts.dstat)
+    if sources:
+        return sources, dstat
+    found = discover.discover(logs_root, opts.work_dirs,
+                              looks_like_subunit=readers.looks_like_subunit)
+    notes.extend(found.notes)
+    for path in found.subunit:
+        sources.append(export.Source(os.path.basename(path), path=path))
+    for repo in found.repositories:
+        try:
+            sources.extend(export.sources_from_repository(repo))
+        except export.ExportError as exc:
+            notes.append('cannot read test repository %s: %s' % (repo, exc))
+    return sources, dstat or found.dstat
+
+
+def publish(opts, warn=None, checkpoint=None):
+    """Publish into LOGS_DIR/stackviz and return a Result.
+
+    ``warn`` gets one line per problem; ``checkpoint(step)`` is called between steps
+    (tests use it to kill the process at each of them).
+    """
+    warnings = []
+
+    def note(message):
+        warnings.append(message)
+        if warn:
+            warn(message)
+
+    checkpoint = checkpoint or (lambda step: None)
+    logs_root = safety.resolve_logs_dir(opts.logs_dir)
+    target = safety.check_target(logs_root)
+    site = sitefiles.find_site(opts.site, opts.environ)
+    with safety.locked(logs_root):
+        safety.clean_stale(logs_root)
+        notes = []
+        sources, dstat = gather_sources(opts, logs_root, notes)
+        for message in notes:
+            note(message)
+        if not sources:
+            return Result(NOTHING, target, warnings=warnings)
+        if site is None:
+            note('no built site found (--site, $%s, %s, or the package): publishing the data'
+                 ' only' % (sitefiles.ENV_VAR, sitefiles.IMAGE_SITE))
+        stage = safety.make_stage(logs_root)
+        try:
+            checkpoint('staged')
+            summaries = _fill_stage(opts, stage, site, sources, dstat, note, checkpoint)
+            total = tree_size(stage)
+            safety.place(stage, target, checkpoint)
+        finally:
+            if os.path.lexists(stage):
+                safety.remove_path(stage)
+    status = WARNINGS if warnings else PUBLISHED
+    return Result(status, target, summaries, warnings, total, site)
+
+
+def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint):
+    if site is not None:
+        sitefiles.copy_site(site, stage)
+    checkpoint('site-copied')
+    summaries = export.export_runs(
+        sources, os.path.join(stage, 'data'), dstat_logs=dstat, gzip=opts.gzip,
+        metadata=opts.metadata or None, env=False,
+        max_attachment_bytes=opts.max_attachment_bytes,
+        classic_details=opts.classic_details, warn=note)
+    checkpoint('exported')
+    return summaries
+
+
+def tree_size(path):
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            total += os.lstat(os.path.join(folder, name)).st_size
+    return total
+
+
+def human_size(n):
+    for unit in ('B', 'KB', 'MB', 'GB'):
+        if n < 1024 or unit == 'GB':
+            return ('%d %s' % (n, unit)) if unit == 'B' else ('%.1f %s' % (n, unit))
+        n /= 1024.0
