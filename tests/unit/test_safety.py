@@ -1,0 +1,97 @@
+import os
+
+import pytest
+
+from stackviz_publish import safety
+
+
+def make_tree(path, files):
+    for rel, text in files.items():
+        full = os.path.join(path, rel)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, 'w') as f:
+            f.write(text)
+
+
+def read_tree(path):
+    out = {}
+    for folder, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(folder, name)
+            with open(full) as f:
+                out[os.path.relpath(full, path)] = f.read()
+    return out
+
+
+def test_symlink_target_out_of_logs_is_refused(tmp_path):
+    logs = tmp_path / 'logs'
+    logs.mkdir()
+    (tmp_path / 'elsewhere').mkdir()
+    os.symlink(str(tmp_path / 'elsewhere'), str(logs / 'stackviz'))
+    with pytest.raises(safety.UnsafePathError, match='outside the logs folder'):
+        safety.check_target(safety.resolve_logs_dir(str(logs)))
+
+
+def test_symlink_target_inside_logs_is_accepted(tmp_path):
+    (tmp_path / 'old-site').mkdir()
+    os.symlink(str(tmp_path / 'old-site'), str(tmp_path / 'stackviz'))
+    assert safety.check_target(str(tmp_path)) == str(tmp_path / 'stackviz')
+
+
+def test_missing_logs_dir(tmp_path):
+    with pytest.raises(safety.UnsafePathError, match='does not exist'):
+        safety.resolve_logs_dir(str(tmp_path / 'nope'))
+
+
+def test_is_within():
+    assert safety.is_within('/a/b/c', '/a/b')
+    assert safety.is_within('/a/b', '/a/b')
+    assert not safety.is_within('/a/bc', '/a/b')
+    assert not safety.is_within('/a', '/a/b')
+
+
+@pytest.mark.parametrize('exchange', [True, False])
+def test_place_replaces_previous_site(tmp_path, monkeypatch, exchange):
+    if not exchange:  # the fallback for filesystems without renameat2
+        monkeypatch.setattr(safety, '_exchange', lambda a, b: False)
+    make_tree(str(tmp_path / 'stackviz'), {'index.html': 'old', 'data/old.json': '{}'})
+    stage = safety.make_stage(str(tmp_path))
+    make_tree(stage, {'index.html': 'new', 'data/new.json': '[]'})
+    safety.place(stage, str(tmp_path / 'stackviz'))
+    assert read_tree(str(tmp_path / 'stackviz')) == {'index.html': 'new',
+                                                     'data/new.json': '[]'}
+    assert sorted(os.listdir(str(tmp_path))) == ['stackviz']
+    assert oct(os.stat(str(tmp_path / 'stackviz')).st_mode & 0o777) == oct(0o755)
+
+
+def test_place_replaces_inside_symlink_not_its_target(tmp_path):
+    make_tree(str(tmp_path / 'kept'), {'index.html': 'kept'})
+    os.symlink(str(tmp_path / 'kept'), str(tmp_path / 'stackviz'))
+    stage = safety.make_stage(str(tmp_path))
+    make_tree(stage, {'index.html': 'new'})
+    safety.place(stage, str(tmp_path / 'stackviz'))
+    assert not os.path.islink(str(tmp_path / 'stackviz'))
+    assert read_tree(str(tmp_path / 'kept')) == {'index.html': 'kept'}
+
+
+def test_clean_stale_removes_only_our_temporaries(tmp_path):
+    make_tree(str(tmp_path), {'.stackviz.tmp-1/x': '', '.stackviz.old-2/y': '',
+                              'stackviz/index.html': '', 'other/z': ''})
+    (tmp_path / 'target').mkdir()
+    (tmp_path / 'target' / 'precious').write_text('keep')
+    os.symlink(str(tmp_path / 'target'), str(tmp_path / '.stackviz.tmp-link'))
+    assert sorted(safety.clean_stale(str(tmp_path))) == [
+        '.stackviz.old-2', '.stackviz.tmp-1', '.stackviz.tmp-link']
+    assert sorted(os.listdir(str(tmp_path))) == ['other', 'stackviz', 'target']
+    assert (tmp_path / 'target' / 'precious').read_text() == 'keep'
+
+
+def test_lock_is_exclusive(tmp_path):
+    import fcntl
+    with safety.locked(str(tmp_path)):
+        fd = os.open(str(tmp_path), os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
