@@ -1,0 +1,37 @@
+"""Check that a file is a dstat CSV log (dstat 0.7, dool, pcp-dstat) before it is
+published: the site parses it, so a wrong file would only show as a broken chart."""
+import csv
+import re
+
+_TIME = re.compile(r'^\d\d-\d\d \d\d:\d\d:\d\d$')
+_EPOCH = re.compile(r'^\d+(\.\d+)?$')
+MAX_HEADER_LINES = 20
+
+
+def check_dstat(path):
+    """Return None if ``path`` looks like dstat CSV, else a one-line reason."""
+    try:
+        with open(path, 'r', encoding='utf-8', errors='replace', newline='') as handle:
+            rows = csv.reader(handle)
+            header = None
+            for number, row in enumerate(rows):
+                if header is None:
+                    if row and row[0].strip() in ('time', 'epoch'):
+                        header = row
+                    elif number >= MAX_HEADER_LINES:
+                        break
+                    continue
+                if not row:
+                    continue
+                first = row[0].strip()
+                if _TIME.match(first) or _EPOCH.match(first):
+                    return None
+                return 'its first data row starts with %r, not a dstat time' % first[:40]
+    except csv.Error as exc:
+        return 'it is not CSV (%s)' % exc
+    except OSError as exc:
+        return 'it cannot be read (%s)' % (exc.strerror or exc)
+    if header is None:
+        return 'it has no dstat column row ("time", ...) in its first %d lines' \
+            % MAX_HEADER_LINES
+    return 'it has a header but no data rows'

@@ -1,0 +1,199 @@
+"""Open a subunit input (file, gzip file, stdin), detect v1 or v2, and yield events.
+
+v2 goes through our own packet reader (subunit_v2); v1 goes through python-subunit's
+v1 parser, converted to the same event tuples.
+"""
+import datetime
+import gzip
+import io
+import re
+import zlib
+
+from stackviz_publish.readers import subunit_v2
+from stackviz_publish.readers.errors import ReadError
+
+GZIP_MAGIC = b'\x1f\x8b'
+PEEK = 65536
+# Lines a subunit v1 stream is made of (the protocol's keywords, at a line start).
+_V1_LINE = re.compile(
+    rb'^(test|testing|success|successful|failure|error|skip|xfail|uxsuccess|tags|time|'
+    rb'progress)[: ]', re.MULTILINE)
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+class _SafeReader(io.RawIOBase):
+    """A raw reader over ``stream`` that turns read failures of damaged gzip data into
+    an end of stream, remembering the problem for a warning."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.problem = None
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.problem:
+            return 0
+        try:
+            data = self._stream.read(len(buffer))
+        except (EOFError, OSError, zlib.error) as exc:
+            self.problem = 'gzip data damaged or cut short (%s); everything before ' \
+                'the damage was kept' % (str(exc).rstrip('.') or type(exc).__name__)
+            return 0
+        buffer[:len(data)] = data
+        return len(data)
+
+
+class Input:
+    """An opened input: ``stream`` (buffered, binary), ``head`` (its first bytes,
+    not consumed), ``kind`` ('v2', 'v1', 'empty' or None for not subunit)."""
+
+    def __init__(self, stream, head, kind, compressed, safe):
+        self.stream = stream
+        self.head = head
+        self.kind = kind
+        self.compressed = compressed
+        self._safe = safe
+
+    @property
+    def problem(self):
+        return self._safe.problem if self._safe else None
+
+    def close(self):
+        self.stream.close()
+
+
+def _kind(head):
+    if not head:
+        return 'empty'
+    if head[0] == subunit_v2.SIGNATURE:
+        return 'v2'
+    if _V1_LINE.search(head):
+        return 'v1'
+    # Some runners print text before the first packet: v2 if a real packet follows.
+    if subunit_v2._later_packet(head, 0):
+        return 'v2'
+    return None
+
+
+def open_input(path=None, stream=None):
+    """Open a file path or a binary stream; gzip is detected by its magic bytes."""
+    try:
+        raw = open(path, 'rb') if path is not None else stream
+    except OSError as exc:
+        raise ReadError('cannot open %s: %s' % (path, exc.strerror or exc))
+    compressed = False
+    safe = None
+    buffered = io.BufferedReader(_Passthrough(raw), PEEK)
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        compressed = True
+        safe = _SafeReader(gzip.GzipFile(fileobj=buffered, mode='rb'))
+        buffered = io.BufferedReader(safe, PEEK)
+    head = _peek(buffered, PEEK)
+    return Input(buffered, head, _kind(head), compressed, safe)
+
+
+class _Passthrough(io.RawIOBase):
+    """Wrap any object with read() (stdin's buffer, a BytesIO) as a raw reader."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self._stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self):
+        super().close()
+        if hasattr(self._stream, 'close') and not getattr(self._stream, 'closed', True):
+            if self._stream not in _STD_STREAMS():
+                self._stream.close()
+
+
+def _STD_STREAMS():
+    import sys
+    return tuple(getattr(s, 'buffer', s) for s in (sys.stdin, sys.stdout, sys.stderr))
+
+
+def _peek(buffered, size):
+    """Up to ``size`` bytes from the start of ``buffered``, without consuming them."""
+    try:
+        head = buffered.peek(size)
+    except (EOFError, OSError, zlib.error):
+        return b''
+    return head[:size]
+
+
+def looks_like_subunit(path):
+    """Cheap sniff: is the file at ``path`` a subunit stream (v1 or v2, gzip or not)?"""
+    try:
+        opened = open_input(path)
+    except ReadError:
+        return False
+    try:
+        return opened.kind in ('v1', 'v2')
+    finally:
+        opened.close()
+
+
+def read_events(opened, damage):
+    """Yield event tuples from an opened input (see subunit_v2 for the tuple)."""
+    if opened.kind == 'v2':
+        yield from subunit_v2.read_packets(opened.stream, damage)
+    elif opened.kind == 'v1':
+        yield from _read_v1(opened.stream)
+
+
+class _Discard:
+    """Where the v1 parser's non-subunit lines go (they are not test results)."""
+
+    def write(self, data):
+        return len(data)
+
+    def flush(self):
+        pass
+
+
+def _v1_stamp(timestamp):
+    if timestamp is None:
+        return None
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=datetime.timezone.utc)
+    delta = timestamp - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+
+
+def _read_v1(stream):
+    # python-subunit's v1 parser pushes TestResult calls; testtools' decorator turns
+    # them into StreamResult status calls, gathered here and handed on line by line,
+    # so memory stays flat however long the stream is.
+    import subunit
+    import testtools
+
+    events = []
+
+    class Collect(testtools.StreamResult):
+        def status(self, test_id=None, test_status=None, test_tags=None, runnable=True,
+                   file_name=None, file_bytes=None, eof=False, mime_type=None,
+                   route_code=None, timestamp=None):
+            events.append((test_id, test_status, list(test_tags) if test_tags else None,
+                           _v1_stamp(timestamp), file_name,
+                           bytes(file_bytes) if file_bytes is not None else None,
+                           eof, route_code))
+
+    result = testtools.ExtendedToStreamDecorator(Collect())
+    result.startTestRun()
+    server = subunit.TestProtocolServer(result, _Discard(), _Discard())
+    for line in stream:
+        server.lineReceived(line)
+        if events:
+            yield from events
+            events.clear()
+    server.lostConnection()
+    result.stopTestRun()
+    yield from events

@@ -1,0 +1,101 @@
+"""The files of one run: raw.json, stats.json, classic details.json and the details
+shards, each written as tests arrive (nothing but the current shard is held)."""
+import json
+import os
+
+from stackviz_publish.writers.datafile import DataFile
+from stackviz_publish.writers.datafile import twin_path
+from stackviz_publish.writers.datafile import write_whole
+
+SHARD_TEXT = 256 * 1024
+SHARD_TESTS = 500
+
+
+class RunWriter:
+    def __init__(self, data_dir, name, index=0, gzipped=False, classic_details=True):
+        self.data_dir = data_dir
+        self.name = name
+        self.prefix = prefix = '%s-%d' % (name, index)
+        self.gzipped = gzipped
+        self.raw = DataFile(data_dir, prefix + '-raw.json', gzipped)
+        self.raw.write('[')
+        self._sep = ''
+        # The monolithic classic file is for the classic site only: the new site reads
+        # the shards, so it gets no script twin (it would double the largest file).
+        self.details = None
+        if classic_details:
+            self.details = DataFile(data_dir, prefix + '-details.json', gzipped,
+                                    twin=False)
+            self.details.write('{')
+        self._details_sep = ''
+        self.shard_dir = prefix + '-details'
+        os.mkdir(os.path.join(data_dir, self.shard_dir))
+        self._shard = []
+        self._shard_size = 0
+        self.shard_count = 0
+        self.bytes_written = 0
+
+    def add(self, entry, details):
+        """Write one test (a raw.json entry and its attachments' text)."""
+        if details:
+            encoded = json.dumps(details)
+            self._shard.append('%s: %s' % (json.dumps(entry['id']), encoded))
+            self._shard_size += len(encoded)
+            entry['shard'] = self.shard_count
+            if self.details is not None:
+                self.details.write('%s%s: %s' % (self._details_sep,
+                                                 json.dumps(entry['name']), encoded))
+                self._details_sep = ',\n'
+            if self._shard_size >= SHARD_TEXT or len(self._shard) >= SHARD_TESTS:
+                self._close_shard()
+        else:
+            entry['shard'] = None
+        self.raw.write(self._sep + json.dumps(entry))
+        self._sep = ',\n'
+
+    def _close_shard(self):
+        if not self._shard:
+            return
+        text = '{' + ',\n'.join(self._shard) + '}'
+        self._shard = []
+        self._shard_size = 0
+        rel = os.path.join(self.shard_dir, '%d.json' % self.shard_count)
+        self.bytes_written += write_whole(self.data_dir, rel, text, self.gzipped)
+        self.shard_count += 1
+
+    def close(self, stats):
+        """Finish every file; return the artifact entries for config.json."""
+        self._close_shard()
+        self.raw.write(']\n')
+        self.bytes_written += self.raw.close()
+        if self.details is not None:
+            self.details.write('}\n')
+            self.bytes_written += self.details.close()
+        stats_rel = self.prefix + '-stats.json'
+        self.bytes_written += write_whole(self.data_dir, stats_rel, json.dumps(stats),
+                                          self.gzipped)
+        return self._artifacts(stats_rel)
+
+    def _artifacts(self, stats_rel):
+        gz = '.gz' if self.gzipped else ''
+        name = self.name
+        files = [(self.raw.rel_path, 'subunit', True)]
+        if self.details is not None:
+            files.append((self.details.rel_path, 'subunit-details', False))
+        files.append((stats_rel + gz, 'subunit-stats', False))
+        out = []
+        for path, kind, primary in files:
+            art = {'path': path, 'artifact_name': name, 'artifact_type': kind,
+                   'content_type': 'application/json', 'primary': primary}
+            if kind != 'subunit-details':
+                art['script_path'] = twin_path(path)
+            if self.gzipped:
+                art['content_encoding'] = 'gzip'
+            out.append(art)
+        out.append({'path': self.shard_dir + '/', 'artifact_name': name,
+                    'artifact_type': 'subunit-details-shards',
+                    'content_type': 'application/json', 'primary': False,
+                    'shard_count': self.shard_count, 'suffix': '.json' + gz,
+                    'script_suffix': '.js'})
+        return out
+
