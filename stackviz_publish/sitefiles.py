@@ -19,7 +19,7 @@ def is_site(path):
     return bool(path) and os.path.isfile(os.path.join(path, 'index.html'))
 
 
-def find_site(explicit=None, environ=None, image_site=IMAGE_SITE, package_site=PACKAGE_SITE):
+def find_site(explicit=None, environ=None):
     """Return the site folder to copy, or None when no built site is installed.
 
     A folder named by the user (flag or environment) must be a site: a typo there
@@ -31,7 +31,7 @@ def find_site(explicit=None, environ=None, image_site=IMAGE_SITE, package_site=P
             if not is_site(path):
                 raise SiteError('%s %s has no index.html: not a built site' % (origin, path))
             return path
-    for path in (image_site, package_site):
+    for path in (IMAGE_SITE, PACKAGE_SITE):
         if is_site(path):
             return path
     return None

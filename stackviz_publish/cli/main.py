@@ -6,6 +6,9 @@ import sys
 # Subcommand modules, in the order --help lists them.
 SUBCOMMANDS = (
     'stackviz_publish.cli.export_cmd',
+    'stackviz_publish.cli.publish_cmd',
+    'stackviz_publish.cli.serve_cmd',
+    'stackviz_publish.cli.sample_cmd',
 )
 
 
