@@ -1,0 +1,274 @@
+// The app: loads the index, keeps the loaded runs, and renders the view the
+// hash route names. Views reuse what is loaded: switching views fetches nothing new.
+import { h, clear } from './dom';
+import { Dstat, parseDstat } from './dstat';
+import { Attachments, renderDetails } from './details';
+import { Source } from './loader';
+import { Index, Run, RunRef, buildRun, readConfig, Config } from './model';
+import { Route, emptyRoute, formatHash, parseHash } from './route';
+import { fullSummary, quickSummary, SummaryLinks } from './summary';
+import { TimelineView } from './timelineview';
+
+export interface Probe {
+  marks: Record<string, number>;
+  errors: string[];
+  requested: string[];
+  view: TimelineView | null;
+  route: Route;
+}
+
+export class App {
+  index: Index | null = null;
+  route: Route = emptyRoute();
+  private stats = new Map<string, Promise<unknown>>();
+  private runs = new Map<string, Promise<Run>>();
+  private dstat: Promise<Dstat[]> | null = null;
+  private shards = new Map<string, Promise<Record<string, Attachments>>>();
+  private timeline: TimelineView | null = null;
+  private generation = 0;
+  readonly probe: Probe;
+
+  constructor(private source: Source, private root: HTMLElement, private header: HTMLElement) {
+    this.probe = { marks: {}, errors: [], requested: source.requested, view: null, route: this.route };
+  }
+
+  mark(name: string): void {
+    if (this.probe.marks[name] === undefined) {
+      this.probe.marks[name] = performance.now();
+      performance.mark(`stackviz:${name}`);
+    }
+  }
+
+  fail(err: unknown, where: HTMLElement = this.root): void {
+    const msg = err instanceof Error ? err.message : String(err);
+    this.probe.errors.push(msg);
+    where.append(h('p', { cls: 'error' }, msg));
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.index = readConfig(await this.loadConfig());
+    } catch (e) {
+      clear(this.root);
+      this.fail(new Error(`Could not load data/config.json: ${(e as Error).message}`));
+      return;
+    }
+    this.mark('config');
+    if (!this.index.runs.length) {
+      clear(this.root);
+      this.fail(new Error('config.json lists no test run.'));
+      return;
+    }
+    window.addEventListener('hashchange', () => this.onRoute());
+    this.onRoute();
+  }
+
+  private async loadConfig(): Promise<Config> {
+    if (this.source.mode === 'file') return JSON.parse(await this.source.text('config.json', 'config.js'));
+    try {
+      return JSON.parse(await this.source.text('config.json'));
+    } catch (e) {
+      // Logs gzipped by an old job: only config.json.gz may exist.
+      try {
+        return JSON.parse(await this.source.text('config.json.gz'));
+      } catch {
+        throw e;
+      }
+    }
+  }
+
+  refOf(name: string | null): RunRef {
+    const runs = this.index!.runs;
+    return runs.find((r) => r.name === name) || runs[0];
+  }
+
+  link(r: Partial<Route>): string {
+    return formatHash({ ...emptyRoute(), run: this.route.run, ...r });
+  }
+
+  links(run: string): SummaryLinks {
+    return {
+      test: (id) => formatHash({ ...emptyRoute(), run, view: 'test', test: id }),
+      timeline: (id) => formatHash({ ...emptyRoute(), run, view: 'timeline', test: id }),
+    };
+  }
+
+  private onRoute(): void {
+    const prev = this.route;
+    const r = parseHash(location.hash);
+    const ref = this.refOf(r.run);
+    r.run = ref.name;
+    this.route = r;
+    this.probe.route = r;
+    this.renderHeader(ref);
+    if (r.view === 'timeline' && this.timeline && prev.view === 'timeline' && prev.run === r.run) {
+      this.timeline.update(r);
+      return;
+    }
+    this.generation++;
+    this.timeline = null;
+    this.probe.view = null;
+    clear(this.root);
+    if (r.view === 'summary') this.showSummary(ref);
+    else if (r.view === 'timeline') this.showTimeline(ref, r);
+    else this.showTest(ref, r.test!);
+  }
+
+  private renderHeader(ref: RunRef): void {
+    clear(this.header);
+    const runs = this.index!.runs;
+    const nav = h('nav', null,
+      h('a', { href: this.link({ view: 'summary' }), cls: this.route.view === 'summary' ? 'on' : '' }, 'Summary'),
+      h('a', { href: this.link({ view: 'timeline' }), cls: this.route.view === 'timeline' ? 'on' : '' }, 'Timeline'));
+    this.header.append(h('span', { cls: 'brand' }, 'Stackviz'));
+    if (runs.length > 1) {
+      const sel = h('select', { cls: 'run-select', title: 'test run', onchange: () => {
+        location.hash = formatHash({ ...emptyRoute(), run: runs[sel.selectedIndex].name, view: this.route.view === 'test' ? 'summary' : this.route.view });
+      } });
+      runs.forEach((r) => {
+        const o = h('option', null, r.name);
+        o.selected = r === ref;
+        sel.append(o);
+      });
+      this.header.append(sel);
+    } else {
+      this.header.append(h('span', { cls: 'run-name' }, ref.name));
+    }
+    this.header.append(nav);
+    const meta = Object.entries(ref.metadata).filter(([k]) => k !== 'log_url');
+    if (meta.length) this.header.append(h('span', { cls: 'meta' }, meta.map(([k, v]) => `${k}: ${v}`).join(' · ')));
+  }
+
+  statsOf(ref: RunRef): Promise<unknown> {
+    let p = this.stats.get(ref.name);
+    if (!p) {
+      p = ref.stats
+        ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => JSON.parse(t))
+        : Promise.resolve(null);
+      this.stats.set(ref.name, p);
+    }
+    return p;
+  }
+
+  runOf(ref: RunRef): Promise<Run> {
+    let p = this.runs.get(ref.name);
+    if (!p) {
+      const raw = this.source.text(ref.raw.path, ref.raw.script_path).then((t) => JSON.parse(t));
+      // A damaged stats.json must not hide the tests.
+      const stats = this.statsOf(ref).catch(() => null);
+      p = Promise.all([raw, stats]).then(([r, s]) => buildRun(ref, r, s));
+      this.runs.set(ref.name, p);
+    }
+    return p;
+  }
+
+  dstatOf(run: Run): Promise<Dstat[]> {
+    if (!this.dstat) {
+      const near = run.start;
+      this.dstat = Promise.all(this.index!.dstat.map(async (d) => {
+        try {
+          return parseDstat(await this.source.text(d.artifact.path, d.artifact.script_path), d.node, near);
+        } catch (e) {
+          this.probe.errors.push(`dstat ${d.node}: ${(e as Error).message}`);
+          return null;
+        }
+      })).then((l) => l.filter((d): d is Dstat => d !== null));
+    }
+    return this.dstat;
+  }
+
+  detailsOf(run: Run, id: string): Promise<Attachments | null> {
+    const test = run.byId.get(id);
+    const sh = run.ref.shards;
+    if (sh && typeof sh.shard_count === 'number') {
+      if (!test || test.shard === null) return Promise.resolve(null);
+      const path = `${sh.path}${test.shard}${sh.suffix || '.json'}`;
+      return this.shardOf(path, `${sh.path}${test.shard}.js`).then((o) => o[id] || null);
+    }
+    const mono = run.ref.details;
+    if (mono) {
+      return this.shardOf(mono.path, mono.script_path || null).then((o) => o[id] || (test && o[test.name]) || null);
+    }
+    return Promise.resolve(null);
+  }
+
+  private shardOf(path: string, twin: string | null): Promise<Record<string, Attachments>> {
+    let p = this.shards.get(path);
+    if (!p) {
+      p = this.source.text(path, twin).then((t) => JSON.parse(t));
+      p.catch(() => this.shards.delete(path));
+      this.shards.set(path, p);
+    }
+    return p;
+  }
+
+  private async showSummary(ref: RunRef): Promise<void> {
+    const gen = this.generation;
+    const box = h('div');
+    this.root.append(box);
+    const links = this.links(ref.name);
+    // v1 stats carry counts and messages: the summary shows before raw.json arrives.
+    const stats = await this.statsOf(ref).catch(() => null);
+    if (gen !== this.generation) return;
+    const quick = quickSummary(stats, links);
+    if (quick) {
+      box.append(quick);
+      this.mark('summary');
+    } else {
+      box.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
+    }
+    try {
+      const run = await this.runOf(ref);
+      if (gen !== this.generation) return;
+      clear(box);
+      box.append(fullSummary(run, links));
+      this.mark('summary');
+      this.mark('summary-full');
+    } catch (e) {
+      if (gen !== this.generation) return;
+      clear(box);
+      if (quick) box.append(quick);
+      this.fail(e, box);
+    }
+  }
+
+  private async showTimeline(ref: RunRef, r: Route): Promise<void> {
+    const gen = this.generation;
+    this.root.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
+    try {
+      const run = await this.runOf(ref);
+      if (gen !== this.generation) return;
+      clear(this.root);
+      const view = new TimelineView(this, run, r);
+      this.timeline = view;
+      this.probe.view = view;
+      this.root.append(view.el);
+      view.mount();
+      this.mark('timeline');
+    } catch (e) {
+      if (gen !== this.generation) return;
+      clear(this.root);
+      this.fail(e);
+    }
+  }
+
+  private async showTest(ref: RunRef, id: string): Promise<void> {
+    const gen = this.generation;
+    try {
+      const run = await this.runOf(ref);
+      if (gen !== this.generation) return;
+      const test = run.byId.get(id) || run.tests.find((t) => t.name === id);
+      if (!test) {
+        this.fail(new Error(`No test with id ${JSON.stringify(id)} in ${ref.name}.`));
+        return;
+      }
+      this.root.append(renderDetails(run, test, this.detailsOf(run, test.id), {
+        timeline: this.links(ref.name).timeline(test.id), page: null,
+      }));
+      this.mark('details');
+    } catch (e) {
+      if (gen !== this.generation) return;
+      this.fail(e);
+    }
+  }
+}

@@ -1,0 +1,197 @@
+// dstat strips on the timeline's time axis: the classic presets plus any
+// numeric column the user picks. Drawn on canvas with the timeline's gutter.
+import { h, clear, sizeCanvas } from './dom';
+import { Column, Dstat, PRESETS, Preset, presetColumns } from './dstat';
+import { lastAtOrBefore as lastAtOrBeforeTime } from './model';
+import { GUTTER } from './timeline';
+
+const STRIP_H = 64;
+const SERIES_COLORS = ['#1e88e5', '#e53935', '#fb8c00', '#43a047', '#8e24aa'];
+
+interface Strip {
+  title: string;
+  unit: string;
+  series: { label: string; column: Column }[];
+  canvas: HTMLCanvasElement;
+  fixedMax?: number;
+  removable: boolean;
+}
+
+export class Graphs {
+  readonly el = h('div', { cls: 'graphs' });
+  private strips: Strip[] = [];
+  private node = 0;
+  private width = 800;
+  private t0 = 0;
+  private t1 = 1;
+  private cursor: number | null = null;
+  private band: [number, number] | null = null;
+  private list = h('div', { cls: 'strips' });
+  private frame = 0;
+
+  constructor(private nodes: Dstat[]) {
+    if (!nodes.length) {
+      this.el.append(h('p', { cls: 'muted' }, 'No dstat log was published with this run: no resource graphs.'));
+      return;
+    }
+    const bar = h('div', { cls: 'graph-bar' }, h('strong', null, 'Resources'));
+    if (nodes.length > 1) {
+      const sel = h('select', { cls: 'node-select', onchange: () => this.setNode(sel.selectedIndex) });
+      nodes.forEach((n) => sel.append(h('option', null, n.node)));
+      bar.append(' node ', sel);
+    }
+    const add = h('select', { cls: 'column-select', onchange: () => {
+      const col = this.current.columns.find((c) => c.key === add.value);
+      if (col) this.addColumn(col);
+      add.selectedIndex = 0;
+    } });
+    bar.append(' ', add);
+    this.el.append(bar, this.list);
+    this.setNode(0);
+  }
+
+  get current(): Dstat {
+    return this.nodes[this.node];
+  }
+
+  setNode(i: number): void {
+    this.node = i;
+    const d = this.current;
+    const add = this.el.querySelector('.column-select') as HTMLSelectElement;
+    clear(add);
+    add.append(h('option', { value: '' }, 'add a column…'));
+    for (const c of d.columns) add.append(h('option', { value: c.key }, c.key));
+    this.strips = PRESETS.map((p) => this.presetStrip(d, p)).filter((s): s is Strip => s !== null);
+    this.layout();
+  }
+
+  private presetStrip(d: Dstat, p: Preset): Strip | null {
+    const series = presetColumns(d, p);
+    if (!series.length) return null;
+    return { title: p.title, unit: p.unit, series, canvas: h('canvas'), fixedMax: p.unit === '%' ? 100 : undefined, removable: false };
+  }
+
+  addColumn(col: Column): void {
+    this.strips.push({ title: col.key, unit: '', series: [{ label: col.name, column: col }], canvas: h('canvas'), removable: true });
+    this.layout();
+  }
+
+  private layout(): void {
+    clear(this.list);
+    for (const s of this.strips) {
+      const row = h('div', { cls: 'strip' }, s.canvas);
+      if (s.removable) {
+        row.append(h('button', { cls: 'strip-remove', title: 'remove this graph', onclick: () => {
+          this.strips = this.strips.filter((x) => x !== s);
+          this.layout();
+        } }, '×'));
+      }
+      this.list.append(row);
+    }
+    this.draw();
+  }
+
+  setView(t0: number, t1: number, width: number): void {
+    this.t0 = t0;
+    this.t1 = t1;
+    this.width = width;
+    this.schedule();
+  }
+
+  setCursor(t: number | null): void {
+    this.cursor = t;
+    this.schedule();
+  }
+
+  setBand(band: [number, number] | null): void {
+    this.band = band;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  draw(): void {
+    if (!this.nodes.length) return;
+    for (const s of this.strips) this.drawStrip(s);
+  }
+
+  private drawStrip(s: Strip): void {
+    const w = this.width, ctx = sizeCanvas(s.canvas, w, STRIP_H);
+    const d = this.current, times = d.times;
+    const pw = w - GUTTER, k = pw / (this.t1 - this.t0);
+    ctx.clearRect(0, 0, w, STRIP_H);
+    ctx.fillStyle = '#fafafa';
+    ctx.fillRect(GUTTER, 0, pw, STRIP_H);
+    if (this.band) {
+      ctx.fillStyle = 'rgba(21,101,192,0.12)';
+      const b0 = GUTTER + (this.band[0] - this.t0) * k;
+      ctx.fillRect(b0, 0, Math.max(2, (this.band[1] - this.band[0]) * k), STRIP_H);
+    }
+    const i0 = Math.max(0, lastAtOrBeforeTime(times, this.t0));
+    const i1 = Math.min(times.length - 1, lastAtOrBeforeTime(times, this.t1) + 1);
+    let max = s.fixedMax || 0;
+    if (!s.fixedMax) {
+      for (const { column } of s.series) {
+        for (let i = i0; i <= i1; i++) if (column.values[i] > max) max = column.values[i];
+      }
+    }
+    if (!(max > 0)) max = 1;
+    const top = 14, hgt = STRIP_H - top - 2;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(GUTTER, 0, pw, STRIP_H);
+    ctx.clip();
+    s.series.forEach(({ column }, si) => {
+      ctx.strokeStyle = SERIES_COLORS[si % SERIES_COLORS.length];
+      ctx.lineWidth = 1.2;
+      ctx.beginPath();
+      let pen = false;
+      for (let i = i0; i <= i1; i++) {
+        const v = column.values[i];
+        if (isNaN(v)) {
+          pen = false;
+          continue;
+        }
+        const x = GUTTER + (times[i] - this.t0) * k, y = top + hgt - (v / max) * hgt;
+        if (pen) ctx.lineTo(x, y);
+        else ctx.moveTo(x, y);
+        pen = true;
+      }
+      ctx.stroke();
+    });
+    if (this.cursor !== null) {
+      ctx.fillStyle = '#555';
+      ctx.fillRect(GUTTER + (this.cursor - this.t0) * k, 0, 1, STRIP_H);
+    }
+    ctx.restore();
+    // Labels: title, max of the scale, and values under the cursor.
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textBaseline = 'top';
+    ctx.fillStyle = '#333';
+    ctx.fillText(s.title, 4, 2);
+    ctx.fillStyle = '#777';
+    ctx.fillText(humanize(max, s.unit), 4, 16);
+    let x = GUTTER + 4;
+    const at = this.cursor !== null ? lastAtOrBeforeTime(times, this.cursor) : -1;
+    s.series.forEach(({ label, column }, si) => {
+      ctx.fillStyle = SERIES_COLORS[si % SERIES_COLORS.length];
+      const text = at >= 0 ? `${label} ${humanize(column.values[at], s.unit)}` : label;
+      ctx.fillText(text, x, 2);
+      x += ctx.measureText(text).width + 12;
+    });
+  }
+}
+
+export function humanize(v: number, unit: string): string {
+  if (!isFinite(v)) return '-';
+  if (unit === '%') return v.toFixed(0) + '%';
+  const a = Math.abs(v);
+  const [d, p] = a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
+  return `${(v / d).toFixed(d === 1 ? 0 : 1)}${p}${unit}`;
+}

@@ -1,0 +1,121 @@
+// Loading data files over HTTP or from file://.
+// Over HTTP a `.gz` file may arrive as raw gzip bytes (object storage) or already
+// decoded (a server sending Content-Encoding: gzip): the bytes tell which.
+// From file:// nothing can be fetched, so the script twins are loaded instead.
+
+export type Encoding = 'json' | 'text' | 'gzip-base64';
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Text of a fetched body: inflated when it still is gzip. */
+export async function decodeBody(bytes: Uint8Array): Promise<string> {
+  return utf8.decode(isGzip(bytes) ? await gunzip(bytes) : bytes);
+}
+
+function base64Bytes(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Text carried by a script twin's payload. */
+export async function decodeTwin(encoding: string, payload: string): Promise<string> {
+  if (encoding === 'json' || encoding === 'text') return payload;
+  if (encoding === 'gzip-base64') return decodeBody(base64Bytes(payload));
+  throw new Error(`unknown twin encoding ${JSON.stringify(encoding)}`);
+}
+
+/** Path of the script twin for a data file, per the format's naming rule. */
+export function twinPath(path: string): string {
+  const p = path.endsWith('.gz') ? path.slice(0, -3) : path;
+  return p + '.js';
+}
+
+export interface Source {
+  readonly mode: 'http' | 'file';
+  /** Every data path asked for, in order (tests check that details stay lazy). */
+  readonly requested: string[];
+  text(path: string, script?: string | null): Promise<string>;
+}
+
+type Fetch = (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
+
+export class HttpSource implements Source {
+  readonly mode = 'http';
+  readonly requested: string[] = [];
+  constructor(private base: string, private fetchFn: Fetch) {}
+
+  async text(path: string): Promise<string> {
+    this.requested.push(path);
+    const res = await this.fetchFn(this.base + path);
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+    return decodeBody(new Uint8Array(await res.arrayBuffer()));
+  }
+}
+
+interface Pending {
+  resolve: (v: { encoding: string; payload: string }) => void;
+  reject: (e: Error) => void;
+}
+
+/** Loads script twins with <script src>; each calls window.stackvizData. */
+export class ScriptSource implements Source {
+  readonly mode = 'file';
+  readonly requested: string[] = [];
+  private pending = new Map<string, Pending>();
+  private arrived = new Map<string, { encoding: string; payload: string }>();
+
+  constructor(private base: string, private doc: Document, win: Window & { stackvizData?: unknown }) {
+    win.stackvizData = (path: string, encoding: string, payload: string) => {
+      const waiter = this.pending.get(path);
+      if (waiter) {
+        this.pending.delete(path);
+        waiter.resolve({ encoding, payload });
+      } else {
+        this.arrived.set(path, { encoding, payload });
+      }
+    };
+  }
+
+  async text(path: string, script?: string | null): Promise<string> {
+    this.requested.push(path);
+    if (!script) {
+      throw new Error(`${path} has no script twin (classic data): open this page over HTTP`);
+    }
+    const got = this.arrived.get(path) || (await this.load(path, script));
+    this.arrived.delete(path);
+    return decodeTwin(got.encoding, got.payload);
+  }
+
+  private load(path: string, script: string): Promise<{ encoding: string; payload: string }> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(path, { resolve, reject });
+      const el = this.doc.createElement('script');
+      el.src = this.base + script;
+      el.onload = () => {
+        el.remove();
+        // A twin calls stackvizData synchronously; no call means a wrong file.
+        if (this.pending.get(path)) {
+          this.pending.delete(path);
+          reject(new Error(`${script} did not provide ${path}`));
+        }
+      };
+      el.onerror = () => {
+        el.remove();
+        this.pending.delete(path);
+        reject(new Error(`${script} could not be loaded`));
+      };
+      this.doc.head.appendChild(el);
+    });
+  }
+}

@@ -1,0 +1,365 @@
+// The run model: config.json's runs, and raw.json + stats.json turned into
+// compact per-worker lanes. Reads the classic format and its v1 extensions.
+import { parseIso } from './iso';
+
+export const STATUSES = ['success', 'fail', 'skip', 'xfail', 'uxsuccess', 'inprogress'] as const;
+export type Status = (typeof STATUSES)[number];
+export const FAIL = 1;
+export const INPROGRESS = 5;
+
+export interface Artifact {
+  path: string;
+  artifact_name: string;
+  artifact_type: string;
+  primary?: boolean;
+  script_path?: string;
+  content_encoding?: string;
+  shard_count?: number;
+  suffix?: string;
+  node?: string;
+}
+
+export interface Config {
+  format_version?: number;
+  generator?: string;
+  datasets?: { metadata?: Record<string, unknown>; artifacts?: Artifact[]; [k: string]: unknown }[];
+}
+
+export interface RunRef {
+  name: string;
+  raw: Artifact;
+  stats: Artifact | null;
+  details: Artifact | null;
+  shards: Artifact | null;
+  metadata: Record<string, string>;
+}
+
+export interface DstatRef {
+  node: string;
+  artifact: Artifact;
+}
+
+export interface Index {
+  runs: RunRef[];
+  dstat: DstatRef[];
+}
+
+/** Runs (artifact groups with a primary artifact) and dstat logs of a config. */
+export function readConfig(cfg: Config): Index {
+  if (!cfg || !Array.isArray(cfg.datasets)) throw new Error('config.json has no datasets list');
+  const runs: RunRef[] = [];
+  const dstat: DstatRef[] = [];
+  for (const ds of cfg.datasets) {
+    const groups = new Map<string, Artifact[]>();
+    for (const a of ds.artifacts || []) {
+      if (!a || typeof a.path !== 'string') continue;
+      if (a.artifact_type === 'dstat') {
+        dstat.push({ node: a.node || (dstat.length ? a.artifact_name : 'primary'), artifact: a });
+        continue;
+      }
+      const g = groups.get(a.artifact_name) || [];
+      g.push(a);
+      groups.set(a.artifact_name, g);
+    }
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ds.metadata || {})) {
+      if (v !== null && v !== undefined && typeof v !== 'object') metadata[k] = String(v);
+    }
+    for (const [name, arts] of groups) {
+      const raw = arts.find((a) => a.primary && a.artifact_type === 'subunit');
+      if (!raw) continue;
+      const find = (t: string) => arts.find((a) => a.artifact_type === t) || null;
+      runs.push({
+        name,
+        raw,
+        stats: find('subunit-stats'),
+        details: find('subunit-details'),
+        shards: find('subunit-details-shards'),
+        metadata,
+      });
+    }
+  }
+  return { runs, dstat };
+}
+
+export interface Test {
+  idx: number;
+  id: string;
+  name: string;
+  status: number;
+  tags: string[];
+  start: number;
+  end: number;
+  duration: number;
+  worker: number | null;
+  lane: number;
+  shard: number | null;
+  unfinished: boolean;
+}
+
+export interface Lane {
+  worker: number | null;
+  label: string;
+  /** test indexes, by start time */
+  tests: Int32Array;
+  starts: Float64Array;
+  ends: Float64Array;
+  /** running maximum of ends: finds the first visible test even after a long one */
+  reach: Float64Array;
+  busy: number;
+  idle: number;
+  longestGap: number;
+  longestGapAt: number;
+}
+
+export interface Failure {
+  test: Test | null;
+  name: string;
+  id: string;
+  message: string[] | null;
+}
+
+export interface Run {
+  ref: RunRef;
+  tests: Test[];
+  byId: Map<string, Test>;
+  lanes: Lane[];
+  start: number;
+  end: number;
+  counts: Record<Status, number>;
+  totalDuration: number;
+  failures: Failure[];
+  skips: { name: string; id: string; reason: string | null }[];
+  warnings: string[];
+  classic: boolean;
+}
+
+const WORKER_TAG = /^worker-(\d+)$/;
+
+function statusCode(s: unknown): number {
+  const i = STATUSES.indexOf(s as Status);
+  return i < 0 ? 0 : i;
+}
+
+function workerOf(e: Record<string, unknown>, tags: string[]): number | null {
+  if (typeof e.worker === 'number') return e.worker;
+  for (const t of tags) {
+    const m = WORKER_TAG.exec(t);
+    if (m) return parseInt(m[1], 10);
+  }
+  return null;
+}
+
+/** Class fixtures (setUpClass, tearDownClass...) as the classic exporter names them. */
+export function isFixture(name: string): boolean {
+  return /\.(setUpClass|tearDownClass|setUpModule|tearDownModule)$/.test(name) ||
+    /^(setUpClass|tearDownClass) \(/.test(name);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function buildRun(ref: RunRef, raw: unknown, stats: any): Run {
+  if (!Array.isArray(raw)) throw new Error(`${ref.raw.path} is not a list of tests`);
+  const warnings: string[] = Array.isArray(stats?.warnings) ? stats.warnings.map(String) : [];
+  const tests: Test[] = [];
+  const byId = new Map<string, Test>();
+  let bad = 0;
+  let classic = true;
+  for (const e of raw as Record<string, unknown>[]) {
+    if (!e || typeof e !== 'object' || typeof e.name !== 'string') {
+      bad++;
+      continue;
+    }
+    const ts = Array.isArray(e.timestamps) ? e.timestamps : [];
+    let start = parseIso(ts[0]);
+    let end = parseIso(ts[1]);
+    if (isNaN(start) && isNaN(end)) {
+      bad++;
+      continue;
+    }
+    if (isNaN(start)) start = end;
+    if (isNaN(end)) end = start;
+    if (typeof e.id === 'string') classic = false;
+    const tags = Array.isArray(e.tags) ? e.tags.map(String) : [];
+    const t: Test = {
+      idx: tests.length,
+      id: typeof e.id === 'string' ? e.id : e.name,
+      name: e.name,
+      status: statusCode(e.status),
+      tags,
+      start,
+      end,
+      duration: typeof e.duration === 'number' ? e.duration : (end - start) / 1000,
+      worker: workerOf(e, tags),
+      lane: 0,
+      shard: typeof e.shard === 'number' ? e.shard : null,
+      unfinished: e.unfinished === true || e.status === 'inprogress',
+    };
+    tests.push(t);
+    if (!byId.has(t.id)) byId.set(t.id, t);
+  }
+  if (bad) warnings.push(`${bad} entries of ${ref.raw.path} could not be read and are not shown`);
+
+  let start = Infinity, end = -Infinity, total = 0;
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  for (const t of tests) {
+    if (t.start < start) start = t.start;
+    if (t.end > end) end = t.end;
+    total += t.duration;
+    counts[STATUSES[t.status]]++;
+  }
+  const s0 = parseIso(stats?.start), s1 = parseIso(stats?.end);
+  if (!isNaN(s0) && s0 < start) start = s0;
+  if (!isNaN(s1) && s1 > end) end = s1;
+  if (!tests.length && isNaN(s0)) start = end = Date.now();
+
+  const lanes = buildLanes(tests, start, end);
+  return {
+    ref, tests, byId, lanes, start, end, counts, totalDuration: total,
+    failures: buildFailures(tests, byId, stats),
+    skips: buildSkips(tests, stats),
+    warnings, classic,
+  };
+}
+
+function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
+  const workers = new Map<number | null, Test[]>();
+  for (const t of tests) {
+    const l = workers.get(t.worker) || [];
+    l.push(t);
+    workers.set(t.worker, l);
+  }
+  const keys = [...workers.keys()].sort((a, b) => (a === null ? 1 : b === null ? -1 : a - b));
+  return keys.map((w, li) => {
+    const list = workers.get(w)!.sort((a, b) => a.start - b.start || a.end - b.end);
+    const n = list.length;
+    const lane: Lane = {
+      worker: w, label: w === null ? 'no worker' : `worker ${w}`,
+      tests: new Int32Array(n), starts: new Float64Array(n), ends: new Float64Array(n),
+      reach: new Float64Array(n), busy: 0, idle: 0, longestGap: 0, longestGapAt: runStart,
+    };
+    // Idle time: gaps between consecutive tests, and before the first / after the last.
+    let reach = runStart;
+    for (let i = 0; i < n; i++) {
+      const t = list[i];
+      t.lane = li;
+      lane.tests[i] = t.idx;
+      lane.starts[i] = t.start;
+      lane.ends[i] = t.end;
+      lane.reach[i] = Math.max(t.end, i ? lane.reach[i - 1] : -Infinity);
+      if (t.start > reach) {
+        const gap = t.start - reach;
+        lane.idle += gap;
+        if (gap > lane.longestGap) {
+          lane.longestGap = gap;
+          lane.longestGapAt = reach;
+        }
+      }
+      if (t.end > reach) {
+        lane.busy += t.end - Math.max(reach, t.start);
+        reach = t.end;
+      }
+    }
+    if (runEnd > reach) {
+      lane.idle += runEnd - reach;
+      if (runEnd - reach > lane.longestGap) {
+        lane.longestGap = runEnd - reach;
+        lane.longestGapAt = reach;
+      }
+    }
+    return lane;
+  });
+}
+
+function messageOf(d: unknown): string[] | null {
+  if (Array.isArray(d)) return d.map(String);
+  if (typeof d === 'string' && d) return d.split('\n');
+  return null;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function buildFailures(tests: Test[], byId: Map<string, Test>, stats: any): Failure[] {
+  const byName = new Map<string, Test>();
+  for (const t of tests) if (!byName.has(t.name)) byName.set(t.name, t);
+  const out: Failure[] = [];
+  const seen = new Set<number>();
+  // Unfinished tests first: they are what a timed-out job needs to show.
+  for (const t of tests) {
+    if (t.status === INPROGRESS) {
+      out.push({ test: t, name: t.name, id: t.id, message: null });
+      seen.add(t.idx);
+    }
+  }
+  const listed = Array.isArray(stats?.failures) ? stats.failures : [];
+  for (const f of listed) {
+    if (!f || typeof f.name !== 'string') continue;
+    const t = (typeof f.id === 'string' && byId.get(f.id)) || byName.get(f.name) || null;
+    if (t) seen.add(t.idx);
+    out.push({ test: t, name: f.name, id: t ? t.id : f.id || f.name, message: messageOf(f.details) });
+  }
+  for (const t of tests) {
+    if ((t.status === FAIL || t.status === 4) && !seen.has(t.idx)) {
+      out.push({ test: t, name: t.name, id: t.id, message: null });
+    }
+  }
+  return out;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function buildSkips(tests: Test[], stats: any) {
+  if (Array.isArray(stats?.skips)) {
+    return stats.skips
+      .filter((s: { name?: unknown }) => s && typeof s.name === 'string')
+      .map((s: { name: string; id?: string; details?: unknown }) => ({
+        name: s.name, id: typeof s.id === 'string' ? s.id : s.name,
+        reason: typeof s.details === 'string' ? s.details : null,
+      }));
+  }
+  return tests.filter((t) => t.status === 2).map((t) => ({ name: t.name, id: t.id, reason: null }));
+}
+
+/** Index in a sorted array of the last value <= x, or -1. */
+export function lastAtOrBefore(arr: Float64Array, x: number): number {
+  let lo = 0, hi = arr.length - 1, ans = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid] <= x) {
+      ans = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return ans;
+}
+
+/** Index of the first value >= x in a sorted array (length when none). */
+export function firstAtOrAfter(arr: Float64Array, x: number): number {
+  let lo = 0, hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (arr[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The test of a lane under time t (within tolerance), or null. */
+export function testAt(run: Run, lane: Lane, t: number, tolerance: number): Test | null {
+  let i = lastAtOrBefore(lane.starts, t + tolerance);
+  // Tests on one worker may overlap slightly; look back a few for the one covering t.
+  let best: Test | null = null, bestDist = Infinity;
+  for (let k = 0; i >= 0 && k < 8; k++, i--) {
+    const s = lane.starts[i], e = Math.max(lane.ends[i], s);
+    const dist = t < s ? s - t : t > e ? t - e : 0;
+    if (dist <= tolerance && dist < bestDist) {
+      best = run.tests[lane.tests[i]];
+      bestDist = dist;
+      if (dist === 0) break;
+    }
+  }
+  return best;
+}
+
+export function slowest(run: Run, n: number): Test[] {
+  return run.tests.filter((t) => t.status !== INPROGRESS).sort((a, b) => b.duration - a.duration).slice(0, n);
+}

@@ -1,0 +1,81 @@
+// Hash routes, so every view has a deep link and any static server works.
+//   #/<run>                      summary
+//   #/<run>/timeline[/<test id>] timeline, optionally with a test selected
+//   #/<run>/test/<test id>       test details
+// Query after '?': q (search), st (hidden statuses), from/to (seconds into the run).
+// The classic site's #/<run>/test-details/<name> is read as a test route.
+
+export type View = 'summary' | 'timeline' | 'test';
+
+export interface Route {
+  run: string | null;
+  view: View;
+  test: string | null;
+  q: string;
+  hide: string[];
+  from: number | null;
+  to: number | null;
+}
+
+export function emptyRoute(): Route {
+  return { run: null, view: 'summary', test: null, q: '', hide: [], from: null, to: null };
+}
+
+function dec(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function parseHash(hash: string): Route {
+  const r = emptyRoute();
+  let h = hash.replace(/^#!?/, '');
+  const qi = h.indexOf('?');
+  const query = qi >= 0 ? h.slice(qi + 1) : '';
+  if (qi >= 0) h = h.slice(0, qi);
+  const parts = h.split('/').filter((p, i) => i > 0 || p !== '');
+  if (parts.length && parts[0] === '') parts.shift();
+  if (parts.length > 0) r.run = dec(parts[0]);
+  const view = parts[1];
+  // A test id may itself contain '/', so the rest of the path is the id.
+  const rest = parts.length > 2 ? dec(parts.slice(2).join('/')) : null;
+  if (view === 'timeline') {
+    r.view = 'timeline';
+    r.test = rest;
+  } else if (view === 'test' || view === 'test-details') {
+    r.view = rest ? 'test' : 'summary';
+    r.test = rest;
+  }
+  const params = new URLSearchParams(query);
+  r.q = params.get('q') || '';
+  r.hide = (params.get('st') || '').split(',').filter(Boolean);
+  const from = parseFloat(params.get('from') || '');
+  const to = parseFloat(params.get('to') || '');
+  if (isFinite(from) && isFinite(to) && to > from) {
+    r.from = from;
+    r.to = to;
+  }
+  return r;
+}
+
+export function formatHash(r: Route): string {
+  if (!r.run) return '#/';
+  let h = '#/' + encodeURIComponent(r.run);
+  if (r.view === 'timeline') {
+    h += '/timeline';
+    if (r.test) h += '/' + encodeURIComponent(r.test);
+  } else if (r.view === 'test' && r.test) {
+    h += '/test/' + encodeURIComponent(r.test);
+  }
+  const params = new URLSearchParams();
+  if (r.q) params.set('q', r.q);
+  if (r.hide.length) params.set('st', r.hide.join(','));
+  if (r.view === 'timeline' && r.from !== null && r.to !== null) {
+    params.set('from', r.from.toFixed(3));
+    params.set('to', r.to.toFixed(3));
+  }
+  const q = params.toString();
+  return q ? h + '?' + q : h;
+}

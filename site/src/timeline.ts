@@ -1,0 +1,393 @@
+// The timeline: one canvas lane per worker, an overview strip with a brush,
+// and hover / click / keyboard selection. Drawing visits only the visible tests
+// (binary search by time) and merges sub-pixel tests into one column per pixel,
+// so a 100k-test run pans and zooms at frame rate.
+import { h, sizeCanvas } from './dom';
+import { formatDuration, formatTime } from './iso';
+import { Run, Test, Lane, STATUSES, firstAtOrAfter, lastAtOrBefore, testAt } from './model';
+
+export const GUTTER = 76;
+const AXIS_H = 18;
+const OVERVIEW_H = 36;
+
+export const STATUS_COLORS = ['#43a047', '#e53935', '#90a4ae', '#8d6e63', '#8e24aa', '#fb8c00'];
+const FADED_COLORS = ['#d7e9d8', '#f6cfce', '#e3e8eb', '#e2d9d6', '#e4d0ea', '#fde3c2'];
+// Which status wins a pixel column shared by several tests (higher wins).
+const PRIORITY = [2, 6, 1, 3, 4, 5];
+const IDLE_COLOR = '#fff3e0';
+
+export interface TimelineHooks {
+  onSelect(test: Test | null): void;
+  onView(t0: number, t1: number): void;
+  onCursor(t: number | null): void;
+}
+
+export class Timeline {
+  readonly el: HTMLElement;
+  t0: number;
+  t1: number;
+  selected: Test | null = null;
+  hovered: Test | null = null;
+  match: Uint8Array | null = null;
+  private canvas = h('canvas', { cls: 'lanes' });
+  private overview = h('canvas', { cls: 'overview' });
+  private tip = h('div', { cls: 'tip' });
+  private overviewCache: HTMLCanvasElement | null = null;
+  private width = 800;
+  private laneH = 16;
+  private frame = 0;
+  private lists: number[][] = STATUS_COLORS.map(() => []).concat(FADED_COLORS.map(() => []));
+  lastDrawMs = 0;
+
+  constructor(private run: Run, private hooks: TimelineHooks) {
+    this.t0 = run.start;
+    this.t1 = Math.max(run.end, run.start + 1000);
+    this.laneH = Math.max(10, Math.min(22, Math.floor(420 / Math.max(1, run.lanes.length))));
+    this.el = h('div', { cls: 'timeline' }, this.overview, h('div', { cls: 'lanes-wrap' }, this.canvas, this.tip));
+    this.bindMain();
+    this.bindOverview();
+  }
+
+  /** Lay out for the container's width and draw. */
+  resize(width: number): void {
+    this.width = Math.max(300, Math.floor(width));
+    this.overviewCache = null;
+    this.draw();
+  }
+
+  get plotWidth(): number {
+    return this.width - GUTTER;
+  }
+
+  xOf(t: number): number {
+    return GUTTER + ((t - this.t0) / (this.t1 - this.t0)) * this.plotWidth;
+  }
+
+  timeOf(x: number): number {
+    return this.t0 + ((x - GUTTER) / this.plotWidth) * (this.t1 - this.t0);
+  }
+
+  setView(t0: number, t1: number, notify = true): void {
+    const full = Math.max(this.run.end - this.run.start, 1000);
+    const pad = full * 0.02;
+    let span = Math.min(Math.max(t1 - t0, 20), full + 2 * pad);
+    t0 = Math.max(this.run.start - pad, Math.min(t0, this.run.end + pad - span));
+    t1 = t0 + span;
+    if (t0 === this.t0 && t1 === this.t1) return;
+    this.t0 = t0;
+    this.t1 = t1;
+    this.schedule();
+    if (notify) this.hooks.onView(t0, t1);
+  }
+
+  zoom(factor: number, at: number): void {
+    const t0 = at - (at - this.t0) * factor;
+    this.setView(t0, t0 + (this.t1 - this.t0) * factor);
+  }
+
+  setMatch(match: Uint8Array | null): void {
+    this.match = match;
+    this.overviewCache = null;
+    this.schedule();
+  }
+
+  select(test: Test | null, reveal = true): void {
+    this.selected = test;
+    if (test && reveal && (test.end < this.t0 || test.start > this.t1)) {
+      const span = this.t1 - this.t0;
+      const mid = (test.start + test.end) / 2;
+      this.setView(mid - span / 2, mid + span / 2);
+    }
+    this.schedule();
+  }
+
+  /** Previous (-1) or next (+1) test on the selected test's worker. */
+  step(dir: number): Test | null {
+    const t = this.selected;
+    if (!t) return null;
+    const lane = this.run.lanes[t.lane];
+    let i = -1;
+    for (let k = 0; k < lane.tests.length; k++) if (lane.tests[k] === t.idx) i = k;
+    const j = i + dir;
+    if (i < 0 || j < 0 || j >= lane.tests.length) return null;
+    return this.run.tests[lane.tests[j]];
+  }
+
+  schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  draw(): void {
+    const began = performance.now();
+    this.drawOverview();
+    this.drawLanes();
+    this.lastDrawMs = performance.now() - began;
+  }
+
+  private get lanesHeight(): number {
+    return AXIS_H + this.run.lanes.length * this.laneH + 2;
+  }
+
+  private drawLanes(): void {
+    const ctx = sizeCanvas(this.canvas, this.width, this.lanesHeight);
+    ctx.clearRect(0, 0, this.width, this.lanesHeight);
+    ctx.font = '11px system-ui, sans-serif';
+    this.drawAxis(ctx);
+    const k = this.plotWidth / (this.t1 - this.t0);
+    const idle0 = Math.max(GUTTER, this.xOf(this.run.start));
+    const idle1 = Math.min(this.width, this.xOf(this.run.end));
+    ctx.textBaseline = 'middle';
+    this.run.lanes.forEach((lane, i) => {
+      const y = AXIS_H + i * this.laneH;
+      ctx.fillStyle = i % 2 ? '#fafafa' : '#f2f2f2';
+      ctx.fillRect(0, y, GUTTER - 4, this.laneH);
+      ctx.fillStyle = '#333';
+      ctx.fillText(lane.label, 4, y + this.laneH / 2);
+      // The run's span is painted "idle" first: gaps between tests stay visible.
+      if (idle1 > idle0) {
+        ctx.fillStyle = IDLE_COLOR;
+        ctx.fillRect(idle0, y + 1, idle1 - idle0, this.laneH - 2);
+      }
+    });
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(GUTTER, AXIS_H, this.plotWidth, this.lanesHeight - AXIS_H);
+    ctx.clip();
+    this.run.lanes.forEach((lane, i) =>
+      this.collectLane(lane, AXIS_H + i * this.laneH + 2, this.laneH - 4, this.t0, k, GUTTER, this.width));
+    this.flush(ctx);
+    for (const [t, color, w] of [[this.hovered, '#555', 1], [this.selected, '#000', 2]] as [Test | null, string, number][]) {
+      if (!t) continue;
+      const x0 = this.xOf(t.start), x1 = Math.max(this.xOf(t.end), x0 + 2);
+      const y = AXIS_H + t.lane * this.laneH + 1;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = w;
+      ctx.strokeRect(x0 - 1, y, x1 - x0 + 2, this.laneH - 2);
+    }
+    ctx.restore();
+  }
+
+  /** Queues one lane's visible tests as rects, merging sub-pixel ones per column. */
+  private collectLane(lane: Lane, y: number, hgt: number, t0: number, k: number, left: number, right: number): void {
+    const tEnd = t0 + (right - left) / k;
+    const first = firstAtOrAfter(lane.reach, t0);
+    const last = lastAtOrBefore(lane.starts, tEnd);
+    const tests = this.run.tests;
+    const match = this.match;
+    let colX = -1, colPri = -1, colColor = 0;
+    const lists = this.lists;
+    for (let i = first; i <= last; i++) {
+      const t = tests[lane.tests[i]];
+      const x0 = left + (lane.starts[i] - t0) * k;
+      const x1 = left + (lane.ends[i] - t0) * k;
+      const faded = match !== null && !match[t.idx];
+      const color = t.status + (faded ? 6 : 0);
+      if (x1 - x0 >= 1.5) {
+        lists[color].push(x0, y, x1 - x0, hgt);
+        continue;
+      }
+      const px = Math.floor(x0);
+      const pri = PRIORITY[t.status] + (faded ? 0 : 10);
+      if (px !== colX) {
+        if (colX >= 0) lists[colColor].push(colX, y, 1, hgt);
+        colX = px;
+        colPri = -1;
+      }
+      if (pri > colPri) {
+        colPri = pri;
+        colColor = color;
+      }
+    }
+    if (colX >= 0) lists[colColor].push(colX, y, 1, hgt);
+  }
+
+  private flush(ctx: CanvasRenderingContext2D): void {
+    // Faded (non-matching) tests first, so matches draw on top.
+    const order = [6, 7, 8, 9, 10, 11, 0, 2, 3, 4, 5, 1];
+    for (const c of order) {
+      const l = this.lists[c];
+      if (!l.length) continue;
+      ctx.fillStyle = c < 6 ? STATUS_COLORS[c] : FADED_COLORS[c - 6];
+      for (let i = 0; i < l.length; i += 4) ctx.fillRect(l[i], l[i + 1], l[i + 2], l[i + 3]);
+      l.length = 0;
+    }
+  }
+
+  private drawAxis(ctx: CanvasRenderingContext2D): void {
+    const span = (this.t1 - this.t0) / 1000;
+    const steps = [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
+    const step = steps.find((s) => (this.plotWidth / span) * s >= 90) || 14400;
+    ctx.fillStyle = '#555';
+    ctx.strokeStyle = '#ddd';
+    ctx.textBaseline = 'top';
+    const rel0 = (this.t0 - this.run.start) / 1000;
+    for (let s = Math.ceil(rel0 / step) * step; s <= rel0 + span; s += step) {
+      const x = this.xOf(this.run.start + s * 1000);
+      if (x < GUTTER) continue;
+      ctx.fillRect(x, AXIS_H - 5, 1, 5);
+      ctx.fillText(offsetLabel(s, step), x + 2, 2);
+    }
+  }
+
+  private drawOverview(): void {
+    const ctx = sizeCanvas(this.overview, this.width, OVERVIEW_H);
+    const run = this.run;
+    const s0 = run.start, s1 = Math.max(run.end, run.start + 1000);
+    const k = this.plotWidth / (s1 - s0);
+    if (!this.overviewCache) {
+      const c = document.createElement('canvas');
+      const octx = sizeCanvas(c, this.width, OVERVIEW_H);
+      octx.fillStyle = '#eee';
+      octx.fillRect(GUTTER, 0, this.plotWidth, OVERVIEW_H);
+      const lh = (OVERVIEW_H - 4) / Math.max(1, run.lanes.length);
+      run.lanes.forEach((lane, i) => this.collectLane(lane, 2 + i * lh, Math.max(1, lh - 0.5), s0, k, GUTTER, this.width));
+      this.flush(octx);
+      octx.fillStyle = '#333';
+      octx.font = '11px system-ui, sans-serif';
+      octx.textBaseline = 'middle';
+      octx.fillText('overview', 4, OVERVIEW_H / 2);
+      this.overviewCache = c;
+    }
+    ctx.clearRect(0, 0, this.width, OVERVIEW_H);
+    ctx.drawImage(this.overviewCache, 0, 0, this.width, OVERVIEW_H);
+    const b0 = GUTTER + (this.t0 - s0) * k, b1 = GUTTER + (this.t1 - s0) * k;
+    ctx.fillStyle = 'rgba(255,255,255,0.6)';
+    ctx.fillRect(GUTTER, 0, Math.max(0, b0 - GUTTER), OVERVIEW_H);
+    ctx.fillRect(b1, 0, Math.max(0, this.width - b1), OVERVIEW_H);
+    ctx.strokeStyle = '#1565c0';
+    ctx.lineWidth = 2;
+    ctx.strokeRect(b0, 1, Math.max(2, b1 - b0), OVERVIEW_H - 2);
+  }
+
+  private laneAt(y: number): Lane | null {
+    const i = Math.floor((y - AXIS_H) / this.laneH);
+    return i >= 0 && i < this.run.lanes.length ? this.run.lanes[i] : null;
+  }
+
+  private hitTest(x: number, y: number): Test | null {
+    const lane = this.laneAt(y);
+    if (!lane || x < GUTTER) return null;
+    const tol = (3 * (this.t1 - this.t0)) / this.plotWidth;
+    return testAt(this.run, lane, this.timeOf(x), tol);
+  }
+
+  private bindMain(): void {
+    const c = this.canvas;
+    let drag: { x: number; t0: number; t1: number; moved: boolean } | null = null;
+    c.addEventListener('mousedown', (e) => {
+      drag = { x: e.offsetX, t0: this.t0, t1: this.t1, moved: false };
+    });
+    window.addEventListener('mouseup', () => {
+      setTimeout(() => (drag = null));
+    });
+    c.addEventListener('mousemove', (e) => {
+      if (drag && (e.buttons & 1)) {
+        const dx = e.offsetX - drag.x;
+        if (Math.abs(dx) > 3) drag.moved = true;
+        if (drag.moved) {
+          const dt = (dx / this.plotWidth) * (drag.t1 - drag.t0);
+          this.setView(drag.t0 - dt, drag.t1 - dt);
+        }
+      }
+      const t = this.hitTest(e.offsetX, e.offsetY);
+      this.hooks.onCursor(e.offsetX >= GUTTER ? this.timeOf(e.offsetX) : null);
+      if (t !== this.hovered) {
+        this.hovered = t;
+        this.schedule();
+      }
+      this.showTip(t, e.offsetX, e.offsetY);
+    });
+    c.addEventListener('mouseleave', () => {
+      this.hovered = null;
+      this.tip.classList.remove('on');
+      this.hooks.onCursor(null);
+      this.schedule();
+    });
+    c.addEventListener('click', (e) => {
+      if (drag && drag.moved) return;
+      const t = this.hitTest(e.offsetX, e.offsetY);
+      if (t) this.hooks.onSelect(t);
+    });
+    c.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      if (Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+        const dt = (e.deltaX / this.plotWidth) * (this.t1 - this.t0);
+        this.setView(this.t0 + dt, this.t1 + dt);
+      } else {
+        this.zoom(Math.exp(e.deltaY * 0.0015), this.timeOf(Math.max(GUTTER, e.offsetX)));
+      }
+    }, { passive: false });
+  }
+
+  private bindOverview(): void {
+    const c = this.overview;
+    let mode: { kind: 'pan' | 'brush'; x: number; t0: number; t1: number } | null = null;
+    const timeAt = (x: number) => {
+      const s1 = Math.max(this.run.end, this.run.start + 1000);
+      return this.run.start + ((x - GUTTER) / this.plotWidth) * (s1 - this.run.start);
+    };
+    c.addEventListener('mousedown', (e) => {
+      const t = timeAt(e.offsetX);
+      mode = t >= this.t0 && t <= this.t1
+        ? { kind: 'pan', x: e.offsetX, t0: this.t0, t1: this.t1 }
+        : { kind: 'brush', x: e.offsetX, t0: t, t1: t };
+      e.preventDefault();
+    });
+    const move = (e: MouseEvent) => {
+      if (!mode) return;
+      const x = e.clientX - c.getBoundingClientRect().left;
+      if (mode.kind === 'pan') {
+        const dt = timeAt(x) - timeAt(mode.x);
+        this.setView(mode.t0 + dt, mode.t1 + dt);
+      } else {
+        const t = timeAt(x);
+        if (Math.abs(x - mode.x) > 2) this.setView(Math.min(mode.t0, t), Math.max(mode.t0, t));
+      }
+    };
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', (e) => {
+      if (mode && mode.kind === 'brush') {
+        const x = e.clientX - c.getBoundingClientRect().left;
+        if (Math.abs(x - mode.x) <= 2) {
+          // A click on the overview centres the current window there.
+          const span = this.t1 - this.t0;
+          this.setView(mode.t0 - span / 2, mode.t0 + span / 2);
+        }
+      }
+      mode = null;
+    });
+    c.addEventListener('dblclick', () => this.setView(this.run.start, this.run.end));
+  }
+
+  private showTip(t: Test | null, x: number, y: number): void {
+    if (!t) {
+      this.tip.classList.remove('on');
+      return;
+    }
+    this.tip.textContent = '';
+    this.tip.append(
+      h('div', { cls: 'tip-name' }, t.name),
+      h('div', null, `${STATUSES[t.status]} · ${formatDuration(t.duration)} · ${this.run.lanes[t.lane].label}`),
+      h('div', null, `started ${formatTime(t.start)} (+${offsetLabel((t.start - this.run.start) / 1000, 1)})`),
+    );
+    this.tip.classList.add('on');
+    const left = Math.min(x + 14, this.width - 360);
+    this.tip.style.left = Math.max(0, left) + 'px';
+    this.tip.style.top = y + 16 + 'px';
+  }
+}
+
+/** "+m:ss" style offset from the run's start. */
+export function offsetLabel(s: number, step: number): string {
+  const neg = s < 0;
+  s = Math.abs(s);
+  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  const sec = step < 1 ? ss.toFixed(step < 0.1 ? 2 : 1).padStart(step < 0.1 ? 5 : 4, '0')
+    : String(Math.floor(ss)).padStart(2, '0');
+  const body = hh ? `${hh}:${String(mm).padStart(2, '0')}:${sec}` : `${mm}:${sec}`;
+  return (neg ? '-' : '') + body;
+}

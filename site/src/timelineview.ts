@@ -1,0 +1,201 @@
+// The timeline page: search bar with status toggles and a jump list, the lanes,
+// the dstat strips below on the same time axis, and the selected test's details.
+import type { App } from './app';
+import { h, clear } from './dom';
+import { renderDetails } from './details';
+import { Graphs } from './graphs';
+import { Run, STATUSES, Test } from './model';
+import { Route, formatHash } from './route';
+import { STATUS_COLORS, Timeline } from './timeline';
+
+const JUMP_LIMIT = 200;
+
+export class TimelineView {
+  readonly el: HTMLElement;
+  readonly tl: Timeline;
+  graphs: Graphs | null = null;
+  private route: Route;
+  private lower: string[] | null = null;
+  private search = h('input', { type: 'search', cls: 'search' });
+  private toggles = new Map<string, HTMLInputElement>();
+  private count = h('span', { cls: 'count muted' });
+  private jump = h('ol', { cls: 'jump' });
+  private graphBox = h('div', { cls: 'graph-box' });
+  private detailsBox = h('div', { cls: 'selected' });
+  private urlTimer = 0;
+  private appliedFilter = '';
+  private onKey = (e: KeyboardEvent) => this.key(e);
+  private onResize = () => this.resize();
+
+  constructor(private app: App, readonly run: Run, route: Route) {
+    this.route = { ...route };
+    this.tl = new Timeline(run, {
+      onSelect: (t) => this.navigate({ test: t ? t.id : null }, true),
+      onView: (t0, t1) => {
+        this.graphs?.setView(t0, t1, this.tl.el.clientWidth || 800);
+        this.saveView();
+      },
+      onCursor: (t) => this.graphs?.setCursor(t),
+    });
+    this.search.placeholder = 'search test names';
+    this.search.value = route.q;
+    this.search.addEventListener('input', () => {
+      this.route.q = this.search.value;
+      this.applyFilter();
+      this.saveView();
+    });
+    const bar = h('div', { cls: 'searchbar' }, this.search);
+    STATUSES.forEach((s, i) => {
+      const box = h('input', { type: 'checkbox', cls: `toggle toggle-${s}` });
+      box.checked = !route.hide.includes(s);
+      box.addEventListener('change', () => {
+        this.route.hide = STATUSES.filter((x) => !this.toggles.get(x)!.checked);
+        this.applyFilter();
+        this.saveView();
+      });
+      this.toggles.set(s, box);
+      const swatch = h('span', { cls: 'swatch' });
+      swatch.style.background = STATUS_COLORS[i];
+      bar.append(h('label', { cls: 'status-toggle' }, box, swatch, `${s} ${run.counts[s]}`));
+    });
+    bar.append(h('span', { cls: 'legend' }, h('span', { cls: 'swatch idle' }), 'idle'), this.count);
+    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.tl.el, this.graphBox,
+      h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run · ← →: previous / next test on the worker · /: search'),
+      this.detailsBox);
+  }
+
+  mount(): void {
+    document.addEventListener('keydown', this.onKey);
+    window.addEventListener('resize', this.onResize);
+    this.app.dstatOf(this.run).then((nodes) => {
+      if (!this.el.isConnected) return;
+      this.graphs = new Graphs(nodes);
+      this.graphBox.append(this.graphs.el);
+      this.graphs.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+      this.showSelected();
+    });
+    this.resize();
+    this.update(this.route, true);
+    // Detach the document listeners once the view leaves the page.
+    const obs = new MutationObserver(() => {
+      if (!this.el.isConnected) {
+        document.removeEventListener('keydown', this.onKey);
+        window.removeEventListener('resize', this.onResize);
+        obs.disconnect();
+      }
+    });
+    obs.observe(document.body, { childList: true, subtree: true });
+  }
+
+  private resize(): void {
+    const w = this.el.clientWidth || 800;
+    this.tl.resize(w);
+    this.graphs?.setView(this.tl.t0, this.tl.t1, w);
+  }
+
+  /** Apply a route (from the URL) to the view. */
+  update(r: Route, first = false): void {
+    this.route = { ...r };
+    if (this.search.value !== r.q) this.search.value = r.q;
+    for (const [s, box] of this.toggles) box.checked = !r.hide.includes(s);
+    this.applyFilter();
+    if (r.from !== null && r.to !== null) {
+      this.tl.setView(this.run.start + r.from * 1000, this.run.start + r.to * 1000, false);
+      this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+    }
+    const test = r.test ? this.run.byId.get(r.test) || null : null;
+    if (test !== this.tl.selected || first) {
+      this.tl.select(test, true);
+      this.showSelected();
+    }
+  }
+
+  private navigate(change: Partial<Route>, push: boolean): void {
+    const r = { ...this.route, ...change, view: 'timeline' as const };
+    r.from = (this.tl.t0 - this.run.start) / 1000;
+    r.to = (this.tl.t1 - this.run.start) / 1000;
+    const hash = formatHash(r);
+    if (push) location.hash = hash;
+    else history.replaceState(null, '', hash);
+  }
+
+  /** Keep the window, search and toggles in the URL without adding history entries. */
+  private saveView(): void {
+    clearTimeout(this.urlTimer);
+    this.urlTimer = window.setTimeout(() => {
+      if (this.el.isConnected) this.navigate({}, false);
+    }, 250);
+  }
+
+  private applyFilter(): void {
+    const q = this.route.q.trim().toLowerCase();
+    const hide = new Set(this.route.hide);
+    const key = q + '\n' + [...hide].join(',');
+    if (key === this.appliedFilter) return;
+    this.appliedFilter = key;
+    clear(this.jump);
+    if (!q && !hide.size) {
+      this.tl.setMatch(null);
+      this.count.textContent = '';
+      this.jump.classList.remove('on');
+      return;
+    }
+    if (!this.lower) this.lower = this.run.tests.map((t) => t.name.toLowerCase());
+    const lower = this.lower;
+    const match = new Uint8Array(this.run.tests.length);
+    const hits: Test[] = [];
+    for (const t of this.run.tests) {
+      if (hide.has(STATUSES[t.status])) continue;
+      if (q && !lower[t.idx].includes(q)) continue;
+      match[t.idx] = 1;
+      hits.push(t);
+    }
+    this.tl.setMatch(match);
+    this.count.textContent = `${hits.length} of ${this.run.tests.length} tests match`;
+    hits.sort((a, b) => a.start - b.start);
+    for (const t of hits.slice(0, JUMP_LIMIT)) {
+      this.jump.append(h('li', null, h('button', { cls: `jump-item st-${STATUSES[t.status]}`, onclick: () => this.navigate({ test: t.id }, true) },
+        h('span', { cls: `badge st-${STATUSES[t.status]}` }, STATUSES[t.status]), ' ', t.name)));
+    }
+    if (hits.length > JUMP_LIMIT) this.jump.append(h('li', { cls: 'muted' }, `${hits.length - JUMP_LIMIT} more: refine the search`));
+    this.jump.classList.add('on');
+  }
+
+  private showSelected(): void {
+    clear(this.detailsBox);
+    const t = this.tl.selected;
+    this.graphs?.setBand(t ? [t.start, t.end] : null);
+    if (!t) {
+      this.detailsBox.append(h('p', { cls: 'muted' }, 'Click a test to see its details here.'));
+      return;
+    }
+    const links = this.app.links(this.run.ref.name);
+    this.detailsBox.append(renderDetails(this.run, t, this.app.detailsOf(this.run, t.id), {
+      timeline: links.timeline(t.id), page: links.test(t.id),
+    }));
+  }
+
+  private key(e: KeyboardEvent): void {
+    const target = e.target as HTMLElement;
+    if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
+      if (e.key === 'Escape') target.blur();
+      return;
+    }
+    if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      const next = this.tl.step(e.key === 'ArrowLeft' ? -1 : 1);
+      if (next) {
+        e.preventDefault();
+        this.navigate({ test: next.id }, true);
+      }
+    } else if (e.key === '/') {
+      e.preventDefault();
+      this.search.focus();
+    } else if (e.key === '+' || e.key === '=') {
+      this.tl.zoom(0.5, (this.tl.t0 + this.tl.t1) / 2);
+    } else if (e.key === '-') {
+      this.tl.zoom(2, (this.tl.t0 + this.tl.t1) / 2);
+    } else if (e.key === 'Escape' && this.tl.selected) {
+      this.navigate({ test: null }, true);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// Launches Debian's chromium through playwright-core (which the site's npm
+// project installs; it downloads no browser of its own).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+
+const require = createRequire(new URL('../../site/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+export const CHROMIUM = process.env.STACKVIZ_CHROMIUM || '/usr/bin/chromium';
+
+export function haveChromium() {
+  return existsSync(CHROMIUM);
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // file:// pages: let the test read script twins beside index.html.
+      '--allow-file-access-from-files'],
+  });
+}
+
+/** A page that records console errors, page errors and dialogs (an alert is an XSS). */
+export async function newPage(browser, viewport = { width: 1400, height: 1000 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    d.dismiss();
+  });
+  return { page, context, problems };
+}
