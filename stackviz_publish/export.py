@@ -123,7 +123,6 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
                                        classic_details)
         except readers.ReadError as exc:
             problems.append(str(exc))
-            warn(str(exc))
             continue
         for message in summary.warnings:
             warn('%s: %s' % (source.path or source.name, message))
@@ -132,6 +131,9 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
     if not summaries:
         raise ExportError(problems[0] if len(problems) == 1 else
                           'no readable subunit input: ' + '; '.join(problems))
+    for problem in problems:   # the other inputs were exported: say what was left out
+        warn('skipped: ' + problem)
+        summaries[0].warnings.append('skipped: ' + problem)
     return summaries, artifacts
 
 

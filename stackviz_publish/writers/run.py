@@ -98,4 +98,3 @@ class RunWriter:
                     'shard_count': self.shard_count, 'suffix': '.json' + gz,
                     'script_suffix': '.js'})
         return out
-

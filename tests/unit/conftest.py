@@ -1,0 +1,69 @@
+"""Shared helpers for the exporter's tests: generated streams and reading outputs."""
+import gzip
+import io
+import json
+import os
+
+import pytest
+
+from stackviz_publish import generate
+
+SHARED = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..',
+                                       'shared', 'data', 'subunit'))
+
+
+def stream_bytes(**kwargs):
+    out = io.BytesIO()
+    summary = generate.generate_stream(out, **kwargs)
+    return out.getvalue(), summary
+
+
+@pytest.fixture
+def make_stream(tmp_path):
+    """make_stream(name, **generate_stream kwargs) -> (path, summary)."""
+    def make(name='tempest.subunit', gzipped=False, **kwargs):
+        data, summary = stream_bytes(**kwargs)
+        path = tmp_path / name
+        path.write_bytes(gzip.compress(data) if gzipped else data)
+        return str(path), summary
+    return make
+
+
+def read_data(data_dir, rel_path):
+    """A data file's text, gunzipped if needed."""
+    path = os.path.join(str(data_dir), rel_path)
+    with open(path, 'rb') as handle:
+        data = handle.read()
+    if rel_path.endswith('.gz'):
+        data = gzip.decompress(data)
+    return data.decode('utf-8')
+
+
+def read_json(data_dir, rel_path):
+    return json.loads(read_data(data_dir, rel_path))
+
+
+def read_twin(data_dir, rel_path):
+    """Parse a script twin: stackvizData("path", "encoding", "payload");"""
+    text = open(os.path.join(str(data_dir), rel_path), encoding='ascii').read()
+    assert text.startswith('stackvizData(') and text.endswith(');\n')
+    return json.loads('[' + text[len('stackvizData('):-3] + ']')
+
+
+def artifacts(data_dir):
+    config = read_json(data_dir, 'config.json')
+    return config['datasets'][0]['artifacts']
+
+
+def run_files(data_dir, name):
+    """{artifact_type: artifact} for the run called ``name``."""
+    return {a['artifact_type']: a for a in artifacts(data_dir) if a['artifact_name'] == name}
+
+
+def all_details(data_dir, name):
+    """Every details shard of a run merged: {test id: {attachment: text}}."""
+    shards = run_files(data_dir, name)['subunit-details-shards']
+    merged = {}
+    for k in range(shards['shard_count']):
+        merged.update(read_json(data_dir, '%s%d%s' % (shards['path'], k, shards['suffix'])))
+    return merged

@@ -1,0 +1,77 @@
+"""Writers: script twins, gzip, shards and the atomic output folder."""
+import base64
+import gzip
+import json
+import os
+
+import pytest
+
+from stackviz_publish.writers import datafile
+from stackviz_publish.writers import output
+from tests.unit.conftest import read_twin
+
+
+def test_twin_paths():
+    assert datafile.twin_path('x-raw.json.gz') == 'x-raw.json.js'
+    assert datafile.twin_path('x-raw.json') == 'x-raw.json.js'
+    assert datafile.twin_path('x-0-details/12.json.gz') == os.path.join('x-0-details',
+                                                                        '12.js')
+    assert datafile.twin_path('config.json') == 'config.js'
+    assert datafile.twin_path('dstat.csv') == 'dstat.csv.js'
+
+
+@pytest.mark.parametrize('gzipped', [False, True])
+def test_streamed_file_and_twin_agree(tmp_path, gzipped):
+    out = datafile.DataFile(str(tmp_path), 'a.json', gzipped)
+    text = ['[', '"caf\\u00e9 </script>"', ',' + json.dumps('x' * 300000), ']']
+    for part in text:
+        out.write(part)
+    size = out.close()
+    raw = (tmp_path / out.rel_path).read_bytes()
+    if gzipped:
+        raw = gzip.decompress(raw)
+    assert raw.decode() == ''.join(text)
+    path, encoding, payload = read_twin(tmp_path, 'a.json.js')
+    assert path == out.rel_path
+    if gzipped:
+        assert encoding == 'gzip-base64'
+        payload = gzip.decompress(base64.b64decode(payload)).decode()
+    else:
+        assert encoding == 'json'
+    assert json.loads(payload) == ['café </script>', 'x' * 300000]
+    assert size == os.path.getsize(tmp_path / out.rel_path) + os.path.getsize(
+        tmp_path / 'a.json.js')
+
+
+def test_write_whole_text_twin(tmp_path):
+    datafile.write_whole(str(tmp_path), 'd.csv', 'a,b\n1,2\n', encoding='text')
+    assert read_twin(tmp_path, 'd.csv.js') == ['d.csv', 'text', 'a,b\n1,2\n']
+
+
+def test_atomic_folder_replaces_or_leaves_untouched(tmp_path):
+    target = tmp_path / 'data'
+    target.mkdir()
+    (target / 'old').write_text('old')
+    with pytest.raises(RuntimeError):
+        with output.AtomicFolder(str(target)) as tmp:
+            open(os.path.join(tmp, 'new'), 'w').write('half')
+            raise RuntimeError('writer died')
+    assert sorted(os.listdir(tmp_path)) == ['data']
+    assert os.listdir(target) == ['old']
+    with output.AtomicFolder(str(target)) as tmp:
+        open(os.path.join(tmp, 'new'), 'w').write('whole')
+    assert sorted(os.listdir(tmp_path)) == ['data']
+    assert os.listdir(target) == ['new']
+    with pytest.raises(OSError, match='does not exist'):
+        with output.AtomicFolder(str(tmp_path / 'no' / 'data')):
+            pass
+
+
+def test_dataset_fields():
+    entry = output.dataset({'name': 'job', 'pipeline': 'check', 'project': 'nova',
+                            'metadata': {'build': 'b1'}},
+                           {'change_id': '123', 'name': 'env-job'})
+    assert entry['name'] == 'job' and entry['change_id'] == '123'
+    assert entry['pipeline'] == 'check' and entry['url'] is None
+    assert entry['metadata'] == {'project': 'nova', 'build': 'b1'}
+    assert 'metadata' not in output.dataset()
