@@ -17,9 +17,7 @@ export function launch() {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // file:// pages: let the test read script twins beside index.html.
-      '--allow-file-access-from-files'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
 
@@ -27,6 +25,10 @@ export function launch() {
 export async function newPage(browser, viewport = { width: 1400, height: 1000 }) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective));
+  });
   const problems = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);

@@ -1,0 +1,73 @@
+// Published sites for the browser tests and the benchmark: streams made by the
+// project's generator, exported by the project's exporter, the built site copied
+// beside the data, as the publisher lays them out.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const SITE = join(REPO, 'stackviz_publish', 'site');
+const PYTHON = process.env.STACKVIZ_PYTHON || 'python3';
+
+function py(args) {
+  execFileSync(PYTHON, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** Generate a stream (+ dstat) and export it: returns the published folder. */
+export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 1, hostile = false,
+  gzip = false, dstat = true, logBytes = null } = {}) {
+  const dir = join(root, name);
+  const src = join(root, `${name}-src`);
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(src, { recursive: true });
+  const stream = join(src, 'tempest.subunit');
+  const gen = ['-m', 'stackviz_publish.generate', 'stream', '--tests', String(tests),
+    '--workers', String(workers), '--unfinished', String(unfinished), '--start', '2018-09-28T02:46:35'];
+  if (hostile) gen.push('--hostile');
+  if (logBytes !== null) gen.push('--log-bytes', String(logBytes));
+  py([...gen, stream]);
+  const exp = ['-m', 'stackviz_publish.cli.export_cmd', '-f', stream];
+  if (dstat) {
+    const csv = join(src, 'dstat-csv.log');
+    py(['-m', 'stackviz_publish.generate', 'dstat', '--start', '2018-09-28T02:46:30',
+      '--seconds', String(Math.max(120, Math.ceil(tests / workers) * 3)), csv]);
+    exp.push('--dstat', csv);
+  }
+  if (gzip) exp.push('--gzip');
+  py([...exp, join(dir, 'data')]);
+  cpSync(SITE, dir, { recursive: true });
+  return dir;
+}
+
+/** Rewrite an exported folder into what the classic stackviz-export writes. */
+export function classicize(dir) {
+  const data = join(dir, 'data');
+  const cfg = JSON.parse(readFileSync(join(data, 'config.json'), 'utf8'));
+  for (const ds of cfg.datasets) {
+    delete ds.metadata;
+    ds.artifacts = ds.artifacts.filter((a) => a.artifact_type !== 'subunit-details-shards');
+    for (const a of ds.artifacts) {
+      for (const k of ['script_path', 'node', 'content_encoding']) delete a[k];
+    }
+  }
+  for (const k of ['format_version', 'generator', 'script']) delete cfg[k];
+  writeFileSync(join(data, 'config.json'), JSON.stringify(cfg));
+  for (const f of readdirSync(data)) {
+    const p = join(data, f);
+    if (f.endsWith('.js') || f.endsWith('-details')) rmSync(p, { recursive: true });
+    else if (f.endsWith('-raw.json')) {
+      const raw = JSON.parse(readFileSync(p, 'utf8'))
+        .filter((t) => !t.unfinished)
+        .map(({ id, worker, shard, unfinished, ...rest }) => rest);
+      writeFileSync(p, JSON.stringify(raw));
+    } else if (f.endsWith('-stats.json')) {
+      const s = JSON.parse(readFileSync(p, 'utf8'));
+      const classic = { count: s.count, start: s.start, end: s.end, total_duration: s.total_duration,
+        failures: s.failures.map((x) => ({ name: x.name, duration: x.duration, details: null })),
+        skips: s.skips.map((x) => ({ name: x.name, duration: x.duration, details: null })) };
+      writeFileSync(p, JSON.stringify(classic));
+    }
+  }
+  return dir;
+}
