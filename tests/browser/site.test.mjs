@@ -121,6 +121,7 @@ describe('published site in chromium', { skip }, () => {
     await p.page.waitForFunction((id) => decodeURIComponent(location.hash).includes(`/timeline/${id}`), target.id);
     await p.page.waitForSelector('.selected .details .tab');
     await p.page.keyboard.press('ArrowRight');
+    await p.page.waitForFunction((id) => window.__stackviz.view.tl.selected.id !== id, target.id);
     const next = await p.page.evaluate(() => {
       const t = window.__stackviz.view.tl.selected;
       return { lane: t.lane, start: t.start, id: t.id };
@@ -128,7 +129,7 @@ describe('published site in chromium', { skip }, () => {
     assert.equal(next.lane, target.lane);
     assert.ok(next.start >= target.start && next.id !== target.id);
     await p.page.keyboard.press('ArrowLeft');
-    assert.equal(await p.page.evaluate(() => window.__stackviz.view.tl.selected.id), target.id);
+    await p.page.waitForFunction((id) => window.__stackviz.view.tl.selected.id === id, target.id);
     // Wheel zooms in; the overview brush follows.
     const span0 = await p.page.evaluate(() => window.__stackviz.view.tl.t1 - window.__stackviz.view.tl.t0);
     await p.page.mouse.move(box.x + box.width / 2, box.y + 30);
