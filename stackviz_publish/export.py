@@ -3,6 +3,7 @@
 The publisher and the CLI call ``export_runs``; each source is read once, start to
 end, and its files are written as its tests finish (see doc/source/exporter.rst).
 """
+import functools
 import os
 import re
 import sys
@@ -133,7 +134,6 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
                           'no readable subunit input: ' + '; '.join(problems))
     for problem in problems:   # the other inputs were exported: say what was left out
         warn('skipped: ' + problem)
-        summaries[0].warnings.append('skipped: ' + problem)
     return summaries, artifacts
 
 
@@ -157,6 +157,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
             early.append(opened.problem)
         early += damage.messages()
         if opened.kind == 'v2' and not damage.packets:
+            writer.discard()
             raise readers.ReadError('%s: no valid subunit packet in it' % label)
         stats['warnings'][:0] = early
         artifacts = writer.close(stats)
@@ -188,6 +189,7 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
     return artifacts
 
 
+@functools.lru_cache(maxsize=None)
 def _generator():
     try:
         from pbr import version

@@ -12,7 +12,8 @@ def add_arguments(parser):
     parser.add_argument('-r', '--repository', action='append', default=[],
                         metavar='REPO', help='a .stestr or .testrepository folder: '
                         'its latest run (see --run)')
-    parser.add_argument('--run', metavar='ID', help='with -r: export this run '
+    parser.add_argument('--run', dest='run_id', metavar='ID',
+                        help='with -r: export this run '
                         '(a number; -2 is the run before the latest)')
     parser.add_argument('-i', '--stdin', action='store_true',
                         help='read a subunit stream from standard input')
@@ -41,7 +42,7 @@ def _sources(args, stdin):
     from stackviz_publish import export
     sources = [export.Source(path, path=path) for path in args.stream_file]
     for repo in args.repository:
-        sources += export.sources_from_repository(repo, args.run)
+        sources += export.sources_from_repository(repo, args.run_id)
     if args.stdin:
         sources.append(export.Source('stdin', stream=stdin))
     return sources
@@ -56,7 +57,7 @@ def run(args, stdout, stderr, stdin=None):
     if not (args.stream_file or args.repository or args.stdin):
         stderr.write('%s: error: no input: give -f FILE, -r REPO or -i\n' % PROG)
         return 2
-    if args.run is not None and not args.repository:
+    if args.run_id is not None and not args.repository:
         stderr.write('%s: error: --run needs -r/--repository\n' % PROG)
         return 2
     try:

@@ -36,7 +36,9 @@ class _SafeReader(io.RawIOBase):
         if self.problem:
             return 0
         try:
-            data = self._stream.read(len(buffer))
+            # read1: one step of decompression at a time, so that a failure loses
+            # nothing that was already decompressed.
+            data = self._stream.read1(len(buffer))
         except (EOFError, OSError, zlib.error) as exc:
             self.problem = 'gzip data damaged or cut short (%s); everything before ' \
                 'the damage was kept' % (str(exc).rstrip('.') or type(exc).__name__)

@@ -2,6 +2,7 @@
 shards, each written as tests arrive (nothing but the current shard is held)."""
 import json
 import os
+import shutil
 
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import twin_path
@@ -62,6 +63,17 @@ class RunWriter:
         rel = os.path.join(self.shard_dir, '%d.json' % self.shard_count)
         self.bytes_written += write_whole(self.data_dir, rel, text, self.gzipped)
         self.shard_count += 1
+
+    def discard(self):
+        """Drop every file of this run (its input turned out unreadable)."""
+        self.raw.close()
+        if self.details is not None:
+            self.details.close()
+        for path in (self.raw.rel_path, twin_path(self.raw.rel_path),
+                     self.details and self.details.rel_path):
+            if path and os.path.exists(os.path.join(self.data_dir, path)):
+                os.remove(os.path.join(self.data_dir, path))
+        shutil.rmtree(os.path.join(self.data_dir, self.shard_dir), ignore_errors=True)
 
     def close(self, stats):
         """Finish every file; return the artifact entries for config.json."""

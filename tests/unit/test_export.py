@@ -1,0 +1,170 @@
+"""export_runs, end to end on generated streams: what it writes matches what the
+generator wrote."""
+import gzip
+import os
+import re
+
+import pytest
+
+from stackviz_publish import export
+from stackviz_publish import generate
+from tests.unit.conftest import all_details
+from tests.unit.conftest import artifacts
+from tests.unit.conftest import read_data
+from tests.unit.conftest import read_json
+from tests.unit.conftest import read_twin
+from tests.unit.conftest import run_files
+
+
+def _export(paths, out, **kwargs):
+    warnings = []
+    sources = [export.Source(os.path.basename(p), path=p) for p in paths]
+    summaries = export.export_runs(sources, str(out), warn=warnings.append, **kwargs)
+    return summaries, warnings
+
+
+def test_counts_files_and_shards(make_stream, tmp_path):
+    path, summary = make_stream(tests=400, workers=4, unfinished=2, hostile=True, seed=2)
+    out = tmp_path / 'data'
+    (summ,), warnings = _export([path], out)
+    assert warnings == []
+    assert (summ.tests, summ.failures, summ.skips, summ.inprogress) == (
+        summary['finished'], summary['fail'], summary['skip'], 2)
+    assert summ.total_bytes > 0 and summ.wall_time > 0
+    files = run_files(out, 'tempest.subunit')
+    raw = read_json(out, files['subunit']['path'])
+    stats = read_json(out, files['subunit-stats']['path'])
+    assert sorted(t['id'] for t in raw) == sorted(summary['ids'])
+    assert len({t['id'] for t in raw}) == len(raw)
+    assert [t['status'] for t in raw[-2:]] == ['inprogress', 'inprogress']
+    assert stats['counts']['fail'] == summary['fail']
+    assert stats['count'] == summary['finished'] and stats['format_version'] == 1
+    assert stats['workers'] == [0, 1, 2, 3]
+    assert all(f['details'] and f['details'][-1] for f in stats['failures'])
+    assert all(s['details'] for s in stats['skips'])
+    # Every test with attachments is in the shard raw.json names, under its id.
+    details = all_details(out, 'tempest.subunit')
+    shards = files['subunit-details-shards']
+    for test in raw:
+        if test['shard'] is not None:
+            shard = read_json(out, '%s%d.json' % (shards['path'], test['shard']))
+            assert test['id'] in shard
+    assert len(details) == sum(1 for t in raw if t['shard'] is not None) > 0
+    hostile = details[generate.HOSTILE_NAME]
+    assert hostile['pythonlogging'].startswith('</script>')
+    # Classic details: keyed by clean name.
+    classic = read_json(out, files['subunit-details']['path'])
+    assert set(classic) == {t['name'] for t in raw if t['shard'] is not None}
+    # Twins decode to the same data.
+    twin = read_twin(out, files['subunit']['script_path'])
+    assert twin[0] == files['subunit']['path'] and twin[2] == read_data(
+        out, files['subunit']['path'])
+    assert read_twin(out, 'config.js')[2] == read_data(out, 'config.json')
+    assert len(os.listdir(out / shards['path'])) == 2 * shards['shard_count']
+
+
+def test_gzip_gives_the_same_data(make_stream, tmp_path):
+    path, _ = make_stream(tests=150, seed=4)
+    _export([path], tmp_path / 'plain')
+    _export([path], tmp_path / 'gz', gzip=True)
+    plain = {a['artifact_type']: a for a in artifacts(tmp_path / 'plain')}
+    zipped = {a['artifact_type']: a for a in artifacts(tmp_path / 'gz')}
+    for kind in ('subunit', 'subunit-stats', 'subunit-details'):
+        assert zipped[kind]['path'] == plain[kind]['path'] + '.gz'
+        assert zipped[kind]['content_encoding'] == 'gzip'
+        assert read_data(tmp_path / 'gz', zipped[kind]['path']) == read_data(
+            tmp_path / 'plain', plain[kind]['path'])
+    assert all_details(tmp_path / 'gz', 'tempest.subunit') == all_details(
+        tmp_path / 'plain', 'tempest.subunit')
+    assert zipped['subunit-details-shards']['suffix'] == '.json.gz'
+    assert read_twin(tmp_path / 'gz', zipped['subunit']['script_path'])[1] == 'gzip-base64'
+    # config.json is never compressed.
+    assert not os.path.exists(tmp_path / 'gz' / 'config.json.gz')
+
+
+def test_several_streams_and_gzip_input(make_stream, tmp_path):
+    a, sa = make_stream('tempest.subunit', tests=30, seed=1)
+    b, sb = make_stream('tempest.subunit.gz', gzipped=True, tests=40, seed=2)
+    os.mkdir(tmp_path / 'other')
+    c, sc = make_stream(os.path.join('other', 'tempest.subunit'), tests=50, seed=3)
+    summaries, _ = _export([a, b, c], tmp_path / 'data')
+    assert [s.name for s in summaries] == ['tempest.subunit', 'tempest.subunit.gz',
+                                           'tempest.subunit-2']
+    assert [s.tests for s in summaries] == [30, 40, 50]
+    primaries = [x['path'] for x in artifacts(tmp_path / 'data') if x['primary']]
+    assert primaries == ['tempest.subunit-0-raw.json', 'tempest.subunit.gz-0-raw.json',
+                         'tempest.subunit-2-0-raw.json']
+
+
+def test_metadata_env_and_dstat(make_stream, tmp_path, monkeypatch):
+    path, _ = make_stream(tests=10)
+    logs = []
+    for node in ('primary', 'compute1'):
+        log = tmp_path / ('%s.csv' % node)
+        with open(log, 'w') as out:
+            generate.generate_dstat(out, generate.DEFAULT_START, 30, host=node)
+        logs.append((node, str(log)))
+    bogus = tmp_path / 'bogus.csv'
+    bogus.write_text('not dstat at all\n')
+    logs.append(('compute2', str(bogus)))
+    monkeypatch.setenv('ZUUL_PROJECT', 'openstack/nova')
+    monkeypatch.setenv('ZUUL_CHANGE', '4242')
+    monkeypatch.setenv('JOB_NAME', 'tempest-full')
+    _, warnings = _export([path], tmp_path / 'data', dstat_logs=logs, env=True,
+                          metadata={'pipeline': 'gate', 'zuul_build': 'abc'})
+    config = read_json(tmp_path / 'data', 'config.json')
+    dataset = config['datasets'][0]
+    assert (dataset['change_project'], dataset['change_id'], dataset['name'],
+            dataset['pipeline']) == ('openstack/nova', '4242', 'tempest-full', 'gate')
+    assert dataset['metadata'] == {'zuul_build': 'abc'}
+    dstats = [a for a in dataset['artifacts'] if a['artifact_type'] == 'dstat']
+    assert [(a['path'], a['artifact_name'], a['node']) for a in dstats] == [
+        ('dstat.csv', 'dstat-csv.log', 'primary'),
+        ('dstat-compute1.csv', 'dstat-compute1', 'compute1')]
+    assert read_data(tmp_path / 'data', 'dstat.csv') == open(logs[0][1]).read()
+    assert read_twin(tmp_path / 'data', 'dstat.csv.js')[1:] == ['text', open(logs[0][1]).read()]
+    assert len(warnings) == 1 and 'bogus.csv' in warnings[0] and 'not used' in warnings[0]
+    assert config['format_version'] == 1 and config['script'] == 'config.js'
+
+
+def test_replaces_existing_output_and_limits(make_stream, tmp_path):
+    out = tmp_path / 'data'
+    out.mkdir()
+    (out / 'stale.json').write_text('{}')
+    path, _ = make_stream(tests=20, log_bytes=5000)
+    (summ,), warnings = _export([path], out, max_attachment_bytes=1000,
+                                classic_details=False)
+    assert not (out / 'stale.json').exists()
+    assert 'subunit-details' not in run_files(out, 'tempest.subunit')
+    details = all_details(out, 'tempest.subunit')
+    log = next(iter(details.values()))['pythonlogging']
+    assert re.search(r'\n\[stackviz: cut at 1000 bytes of \d{4}\]$', log)
+    assert any('were cut' in w for w in warnings) and summ.warnings
+    assert sorted(os.listdir(tmp_path)) == ['data', 'tempest.subunit']
+
+
+def test_repository_sources(make_stream, tmp_path):
+    repo = tmp_path / '.stestr'
+    repo.mkdir()
+    data_a = make_stream(os.path.join('.stestr', '0'), tests=5)
+    make_stream(os.path.join('.stestr', '1'), tests=7, gzipped=False)
+    (repo / 'next-stream').write_text('2\n')
+    (source,) = export.sources_from_repository(str(repo))
+    assert source.path == str(repo / '1') and source.name == '.stestr'
+    (summ,), _ = _export([source.path], tmp_path / 'data')
+    assert summ.tests == 7
+    summaries = export.export_runs(export.sources_from_repository(str(tmp_path), 0),
+                                   str(tmp_path / 'data'), warn=lambda m: None)
+    assert summaries[0].name == 'stestr' and summaries[0].tests == 5 == data_a[1]['tests']
+    with pytest.raises(export.ExportError, match='no run 9'):
+        export.sources_from_repository(str(repo), 9)
+
+
+def test_gzip_stream_from_stdin_like_object(tmp_path):
+    import io
+    out = io.BytesIO()
+    generate.generate_stream(out, tests=12)
+    stream = io.BytesIO(gzip.compress(out.getvalue()))
+    (summ,) = export.export_runs([export.Source('stdin', stream=stream)],
+                                 str(tmp_path / 'data'), warn=lambda m: None)
+    assert summ.name == 'stdin' and summ.tests == 12

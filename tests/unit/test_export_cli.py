@@ -1,0 +1,88 @@
+"""stackviz-export with the classic flags, and stackviz-publish export."""
+import gzip
+import io
+import os
+import subprocess
+import sys
+
+from stackviz_publish.cli import export_cmd
+from stackviz_publish.cli import main as main_cli
+from tests.unit.conftest import artifacts
+from tests.unit.conftest import read_json
+from tests.unit.conftest import stream_bytes
+
+
+def _cli(argv, stdin=None):
+    out, err = io.StringIO(), io.StringIO()
+    code = export_cmd.main(argv, out, err, stdin=stdin)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_classic_flags(tmp_path, monkeypatch):
+    data, summary = stream_bytes(tests=60, seed=21)
+    (tmp_path / 'tempest.subunit').write_bytes(data)
+    (tmp_path / 'other.subunit.gz').write_bytes(gzip.compress(data))
+    with open(tmp_path / 'dstat-csv.log', 'w') as out:
+        from stackviz_publish import generate
+        generate.generate_dstat(out, generate.DEFAULT_START, 20)
+    monkeypatch.setenv('ZUUL_PIPELINE', 'check')
+    code, out, err = _cli(['-f', str(tmp_path / 'tempest.subunit'), '--stream-file',
+                           str(tmp_path / 'other.subunit.gz'), '--dstat',
+                           str(tmp_path / 'dstat-csv.log'), '-z', '-e',
+                           str(tmp_path / 'data')])
+    assert code == 0, err
+    assert err == ''
+    assert out.splitlines()[0].startswith('tempest.subunit: 60 tests, %d failed'
+                                          % summary['fail'])
+    config = read_json(tmp_path / 'data', 'config.json')
+    assert config['datasets'][0]['pipeline'] == 'check'
+    paths = [a['path'] for a in artifacts(tmp_path / 'data')]
+    assert 'tempest.subunit-0-raw.json.gz' in paths
+    assert 'other.subunit.gz-0-raw.json.gz' in paths and 'dstat.csv.gz' in paths
+
+
+def test_stdin_and_repository(tmp_path):
+    data, _ = stream_bytes(tests=25, seed=22)
+    code, out, err = _cli(['-i', str(tmp_path / 'data')], stdin=io.BytesIO(data))
+    assert code == 0 and out.startswith('stdin: 25 tests')
+    repo = tmp_path / '.testrepository'
+    repo.mkdir()
+    (repo / '0').write_bytes(stream_bytes(tests=3)[0])
+    (repo / '1').write_bytes(data)
+    (repo / 'next-stream').write_text('2\n')
+    code, out, err = _cli(['-r', str(repo), str(tmp_path / 'data')])
+    assert code == 0 and out.startswith('testrepository: 25 tests')
+    code, out, err = _cli(['-r', str(repo), '--run', '0', str(tmp_path / 'data')])
+    assert code == 0 and out.startswith('testrepository: 3 tests')
+
+
+def test_usage_errors(tmp_path):
+    code, out, err = _cli([str(tmp_path / 'data')])
+    assert code == 2 and 'no input' in err
+    code, out, err = _cli(['-f', 'x', '--run', '3', str(tmp_path / 'data')])
+    assert code == 2 and '--run needs' in err
+
+
+def test_publish_export_subcommand(tmp_path):
+    data, _ = stream_bytes(tests=8, seed=23)
+    (tmp_path / 's.subunit').write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    code = main_cli.main(['export', '-f', str(tmp_path / 's.subunit'),
+                          str(tmp_path / 'data')], out, err)
+    assert code == 0 and 's.subunit: 8 tests' in out.getvalue()
+    assert os.path.exists(tmp_path / 'data' / 's.subunit-0-raw.json')
+
+
+def test_real_process_stdin_and_no_traceback(tmp_path):
+    """As a shell script would call it: stdin from a pipe, bad input -> one line."""
+    data, _ = stream_bytes(tests=10, seed=24)
+    run = [sys.executable, '-m', 'stackviz_publish.cli.export_cmd']
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__)))))
+    done = subprocess.run(run + ['--stdin', str(tmp_path / 'data')], input=data,
+                          capture_output=True, env=env)
+    assert done.returncode == 0 and b'stdin: 10 tests' in done.stdout
+    done = subprocess.run(run + ['-i', str(tmp_path / 'data2')], input=os.urandom(5000),
+                          capture_output=True, env=env)
+    assert done.returncode == 1 and b'Traceback' not in done.stderr
+    assert len(done.stderr.splitlines()) == 1
