@@ -1,0 +1,172 @@
+// Unit tests of data loading and parsing, on the modules the build writes to .build/lib.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { parseIso, formatDuration } from '../../.build/lib/iso.mjs';
+import { decodeBody, decodeTwin, gunzip, isGzip, twinPath, HttpSource } from '../../.build/lib/loader.mjs';
+import { buildRun, readConfig, isFixture, testAt, lastAtOrBefore, firstAtOrAfter, slowest } from '../../.build/lib/model.mjs';
+
+describe('parseIso', () => {
+  it('matches Date.parse on offsets and fractions', () => {
+    for (const s of ['2018-09-28T02:46:35.626800+00:00', '2018-09-28T02:46:35+02:00',
+      '2018-12-31T23:59:59.5-05:30', '2020-02-29T00:00:00Z', '2018-09-28 02:46:35.1+00:00']) {
+      // Date.parse drops sub-millisecond digits; parseIso keeps them.
+      const d = parseIso(s) - Date.parse(s.replace(' ', 'T'));
+      assert.ok(d >= 0 && d < 1, `${s}: ${d}`);
+    }
+  });
+  it('keeps microseconds as fractions of a millisecond', () => {
+    const d = parseIso('2018-09-28T02:46:35.626843+00:00') - parseIso('2018-09-28T02:46:35.626800+00:00');
+    assert.ok(Math.abs(d - 0.043) < 1e-3, String(d));
+  });
+  it('rejects what is not a timestamp', () => {
+    for (const s of [null, 3, '', 'yesterday', '2018-09-28T02:4x:35+00:00', '2018-09-28T02:46:35 junk']) {
+      assert.ok(Number.isNaN(parseIso(s)), String(s));
+    }
+  });
+  it('formats durations for people', () => {
+    assert.equal(formatDuration(0.25), '250 ms');
+    assert.equal(formatDuration(75), '1 min 15 s');
+    assert.equal(formatDuration(3 * 3600 + 120), '3 h 2 min');
+  });
+});
+
+describe('decoding', () => {
+  const text = JSON.stringify({ a: 'é </script>' });
+  it('inflates gzip bytes and passes decoded bytes through', async () => {
+    const gz = new Uint8Array(gzipSync(text));
+    assert.ok(isGzip(gz));
+    assert.equal(await decodeBody(gz), text);
+    assert.equal(await decodeBody(new TextEncoder().encode(text)), text);
+    assert.equal(new TextDecoder().decode(await gunzip(gz)), text);
+  });
+  it('decodes every twin encoding', async () => {
+    assert.equal(await decodeTwin('json', text), text);
+    assert.equal(await decodeTwin('text', 'a,b\n'), 'a,b\n');
+    assert.equal(await decodeTwin('gzip-base64', gzipSync(text).toString('base64')), text);
+    await assert.rejects(decodeTwin('zip', 'x'), /unknown twin encoding/);
+  });
+  it('names twins as the format says', () => {
+    assert.equal(twinPath('x-raw.json.gz'), 'x-raw.json.js');
+    assert.equal(twinPath('dstat.csv'), 'dstat.csv.js');
+  });
+  it('fetches over HTTP whatever the server did with Content-Encoding', async () => {
+    const files = { 'a.json.gz': gzipSync(text), 'b.json.gz': Buffer.from(text) };
+    const src = new HttpSource('data/', async (url) => {
+      const body = files[url.slice(5)];
+      return { ok: !!body, status: body ? 200 : 404, arrayBuffer: async () => body };
+    });
+    assert.equal(await src.text('a.json.gz'), text);
+    assert.equal(await src.text('b.json.gz'), text);
+    await assert.rejects(src.text('missing.json'), /missing.json: HTTP 404/);
+    assert.deepEqual(src.requested, ['a.json.gz', 'b.json.gz', 'missing.json']);
+  });
+});
+
+const art = (path, type, extra = {}) => ({ path, artifact_name: 'tempest.subunit', artifact_type: type,
+  content_type: 'application/json', primary: type === 'subunit', ...extra });
+
+describe('readConfig', () => {
+  it('finds runs, their artifacts and dstat nodes', () => {
+    const idx = readConfig({ datasets: [{ metadata: { job: 'tempest-full', nested: { x: 1 } }, artifacts: [
+      art('t-0-raw.json', 'subunit'), art('t-0-stats.json', 'subunit-stats'),
+      art('t-0-details/', 'subunit-details-shards', { shard_count: 2, suffix: '.json' }),
+      { path: 'dstat.csv', artifact_name: 'dstat-csv.log', artifact_type: 'dstat' },
+      { path: 'dstat-sub.csv', artifact_name: 'dstat-sub', artifact_type: 'dstat', node: 'sub' },
+      { path: 'o-0-stats.json', artifact_name: 'orphan', artifact_type: 'subunit-stats' },
+    ] }] });
+    assert.equal(idx.runs.length, 1, 'a group without a primary artifact is no run');
+    const r = idx.runs[0];
+    assert.equal(r.name, 'tempest.subunit');
+    assert.equal(r.stats.path, 't-0-stats.json');
+    assert.equal(r.shards.shard_count, 2);
+    assert.equal(r.details, null);
+    assert.deepEqual(r.metadata, { job: 'tempest-full' });
+    assert.deepEqual(idx.dstat.map((d) => d.node), ['primary', 'sub']);
+  });
+  it('refuses a config without datasets', () => {
+    assert.throws(() => readConfig({}), /no datasets/);
+  });
+});
+
+function entry(name, start, end, status = 'success', extra = {}) {
+  return { name, status, tags: extra.tags || [], timestamps: [start, end],
+    duration: (Date.parse(end) - Date.parse(start)) / 1000, details: {}, ...extra };
+}
+const T = (s) => `2018-09-28T02:46:${String(s).padStart(2, '0')}.000000+00:00`;
+
+describe('buildRun', () => {
+  const ref = readConfig({ datasets: [{ artifacts: [art('r.json', 'subunit')] }] }).runs[0];
+
+  it('reads classic entries: worker from tags, ids are names', () => {
+    const run = buildRun(ref, [
+      entry('a', T(0), T(2), 'success', { tags: ['worker-1'] }),
+      entry('b', T(3), T(5), 'fail', { tags: ['worker-0'] }),
+      entry('c', T(6), T(7), 'skip', { tags: ['worker-1'] }),
+    ], null);
+    assert.ok(run.classic);
+    assert.deepEqual(run.lanes.map((l) => l.worker), [0, 1]);
+    assert.equal(run.byId.get('b').lane, 0);
+    assert.equal(run.counts.fail, 1);
+    assert.equal(run.failures[0].name, 'b');
+    assert.equal(run.failures[0].message, null);
+    assert.equal(run.skips.length, 1);
+    assert.equal(run.end - run.start, 7000);
+  });
+
+  it('reads v1 extensions: ids, workers, shards, unfinished listed first', () => {
+    const run = buildRun(ref, [
+      entry('a', T(0), T(2), 'fail', { id: 'a[id-1]', worker: 0, shard: 0 }),
+      entry('a', T(3), T(4), 'success', { id: 'a[id-1] #2', worker: 0, shard: 0 }),
+      entry('u', T(1), T(9), 'inprogress', { id: 'u', worker: 1, shard: null, unfinished: true }),
+      { bogus: true },
+    ], { failures: [{ name: 'a', id: 'a[id-1]', details: ['AssertionError: boom'] }],
+      skips: [], warnings: ['stream damaged at byte 12'] });
+    assert.ok(!run.classic);
+    assert.equal(run.byId.get('a[id-1] #2').start, parseIso(T(3)));
+    assert.equal(run.failures[0].id, 'u', 'unfinished first');
+    assert.deepEqual(run.failures[1].message, ['AssertionError: boom']);
+    assert.equal(run.byId.get('u').unfinished, true);
+    assert.equal(run.byId.get('u').shard, null);
+    assert.equal(run.warnings.length, 2, 'stats warning plus the unreadable entry');
+  });
+
+  it('measures idle gaps per worker', () => {
+    const run = buildRun(ref, [
+      entry('a', T(0), T(2), 'success', { worker: 0 }),
+      entry('b', T(7), T(10), 'success', { worker: 0 }),
+      entry('c', T(0), T(10), 'success', { worker: 1 }),
+    ], null);
+    const [w0, w1] = run.lanes;
+    assert.equal(w0.idle, 5000);
+    assert.equal(w0.longestGap, 5000);
+    assert.equal(w0.longestGapAt, parseIso(T(2)));
+    assert.equal(w1.idle, 0);
+    assert.equal(w0.busy, 5000);
+  });
+
+  it('finds the test under a time, and neighbours by binary search', () => {
+    const run = buildRun(ref, [
+      entry('a', T(0), T(2), 'success', { worker: 0 }),
+      entry('b', T(7), T(10), 'success', { worker: 0 }),
+    ], null);
+    const lane = run.lanes[0];
+    assert.equal(testAt(run, lane, parseIso(T(1)), 0).name, 'a');
+    assert.equal(testAt(run, lane, parseIso(T(8)), 0).name, 'b');
+    assert.equal(testAt(run, lane, parseIso(T(5)), 0), null);
+    assert.equal(testAt(run, lane, parseIso(T(5)), 2500).name, 'b');
+    assert.equal(lastAtOrBefore(lane.starts, parseIso(T(5))), 0);
+    assert.equal(firstAtOrAfter(lane.reach, parseIso(T(5))), 1);
+    assert.deepEqual(slowest(run, 1).map((t) => t.name), ['b']);
+  });
+
+  it('names class fixtures', () => {
+    assert.ok(isFixture('tempest.api.compute.test_x.XTest.setUpClass'));
+    assert.ok(isFixture('tearDownClass (tempest.api.compute.test_x.XTest)'));
+    assert.ok(!isFixture('tempest.api.compute.test_x.XTest.test_setUpClass_thing'));
+  });
+
+  it('refuses raw data that is not a list', () => {
+    assert.throws(() => buildRun(ref, { a: 1 }, null), /not a list of tests/);
+  });
+});
