@@ -1,0 +1,59 @@
+"""The shipped sample run: made by our generator, published and served by one command."""
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import urllib.request
+
+from stackviz_publish import sample
+from stackviz_publish.cli import main as cli_main
+
+from tests.unit import publish_fixtures as fx
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def digest(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def test_sample_is_tempest_like_and_reproducible(tmp_path):
+    first = sample.make_sample(str(tmp_path / 'a'))
+    sample.make_sample(str(tmp_path / 'b'))
+    assert first['tests'] >= 2000 and first['workers'] > 1
+    assert first['fail'] > 0 and first['skip'] > 0 and first['inprogress'] == 1
+    for name in ('testrepository.subunit.gz', 'dstat-csv_log.txt'):
+        assert digest(str(tmp_path / 'a' / name)) == digest(str(tmp_path / 'b' / name))
+
+
+def test_sample_command_publishes(tmp_path, monkeypatch):
+    monkeypatch.setenv('STACKVIZ_SITE', fx.write_site(str(tmp_path / 'site')))
+    out, err = io.StringIO(), io.StringIO()
+    code = cli_main.main(['sample', str(tmp_path / 'demo'), '--no-serve'], out, err)
+    assert code == 0, err.getvalue()
+    lines = out.getvalue().splitlines()
+    assert lines[2].startswith('testrepository.subunit.gz: 2999 tests, ')
+    assert ', 1 unfinished, ' in lines[2]
+    data = tmp_path / 'demo' / 'logs' / 'stackviz' / 'data'
+    assert (data / 'config.json').exists() and (data / 'dstat.csv').exists()
+
+
+def test_sample_command_serves_and_prints_url(tmp_path):
+    env = dict(os.environ, PYTHONPATH=REPO,
+               STACKVIZ_SITE=fx.write_site(str(tmp_path / 'site')))
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'stackviz_publish.cli.main', 'sample', str(tmp_path / 'demo'),
+         '--port', '0'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for line in proc.stdout:
+            if line.startswith('Serving '):
+                break
+        url = line.split(' at ')[1].split()[0]
+        assert url.endswith('/stackviz/')
+        with urllib.request.urlopen(url + 'data/config.json', timeout=10) as response:
+            assert b'testrepository.subunit.gz' in response.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
