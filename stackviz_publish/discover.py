@@ -34,7 +34,8 @@ class Found:
         self.subunit = []       # paths of subunit stream files
         self.repositories = []  # paths of .stestr / .testrepository folders
         self.dstat = []         # (node name, path)
-        self.notes = []         # one-line messages for the user
+        self.info = []          # what was chosen and why (one line each)
+        self.notes = []         # problems: inputs skipped (one line each)
 
     def empty(self):
         return not (self.subunit or self.repositories)
@@ -98,39 +99,53 @@ def _node_name(rel_dir, primary):
 
 
 def discover(logs_root, work_dirs=(), looks_like_subunit=None):
-    """Look for inputs in ``logs_root`` (a real path) and in Zuul work folders."""
+    """Look for inputs in ``logs_root`` (a real path), then in Zuul work folders.
+
+    Work folders are read only when the logs folder has no run: jobs often copy the
+    work folder's testrepository.subunit into the logs, and one run must count once.
+    """
     found = Found()
-    subunit, dstat = [], []
-    roots = [(logs_root, True)] + [(os.path.realpath(d), False) for d in work_dirs]
-    for root, is_logs in roots:
-        if not os.path.isdir(root):
-            found.notes.append('work folder %s does not exist' % root)
-            continue
-        # A work folder is a checkout: only its top level holds the run's results.
-        depth = MAX_DEPTH if is_logs else 0
-        for rel, dirs, files in walk(root, max_depth=depth, notes=found.notes):
-            folder = os.path.join(root, rel)
-            for name in dirs:
-                if name in REPOSITORY_NAMES:
-                    found.repositories.append(os.path.join(folder, name))
-            for name in files:
-                path = os.path.join(folder, name)
-                if name.endswith(SUBUNIT_SUFFIXES):
-                    if not is_logs or _inside(path, root, found.notes):
-                        subunit.append(path)
-                elif name in DSTAT_NAMES and is_logs and _inside(path, root, found.notes):
-                    dstat.append((rel, path))
-    found.subunit = _dedupe_subunit(subunit, found.notes)
-    if looks_like_subunit is not None:
-        found.subunit = _sniff(found.subunit, looks_like_subunit, found.notes)
+    dstat = []
+    _scan(logs_root, True, found, dstat, looks_like_subunit)
+    if found.empty():
+        for work_dir in work_dirs:
+            _scan(os.path.realpath(work_dir), False, found, dstat, looks_like_subunit)
+    elif work_dirs:
+        found.info.append('the logs folder holds the run; not reading %s'
+                          % ', '.join(work_dirs))
     if found.subunit and found.repositories:
         # A saved testrepository.subunit is the export of the repository's last run:
         # reading both would count the run twice.
-        found.notes.append('using %s; not reading %s (the same run, most likely)' % (
+        found.info.append('using %s; not reading %s (the same run, most likely)' % (
             ', '.join(found.subunit), ', '.join(found.repositories)))
         found.repositories = []
     found.dstat = _name_dstat(dstat)
     return found
+
+
+def _scan(root, is_logs, found, dstat, looks_like_subunit):
+    if not os.path.isdir(root):
+        found.notes.append('work folder %s does not exist' % root)
+        return
+    subunit = []
+    # A work folder is a checkout: only its top level holds the run's results.
+    depth = MAX_DEPTH if is_logs else 0
+    for rel, dirs, files in walk(root, max_depth=depth, notes=found.notes):
+        folder = os.path.join(root, rel)
+        for name in dirs:
+            if name in REPOSITORY_NAMES:
+                found.repositories.append(os.path.join(folder, name))
+        for name in files:
+            path = os.path.join(folder, name)
+            if name.endswith(SUBUNIT_SUFFIXES):
+                if not is_logs or _inside(path, root, found.notes):
+                    subunit.append(path)
+            elif name in DSTAT_NAMES and is_logs and _inside(path, root, found.notes):
+                dstat.append((rel, path))
+    subunit = _dedupe_subunit(subunit, found.info)
+    if looks_like_subunit is not None:
+        subunit = _sniff(subunit, looks_like_subunit, found.notes)
+    found.subunit.extend(subunit)
 
 
 def _dedupe_subunit(paths, notes):

@@ -61,7 +61,7 @@ def _explicit_dstat(values):
     return named
 
 
-def gather_sources(opts, logs_root, notes):
+def gather_sources(opts, logs_root, notes, info):
     """Return (sources, dstat logs) from flags, or from discovery when none are given."""
     sources = []
     for path in opts.subunit:
@@ -77,6 +77,7 @@ def gather_sources(opts, logs_root, notes):
     found = discover.discover(logs_root, opts.work_dirs,
                               looks_like_subunit=readers.looks_like_subunit)
     notes.extend(found.notes)
+    info.extend(found.info)
     for path in found.subunit:
         sources.append(export.Source(os.path.basename(path), path=path))
     for repo in found.repositories:
@@ -87,11 +88,12 @@ def gather_sources(opts, logs_root, notes):
     return sources, dstat or found.dstat
 
 
-def publish(opts, warn=None, checkpoint=None):
+def publish(opts, warn=None, checkpoint=None, inform=None):
     """Publish into LOGS_DIR/stackviz and return a Result.
 
-    ``warn`` gets one line per problem; ``checkpoint(step)`` is called between steps
-    (tests use it to kill the process at each of them).
+    ``warn`` gets one line per problem, ``inform`` one line per choice made (which
+    input was read); ``checkpoint(step)`` is called between steps (tests use it to kill
+    the process at each of them).
     """
     warnings = []
 
@@ -106,10 +108,13 @@ def publish(opts, warn=None, checkpoint=None):
     site = sitefiles.find_site(opts.site, opts.environ)
     with safety.locked(logs_root):
         safety.clean_stale(logs_root)
-        notes = []
-        sources, dstat = gather_sources(opts, logs_root, notes)
+        notes, info = [], []
+        sources, dstat = gather_sources(opts, logs_root, notes, info)
         for message in notes:
             note(message)
+        for message in info:
+            if inform:
+                inform(message)
         if not sources:
             return Result(NOTHING, target, warnings=warnings)
         if site is None:

@@ -101,6 +101,9 @@ def run(args, stdout, stderr, environ=None, stdin=None, checkpoint=None):
     def warn(message):
         stderr.write('%s: warning: %s\n' % (PROG, message))
 
+    def inform(message):
+        stdout.write('%s: note: %s\n' % (PROG, message))
+
     def finish(code, message, stream=stdout):
         stream.write('%s: %s\n' % (PROG, message))
         return code if args.strict else 0
@@ -113,7 +116,7 @@ def run(args, stdout, stderr, environ=None, stdin=None, checkpoint=None):
             max_attachment_bytes=args.max_attachment_size,
             classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
             environ=environ, stdin=stdin if stdin is not None else sys.stdin.buffer)
-        result = publish.publish(opts, warn=warn, checkpoint=checkpoint)
+        result = publish.publish(opts, warn=warn, checkpoint=checkpoint, inform=inform)
     except EXPECTED_ERRORS as exc:
         return finish(EXIT_ERROR, 'error: %s' % _one_line(exc), stderr)
     except Exception as exc:  # never fail the job on our own bug, unless asked to

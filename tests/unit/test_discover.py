@@ -43,7 +43,8 @@ def test_saved_stream_preferred_over_its_repository(tmp_path):
     found = discover.discover(str(tmp_path))
     assert found.subunit == [str(tmp_path / 'tempest' / 'testrepository.subunit')]
     assert found.repositories == []
-    assert any('same run' in n for n in found.notes)
+    assert any('same run' in n for n in found.info)
+    assert found.notes == []
 
 
 def test_zuul_v3_work_dir(tmp_path):
@@ -127,3 +128,21 @@ def test_walk_is_bounded_in_depth(tmp_path):
     touch(str(tmp_path / 'd0' / 'found.subunit'))
     found = discover.discover(str(tmp_path))
     assert [os.path.basename(p) for p in found.subunit] == ['found.subunit']
+
+
+def test_work_dir_not_read_when_logs_hold_the_run(tmp_path):
+    logs, work, _ = fx.zuul_v3(str(tmp_path))
+    fx.write_stream(os.path.join(logs, 'testrepository.subunit.gz'))
+    found = discover.discover(logs, work_dirs=[work])
+    assert found.subunit == [os.path.join(logs, 'testrepository.subunit.gz')]
+    assert found.repositories == []
+    assert any('not reading %s' % work in n for n in found.info)
+
+
+def test_work_dir_read_when_logs_only_hold_junk(tmp_path):
+    logs, work, _ = fx.zuul_v3(str(tmp_path))
+    touch(os.path.join(logs, 'broken.subunit'), b'not a stream')
+    found = discover.discover(logs, work_dirs=[work],
+                              looks_like_subunit=readers.looks_like_subunit)
+    assert found.subunit == [os.path.join(work, 'testrepository.subunit')]
+    assert any('broken.subunit' in n for n in found.notes)

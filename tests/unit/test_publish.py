@@ -83,10 +83,14 @@ def test_zuul_v3_layout_with_zuul_json(tmp_path, site):
         'project': {'name': 'openstack/nova'}, 'change': '4242', 'patchset': '5',
         'pipeline': 'check', 'job': 'tempest-full-py3', 'build': 'b' * 32}}))
     code, out, err = run_cli([logs, '--work-dir', work, '--zuul-json', str(zuul),
-                              '--log-url', 'https://logs.example.org/42/'], environ={})
-    assert code == 0, err
-    assert 'the same run' in err  # testrepository.subunit chosen over .stestr
-    assert out.splitlines()[1].startswith('testrepository.subunit: %d tests'
+                              '--log-url', 'https://logs.example.org/42/', '--strict'],
+                             environ={})
+    assert code == 0, err  # a choice between inputs is a note, not a warning
+    assert err == ''
+    # testrepository.subunit chosen over .stestr, and the user is told.
+    assert out.splitlines()[0].startswith('stackviz-publish: note: using ')
+    assert 'the same run' in out.splitlines()[0]
+    assert out.splitlines()[2].startswith('testrepository.subunit: %d tests'
                                           % summary['finished'])
     dataset = config(logs)['datasets'][0]
     assert dataset['change_project'] == 'openstack/nova'
