@@ -273,3 +273,17 @@ def test_max_attachment_size_parsing():
     assert publish_cmd.parse_size('0') is None
     with pytest.raises(ValueError):
         publish_cmd.parse_size('lots')
+
+
+def test_unexpected_error_never_fails_the_job(tmp_path, site, monkeypatch):
+    from stackviz_publish import publish
+
+    def broken(*args, **kwargs):
+        raise KeyError('artifacts')  # stands for a bug of ours
+    monkeypatch.setattr(publish, 'publish', broken)
+    code, out, err = run_cli([str(tmp_path)], environ={})
+    assert code == 0
+    assert err == "stackviz-publish: internal error: KeyError: 'artifacts'\n"
+    assert run_cli([str(tmp_path), '--strict'], environ={})[0] == publish_cmd.EXIT_ERROR
+    with pytest.raises(KeyError):  # STACKVIZ_DEBUG=1 shows the traceback
+        run_cli([str(tmp_path)], environ={'STACKVIZ_DEBUG': '1'})
