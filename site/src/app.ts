@@ -153,10 +153,19 @@ export class App {
   runOf(ref: RunRef): Promise<Run> {
     let p = this.runs.get(ref.name);
     if (!p) {
-      const raw = this.source.text(ref.raw.path, ref.raw.script_path).then((t) => JSON.parse(t));
+      const raw = this.source.text(ref.raw.path, ref.raw.script_path).then((t) => {
+        this.mark('raw-text');
+        const parsed = JSON.parse(t);
+        this.mark('raw-parsed');
+        return parsed;
+      });
       // A damaged stats.json must not hide the tests.
       const stats = this.statsOf(ref).catch(() => null);
-      p = Promise.all([raw, stats]).then(([r, s]) => buildRun(ref, r, s));
+      p = Promise.all([raw, stats]).then(([r, s]) => {
+        const run = buildRun(ref, r, s);
+        this.mark('run-built');
+        return run;
+      });
       this.runs.set(ref.name, p);
     }
     return p;

@@ -116,9 +116,13 @@ export class Graphs {
     });
   }
 
+  lastDrawMs = 0;
+
   draw(): void {
     if (!this.nodes.length) return;
+    const began = performance.now();
     for (const s of this.strips) this.drawStrip(s);
+    this.lastDrawMs = performance.now() - began;
   }
 
   private drawStrip(s: Strip): void {
@@ -148,22 +152,10 @@ export class Graphs {
     ctx.rect(GUTTER, 0, pw, STRIP_H);
     ctx.clip();
     s.series.forEach(({ column }, si) => {
-      ctx.strokeStyle = SERIES_COLORS[si % SERIES_COLORS.length];
-      ctx.lineWidth = 1.2;
-      ctx.beginPath();
-      let pen = false;
-      for (let i = i0; i <= i1; i++) {
-        const v = column.values[i];
-        if (isNaN(v)) {
-          pen = false;
-          continue;
-        }
-        const x = GUTTER + (times[i] - this.t0) * k, y = top + hgt - (v / max) * hgt;
-        if (pen) ctx.lineTo(x, y);
-        else ctx.moveTo(x, y);
-        pen = true;
-      }
-      ctx.stroke();
+      const color = SERIES_COLORS[si % SERIES_COLORS.length];
+      const yOf = (v: number) => top + hgt - (v / max) * hgt;
+      if (i1 - i0 > pw) drawColumns(ctx, times, column.values, i0, i1, this.t0, k, yOf, color);
+      else drawLine(ctx, times, column.values, i0, i1, this.t0, k, yOf, color);
     });
     if (this.cursor !== null) {
       ctx.fillStyle = '#555';
@@ -194,4 +186,70 @@ export function humanize(v: number, unit: string): string {
   const a = Math.abs(v);
   const [d, p] = a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
   return `${(v / d).toFixed(d === 1 ? 0 : 1)}${p}${unit}`;
+}
+
+type YOf = (v: number) => number;
+
+function drawLine(ctx: CanvasRenderingContext2D, times: Float64Array, values: Float64Array,
+  i0: number, i1: number, t0: number, k: number, yOf: YOf, color: string): void {
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1.2;
+  ctx.beginPath();
+  let pen = false;
+  for (let i = i0; i <= i1; i++) {
+    const v = values[i];
+    if (isNaN(v)) {
+      pen = false;
+      continue;
+    }
+    const x = GUTTER + (times[i] - t0) * k;
+    if (pen) ctx.lineTo(x, yOf(v));
+    else ctx.moveTo(x, yOf(v));
+    pen = true;
+  }
+  ctx.stroke();
+}
+
+// More samples than pixels: one column per pixel, a min-max band (spikes stay
+// visible) and the mean as a line. Stroking every sample is slow and unreadable.
+function drawColumns(ctx: CanvasRenderingContext2D, times: Float64Array, values: Float64Array,
+  i0: number, i1: number, t0: number, k: number, yOf: YOf, color: string): void {
+  const cols: number[] = [];
+  let px = -1, lo = 0, hi = 0, sum = 0, n = 0;
+  const flush = () => {
+    if (n) cols.push(px, lo, hi, sum / n);
+  };
+  for (let i = i0; i <= i1; i++) {
+    const v = values[i];
+    if (isNaN(v)) continue;
+    const x = Math.floor(GUTTER + (times[i] - t0) * k);
+    if (x !== px) {
+      flush();
+      px = x;
+      lo = hi = sum = v;
+      n = 1;
+    } else {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      sum += v;
+      n++;
+    }
+  }
+  flush();
+  ctx.globalAlpha = 0.25;
+  ctx.fillStyle = color;
+  for (let j = 0; j < cols.length; j += 4) {
+    const yHi = yOf(cols[j + 2]);
+    ctx.fillRect(cols[j], yHi, 1, Math.max(1, yOf(cols[j + 1]) - yHi));
+  }
+  ctx.globalAlpha = 1;
+  // The mean line as rects, joining each column to the previous one: rects
+  // rasterize far faster than anti-aliased paths in a software-drawn canvas.
+  let prev = NaN;
+  for (let j = 0; j < cols.length; j += 4) {
+    const y = yOf(cols[j + 3]);
+    const from = isNaN(prev) ? y : prev;
+    ctx.fillRect(cols[j], Math.min(from, y) - 0.6, 1, Math.abs(y - from) + 1.2);
+    prev = y;
+  }
 }
