@@ -16,7 +16,7 @@ function py(args) {
 
 /** Generate a stream (+ dstat) and export it: returns the published folder. */
 export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 1, hostile = false,
-  gzip = false, dstat = true, logBytes = null } = {}) {
+  gzip = false, dstat = true, logBytes = null, secondRun = 0 } = {}) {
   const dir = join(root, name);
   const src = join(root, `${name}-src`);
   mkdirSync(dir, { recursive: true });
@@ -28,6 +28,13 @@ export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 
   if (logBytes !== null) gen.push('--log-bytes', String(logBytes));
   py([...gen, stream]);
   const exp = ['-m', 'stackviz_publish.cli.export_cmd', '-f', stream];
+  if (secondRun) {
+    // A second stream in the same call: a second run in config.json.
+    const other = join(src, 'second.subunit');
+    py(['-m', 'stackviz_publish.generate', 'stream', '--tests', String(secondRun), '--workers', '2',
+      '--seed', '7', '--start', '2018-09-28T04:00:00', other]);
+    exp.push('-f', other);
+  }
   if (dstat) {
     const csv = join(src, 'dstat-csv.log');
     py(['-m', 'stackviz_publish.generate', 'dstat', '--start', '2018-09-28T02:46:30',

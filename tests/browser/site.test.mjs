@@ -24,7 +24,7 @@ describe('published site in chromium', { skip }, () => {
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'stackviz-browser-'));
-    plain = publishRun(root, 'plain', { tests: 400, workers: 4, unfinished: 1, hostile: true });
+    plain = publishRun(root, 'plain', { tests: 400, workers: 4, unfinished: 1, hostile: true, secondRun: 50 });
     gz = publishRun(root, 'gz', { tests: 300, workers: 3, gzip: true });
     classic = classicize(publishRun(root, 'classic', { tests: 200, workers: 2, unfinished: 0 }));
     browser = await launch();
@@ -72,6 +72,20 @@ describe('published site in chromium', { skip }, () => {
     assert.ok(messages.length > 0 && messages.every((m) => m.trim().length > 0));
     assert.ok(await p.page.locator('table.slowest tr').count() > 5);
     assert.equal(await p.page.locator('table.workers tr').count(), 5);
+    await clean(p);
+  });
+
+  it('switches between runs', async () => {
+    const s = await site(plain);
+    const p = await open(s.url, 'summary-full');
+    const options = await p.page.locator('select.run-select option').allInnerTexts();
+    assert.deepEqual(options, [RUN, 'second.subunit']);
+    await p.page.locator('select.run-select').selectOption('second.subunit');
+    await p.page.waitForFunction(() => location.hash.startsWith('#/second.subunit'));
+    await p.page.waitForFunction(() => /Tests\s+50\b/.test(document.querySelector('.cards').innerText));
+    await p.page.locator('header nav a', { hasText: 'Timeline' }).click();
+    await p.page.waitForFunction(() => window.__stackviz.view && window.__stackviz.view.run.ref.name === 'second.subunit');
+    assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.lanes.length), 2);
     await clean(p);
   });
 
