@@ -1,0 +1,128 @@
+#!/bin/bash
+# The Stackviz install proper, run by 75-stackviz (this name, with a dot, is
+# not run by dib-run-parts itself). Usage: stackviz-build.bash source|package
+#   source:  build the site with npm from the tree that source-repositories
+#            cloned into /tmp/stackviz-src, then install that tree;
+#   package: install the release artifact (wheel, sdist or tarball holding
+#            the built site) copied in by extra-data.d, with no npm at all.
+# Any error exits non-zero; 75-stackviz then removes every trace.
+
+if [ ${DIB_DEBUG_TRACE:-0} -gt 0 ]; then
+    set -x
+fi
+set -eu
+set -o pipefail
+
+MODE=${1:-}
+PREFIX=/opt/stackviz
+SRC=/tmp/stackviz-src
+# extra-data.d put these in the hooks folder, mounted here as /tmp/in_target.d.
+INPUTS=$(cd "$(dirname "$0")/.." && pwd)/stackviz-inputs
+
+WORK=$(mktemp -d /tmp/stackviz-build.XXXXXX)
+trap 'rm -rf "$WORK" "$SRC"' EXIT
+
+die() {
+    echo "stackviz: ERROR: $*" >&2
+    exit 1
+}
+
+# Downloads (pip, npm) trust an extra CA bundle when one was given; host
+# variables naming CA files that do not exist in the image are dropped.
+setup_downloads() {
+    local var
+    for var in PIP_CERT REQUESTS_CA_BUNDLE SSL_CERT_FILE CURL_CA_BUNDLE NODE_EXTRA_CA_CERTS \
+            npm_config_cafile; do
+        if [ -n "${!var:-}" ] && [ ! -f "${!var}" ]; then
+            unset "$var"
+        fi
+    done
+    if [ -f "$INPUTS/ca-bundle.pem" ]; then
+        # pip's requests takes REQUESTS_CA_BUNDLE over PIP_CERT: set them all.
+        for var in PIP_CERT REQUESTS_CA_BUNDLE SSL_CERT_FILE CURL_CA_BUNDLE npm_config_cafile; do
+            export "$var=$INPUTS/ca-bundle.pem"
+        done
+    fi
+    # Caches and dot-files go to the work folder, deleted at exit.
+    export HOME=$WORK/home
+    export npm_config_cache=$WORK/npm-cache
+    export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+    export PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+    mkdir -p "$HOME"
+}
+
+# Each prepare_* sets REQUIREMENT (what pip installs) and writes its source
+# lines of the manifest into $WORK/manifest.
+prepare_source() {
+    [ -f "$SRC/setup.cfg" ] || die "no source tree in $SRC (source-repositories found nothing)"
+    [ -f "$SRC/site/package-lock.json" ] || die "$SRC/site/package-lock.json is missing"
+    # Node.js and npm are build-only: 75-stackviz removes them afterwards.
+    install-packages -m stackviz nodejs npm git
+    echo "stackviz: building the site with node $(node --version), npm $(npm --version)"
+    (cd "$SRC/site" && npm ci --no-audit --no-fund && npm run build)
+
+    local line
+    line=$(cat /etc/dib-manifests/dib-manifest-git-* 2>/dev/null | awk '$1 == "stackviz"' | tail -n 1 || true)
+    {
+        echo "install_type=source"
+        echo "source_location=$(echo "$line" | awk '{print $4}')"
+        echo "source_ref=${DIB_REPOREF_stackviz:-master}"
+        echo "source_commit=$(git -C "$SRC" rev-parse HEAD)"
+    } >> "$WORK/manifest"
+    REQUIREMENT=$SRC
+}
+
+prepare_package() {
+    local artifact
+    artifact=$(find "$INPUTS" -maxdepth 1 -type f ! -name ca-bundle.pem 2>/dev/null | head -n 1 || true)
+    [ -n "$artifact" ] || die "no release artifact (DIB_STACKVIZ_ARTIFACT='${DIB_STACKVIZ_ARTIFACT:-}')"
+    {
+        echo "install_type=package"
+        echo "artifact=$(basename "$artifact")"
+        echo "artifact_sha256=$(sha256sum "$artifact" | awk '{print $1}')"
+    } >> "$WORK/manifest"
+    REQUIREMENT=$artifact
+}
+
+install_venv() {
+    python3 -m venv "$PREFIX/venv"
+    "$PREFIX/venv/bin/pip" install -q "$REQUIREMENT"
+    "$PREFIX/venv/bin/stackviz-publish" --help >/dev/null
+    "$PREFIX/venv/bin/stackviz-export" --help >/dev/null
+}
+
+# The package carries the built site; /opt/stackviz/site is a plain copy of it
+# so that jobs can copy it with any tool.
+install_site() {
+    local pkgdir
+    pkgdir=$("$PREFIX/venv/bin/python" -c \
+        'import os, stackviz_publish; print(os.path.dirname(stackviz_publish.__file__))')
+    [ -f "$pkgdir/site/index.html" ] ||
+        die "the installed package holds no built site ($pkgdir/site/index.html)"
+    cp -r "$pkgdir/site" "$PREFIX/site"
+}
+
+write_manifest() {
+    local version
+    version=$("$PREFIX/venv/bin/python" -c \
+        'import importlib.metadata as m; print(m.version("stackviz-publish"))')
+    {
+        echo "name=stackviz-publish"
+        echo "version=$version"
+        cat "$WORK/manifest"
+        echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    } > "$PREFIX/manifest.tmp"
+    mv "$PREFIX/manifest.tmp" "$PREFIX/manifest"
+}
+
+setup_downloads
+case "$MODE" in
+    source) prepare_source ;;
+    package) prepare_package ;;
+    *) die "unknown install type '$MODE' (DIB_INSTALLTYPE_stackviz: source or package)" ;;
+esac
+mkdir -p "$PREFIX"
+install_venv
+install_site
+ln -sf "$PREFIX/venv/bin/stackviz-publish" "$PREFIX/venv/bin/stackviz-export" /usr/local/bin/
+write_manifest
