@@ -14,6 +14,7 @@ from stackviz_publish.readers import dstat as dstat_reader
 from stackviz_publish.readers import repository
 from stackviz_publish.readers import subunit_v2
 from stackviz_publish.writers import output
+from stackviz_publish.writers.background import Background
 from stackviz_publish.writers.run import RunWriter
 
 # Legacy Zuul v2 / Jenkins environment -> classic dataset keys (--env).
@@ -141,11 +142,12 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
     """Read one source, write its run's files; return (RunSummary, artifacts)."""
     label = source.path or source.name
     opened = readers.open_input(source.path, source.stream)
+    background = Background()
     try:
         if opened.kind is None:
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
                                     'v1 lines at its start)' % label)
-        writer = RunWriter(data_dir, name, 0, gzipped, classic_details)
+        writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
         builder = model.RunBuilder(writer, limit)
         damage = subunit_v2.Damage()
         builder.consume(readers.read_events(opened, damage))
@@ -162,6 +164,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
         stats['warnings'][:0] = early
         artifacts = writer.close(stats)
     finally:
+        background.close()
         opened.close()
     return RunSummary(name, stats, writer.bytes_written), artifacts
 

@@ -52,14 +52,29 @@ def _utf8(buf, pos, end):
 
 
 def _decode(buf, pos, end, flags):
-    """Decode the fields of the packet body buf[pos:end] (CRC excluded)."""
+    """Decode the fields of the packet body buf[pos:end] (CRC excluded).
+
+    The hot path of the read: one- and two-byte varints are decoded inline.
+    """
     timestamp = test_id = tags = file_name = file_bytes = route_code = None
     if flags & FLAG_TIMESTAMP:
         seconds = int.from_bytes(buf[pos:pos + 4], 'big')
         nanos, pos = _varint(buf, pos + 4)
         timestamp = seconds * 1000000 + nanos // 1000
     if flags & FLAG_TEST_ID:
-        test_id, pos = _utf8(buf, pos, end)
+        n = buf[pos]
+        if n < 0x40:
+            pos += 1
+        elif n < 0x80:
+            n = ((n & 0x3F) << 8) | buf[pos + 1]
+            pos += 2
+        else:
+            n, pos = _varint(buf, pos)
+        stop = pos + n
+        if stop > end:
+            raise _Bad('test id runs past the packet end')
+        test_id = buf[pos:stop].decode('utf-8', 'replace')
+        pos = stop
     if flags & FLAG_TAGS:
         count, pos = _varint(buf, pos)
         tags = []
@@ -67,7 +82,8 @@ def _decode(buf, pos, end, flags):
             tag, pos = _utf8(buf, pos, end)
             tags.append(tag)
     if flags & FLAG_MIME_TYPE:
-        _mime, pos = _utf8(buf, pos, end)
+        n, pos = _varint(buf, pos)
+        pos += n   # the mime type is not used: attachments are decoded as UTF-8 text
     if flags & FLAG_FILE_CONTENT:
         file_name, pos = _utf8(buf, pos, end)
         length, pos = _varint(buf, pos)

@@ -10,6 +10,8 @@ import gzip
 import json
 import os
 
+from stackviz_publish.writers.background import Inline
+
 FLUSH = 1 << 18
 GZIP_LEVEL = 6
 B64_BLOCK = 3 * (1 << 16)
@@ -32,16 +34,18 @@ def _twin_head(rel_path, encoding):
 class DataFile:
     """Stream text into ``data_dir/rel_path`` (``.gz`` added when gzipped)."""
 
-    def __init__(self, data_dir, rel_path, gzipped=False, twin=True, level=GZIP_LEVEL,
-                 encoding='json'):
+    def __init__(self, data_dir, rel_path, gzipped=False, twin=True, level=None,
+                 encoding='json', background=None):
         self.data_dir = data_dir
+        self._bg = background or Inline()
         self.rel_path = rel_path + ('.gz' if gzipped else '')
         self.gzipped = gzipped
         self.encoding = encoding
         self.twin_rel = twin_path(self.rel_path) if twin else None
         self._raw = open(os.path.join(data_dir, self.rel_path), 'wb')
-        self._out = gzip.GzipFile(fileobj=self._raw, mode='wb', compresslevel=level,
-                                  mtime=0) if gzipped else self._raw
+        self._out = gzip.GzipFile(
+            fileobj=self._raw, mode='wb', compresslevel=level or GZIP_LEVEL,
+            mtime=0) if gzipped else self._raw
         self._twin = None
         if twin and not gzipped:
             self._twin = open(os.path.join(data_dir, self.twin_rel), 'w',
@@ -63,6 +67,9 @@ class DataFile:
         text = ''.join(self._parts)
         self._parts = []
         self._size = 0
+        self._bg.submit(self._write, text)
+
+    def _write(self, text):
         self._out.write(text.encode('utf-8'))
         if self._twin is not None:
             self._twin.write(json.dumps(text)[1:-1])
@@ -70,6 +77,7 @@ class DataFile:
     def close(self):
         """Finish the file and its twin; return the bytes written for both."""
         self._flush()
+        self._bg.wait()
         if self.gzipped:
             self._out.close()
         self._raw.close()
@@ -90,13 +98,13 @@ class DataFile:
         return self.bytes_written
 
 
-def write_whole(data_dir, rel_path, text, gzipped=False, level=GZIP_LEVEL,
+def write_whole(data_dir, rel_path, text, gzipped=False, level=None,
                 encoding='json', twin=True):
     """Write a small file in one go (a shard, stats, config); return bytes written."""
     data = text.encode('utf-8')
     if gzipped:
         rel_path += '.gz'
-        data = gzip.compress(data, compresslevel=level, mtime=0)
+        data = gzip.compress(data, compresslevel=level or GZIP_LEVEL, mtime=0)
     with open(os.path.join(data_dir, rel_path), 'wb') as out:
         out.write(data)
     total = len(data)

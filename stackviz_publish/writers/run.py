@@ -4,21 +4,45 @@ import json
 import os
 import shutil
 
+from stackviz_publish.writers.background import Inline
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
 
+# JSON string quoting, as json.dumps does it (ASCII only: safe in any encoding).
+_q = json.encoder.encode_basestring_ascii
+_ENTRY = ('{"name": %s, "status": %s, "tags": [%s], "timestamps": [%s, %s], '
+          '"duration": %s, "details": {}, "id": %s, "worker": %s, "shard": %s}')
+_KEYS = ('name', 'status', 'tags', 'timestamps', 'duration', 'details', 'id', 'worker',
+         'shard')
 SHARD_TEXT = 256 * 1024
 SHARD_TESTS = 500
 
 
+def _opt(value):
+    return 'null' if value is None else _q(value) if isinstance(value, str) else str(value)
+
+
+def entry_json(entry):
+    """json.dumps(entry), faster for the usual raw.json entry (a third of the time)."""
+    if tuple(entry) != _KEYS or not isinstance(entry['duration'], float):
+        return json.dumps(entry)
+    start, end = entry['timestamps']
+    return _ENTRY % (_q(entry['name']), _q(entry['status']),
+                     ', '.join([_q(t) for t in entry['tags']]), _opt(start), _opt(end),
+                     float.__repr__(entry['duration']), _q(entry['id']),
+                     _opt(entry['worker']), _opt(entry['shard']))
+
+
 class RunWriter:
-    def __init__(self, data_dir, name, index=0, gzipped=False, classic_details=True):
+    def __init__(self, data_dir, name, index=0, gzipped=False, classic_details=True,
+                 background=None):
         self.data_dir = data_dir
+        self.bg = background or Inline()
         self.name = name
         self.prefix = prefix = '%s-%d' % (name, index)
         self.gzipped = gzipped
-        self.raw = DataFile(data_dir, prefix + '-raw.json', gzipped)
+        self.raw = DataFile(data_dir, prefix + '-raw.json', gzipped, background=self.bg)
         self.raw.write('[')
         self._sep = ''
         # The monolithic classic file is for the classic site only: the new site reads
@@ -26,7 +50,7 @@ class RunWriter:
         self.details = None
         if classic_details:
             self.details = DataFile(data_dir, prefix + '-details.json', gzipped,
-                                    twin=False)
+                                    twin=False, background=self.bg)
             self.details.write('{')
         self._details_sep = ''
         self.shard_dir = prefix + '-details'
@@ -39,19 +63,20 @@ class RunWriter:
     def add(self, entry, details):
         """Write one test (a raw.json entry and its attachments' text)."""
         if details:
-            encoded = json.dumps(details)
-            self._shard.append('%s: %s' % (json.dumps(entry['id']), encoded))
+            encoded = '{%s}' % ', '.join(['%s: %s' % (_q(k), _q(v))
+                                          for k, v in details.items()])
+            self._shard.append('%s: %s' % (_q(entry['id']), encoded))
             self._shard_size += len(encoded)
             entry['shard'] = self.shard_count
             if self.details is not None:
-                self.details.write('%s%s: %s' % (self._details_sep,
-                                                 json.dumps(entry['name']), encoded))
+                self.details.write('%s%s: %s' % (self._details_sep, _q(entry['name']),
+                                                 encoded))
                 self._details_sep = ',\n'
             if self._shard_size >= SHARD_TEXT or len(self._shard) >= SHARD_TESTS:
                 self._close_shard()
         else:
             entry['shard'] = None
-        self.raw.write(self._sep + json.dumps(entry))
+        self.raw.write(self._sep + entry_json(entry))
         self._sep = ',\n'
 
     def _close_shard(self):
@@ -61,11 +86,15 @@ class RunWriter:
         self._shard = []
         self._shard_size = 0
         rel = os.path.join(self.shard_dir, '%d.json' % self.shard_count)
-        self.bytes_written += write_whole(self.data_dir, rel, text, self.gzipped)
+        self.bg.submit(self._write_shard, rel, text)
         self.shard_count += 1
+
+    def _write_shard(self, rel, text):
+        self.bytes_written += write_whole(self.data_dir, rel, text, self.gzipped)
 
     def discard(self):
         """Drop every file of this run (its input turned out unreadable)."""
+        self.bg.wait()
         self.raw.close()
         if self.details is not None:
             self.details.close()
@@ -78,6 +107,7 @@ class RunWriter:
     def close(self, stats):
         """Finish every file; return the artifact entries for config.json."""
         self._close_shard()
+        self.bg.wait()
         self.raw.write(']\n')
         self.bytes_written += self.raw.close()
         if self.details is not None:

@@ -75,3 +75,15 @@ def test_dataset_fields():
     assert entry['pipeline'] == 'check' and entry['url'] is None
     assert entry['metadata'] == {'project': 'nova', 'build': 'b1'}
     assert 'metadata' not in output.dataset()
+
+
+def test_fast_entry_json_is_json_dumps():
+    from stackviz_publish.writers.run import entry_json
+    entry = {'name': 'a<"\u00e9\u2028\\', 'status': 'fail', 'tags': ['worker-1', 'x'],
+             'timestamps': ['2018-01-01T00:00:00.000000+00:00', None],
+             'duration': 1.5e-06, 'details': {}, 'id': 'x #2', 'worker': 3, 'shard': None}
+    assert entry_json(entry) == json.dumps(entry)
+    entry.update(shard=5, worker=None, tags=[], duration=123456.25)
+    assert entry_json(entry) == json.dumps(entry)
+    entry['unfinished'] = True
+    assert entry_json(entry) == json.dumps(entry)

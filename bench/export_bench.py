@@ -1,0 +1,144 @@
+"""Benchmark the exporter against python-subunit's own parse, in one run.
+
+Prints medians over --runs repetitions (the runs of each kind are interleaved, so a
+busy machine slows them alike) and the ratios the exporter is held to:
+
+- export time / python-subunit parse time (to StreamResult events), 20k tests: <= 2
+- export --gzip time / export time: <= 2
+- peak RSS of an export of a 100k-test stream (in a fresh process), with small and
+  with large logs: <= 150 MB and about the same for both.
+
+    python bench/export_bench.py [--tests 20000] [--runs 5] [--mem-tests 100000]
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from stackviz_publish import export  # noqa: E402
+from stackviz_publish import generate  # noqa: E402
+
+CHILD = r'''
+import resource, sys, time
+sys.path.insert(0, sys.argv[3])
+from stackviz_publish import export
+start = time.perf_counter()
+summary = export.export_runs([export.Source('bench.subunit', path=sys.argv[1])],
+                             sys.argv[2], warn=lambda m: None)[0]
+took = time.perf_counter() - start
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, took, summary.tests)
+'''
+
+
+def parse_with_subunit(path):
+    import testtools
+    from subunit import ByteStreamToStreamResult
+    with open(path, 'rb') as stream:
+        ByteStreamToStreamResult(stream, non_subunit_name='stdout').run(
+            testtools.StreamResult())
+
+
+def export_once(path, out, gzipped):
+    export.export_runs([export.Source('bench.subunit', path=path)], out, gzip=gzipped,
+                       warn=lambda m: None)
+
+
+def timed(func, *args):
+    start = time.perf_counter()
+    func(*args)
+    return time.perf_counter() - start
+
+
+def make_stream(path, tests, log_bytes, workers=4):
+    with open(path, 'wb') as out:
+        generate.generate_stream(out, tests=tests, workers=workers, fail_rate=0.02,
+                                 skip_rate=0.05, log_bytes=log_bytes, seed=1)
+    return os.path.getsize(path)
+
+
+def peak_rss(stream, out):
+    """Peak RSS (MB) and time of an export in a fresh Python process."""
+    done = subprocess.run([sys.executable, '-c', CHILD, stream, out,
+                           os.path.dirname(HERE)], capture_output=True, text=True,
+                          check=True)
+    rss_kb, took, tests = done.stdout.split()
+    return int(rss_kb) / 1024.0, float(took), int(tests)
+
+
+def baseline_rss():
+    done = subprocess.run([sys.executable, '-c', 'import resource, sys; sys.path.insert('
+                           '0, sys.argv[1]); import stackviz_publish.export; print('
+                           'resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)',
+                           os.path.dirname(HERE)], capture_output=True, text=True,
+                          check=True)
+    return int(done.stdout) / 1024.0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--tests', type=int, default=20000)
+    parser.add_argument('--log-bytes', type=int, default=2048)
+    parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--mem-tests', type=int, default=100000)
+    parser.add_argument('--mem-log-bytes', default='2048,20480',
+                        help='comma-separated log sizes for the memory runs')
+    parser.add_argument('--skip-memory', action='store_true')
+    parser.add_argument('--workdir', help='where to put the streams (default: a temp '
+                        'folder, removed at the end)')
+    args = parser.parse_args(argv)
+    work = args.workdir or tempfile.mkdtemp(prefix='stackviz-bench-')
+    try:
+        run_bench(args, work)
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def run_bench(args, work):
+    stream = os.path.join(work, 'tempest-%d.subunit' % args.tests)
+    size = make_stream(stream, args.tests, args.log_bytes)
+    print('stream: %d tests, 4 workers, %d B logs/test: %.1f MB'
+          % (args.tests, args.log_bytes, size / 1e6))
+    out = os.path.join(work, 'out')
+    parse, plain, zipped = [], [], []
+    export_once(stream, out, False)   # warm the page cache and imports
+    for _ in range(args.runs):
+        parse.append(timed(parse_with_subunit, stream))
+        plain.append(timed(export_once, stream, out, False))
+        zipped.append(timed(export_once, stream, out, True))
+    m_parse, m_plain, m_zip = (statistics.median(x) for x in (parse, plain, zipped))
+    print('median of %d runs:' % args.runs)
+    print('  python-subunit parse only : %.3f s' % m_parse)
+    print('  export                    : %.3f s' % m_plain)
+    print('  export --gzip             : %.3f s' % m_zip)
+    print('ratio export / subunit parse: %.2f (target <= 2)' % (m_plain / m_parse))
+    print('ratio gzip / export         : %.2f (target <= 2)' % (m_zip / m_plain))
+    os.remove(stream)
+    if args.skip_memory:
+        return
+    print('peak RSS, export of %d tests in a fresh process (interpreter + imports: '
+          '%.1f MB):' % (args.mem_tests, baseline_rss()))
+    peaks = []
+    for log_bytes in (int(x) for x in args.mem_log_bytes.split(',')):
+        big = os.path.join(work, 'mem-%d.subunit' % log_bytes)
+        size = make_stream(big, args.mem_tests, log_bytes)
+        rss, took, tests = peak_rss(big, out)
+        peaks.append(rss)
+        print('  logs %6d B/test, stream %7.1f MB: peak %.1f MB (target <= 150), '
+              '%d tests in %.1f s' % (log_bytes, size / 1e6, rss, tests, took))
+        os.remove(big)
+    if len(peaks) > 1:
+        print('ratio peak RSS largest / smallest logs: %.2f (flat: does not grow with '
+              'attachment size)' % (max(peaks) / min(peaks)))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""One background thread for the heavy writes (compression above all).
+
+zlib and file writes release the GIL, so on a machine with two cores the compression
+of one shard overlaps the parsing of the next tests. Tasks run in the order given; at
+most ``max_pending`` wait, so a slow disk slows the export instead of filling memory.
+"""
+import collections
+from concurrent import futures
+
+
+class Background:
+    def __init__(self, max_pending=4):
+        self._pool = futures.ThreadPoolExecutor(max_workers=1,
+                                                thread_name_prefix='stackviz-writer')
+        self._pending = collections.deque()
+        self._max = max_pending
+
+    def submit(self, func, *args):
+        while len(self._pending) >= self._max:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(func, *args))
+
+    def wait(self):
+        """Wait for every task; raise the first task error."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self):
+        try:
+            self.wait()
+        finally:
+            for task in self._pending:
+                task.cancel()
+            self._pool.shutdown(wait=True)
+
+
+class Inline:
+    """The same interface, running each task at once (for callers without a thread)."""
+
+    def submit(self, func, *args):
+        func(*args)
+
+    def wait(self):
+        pass
+
+    def close(self):
+        pass
