@@ -104,9 +104,9 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
 
     checkpoint = checkpoint or (lambda step: None)
     logs_root = safety.resolve_logs_dir(opts.logs_dir)
-    target = safety.check_target(logs_root)
     site = sitefiles.find_site(opts.site, opts.environ)
     with safety.locked(logs_root):
+        target = safety.check_target(logs_root)
         safety.clean_stale(logs_root)
         notes, info = [], []
         sources, dstat = gather_sources(opts, logs_root, notes, info)
