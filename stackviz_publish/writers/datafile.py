@@ -13,7 +13,9 @@ import os
 from stackviz_publish.writers.background import Inline
 
 FLUSH = 1 << 18
-GZIP_LEVEL = 6
+# zlib level 3: the fastest levels (1-3) compress log text twice as fast as the
+# default 6, for files about 15% larger.
+GZIP_LEVEL = 3
 B64_BLOCK = 3 * (1 << 16)
 
 

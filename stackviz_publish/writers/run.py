@@ -134,9 +134,11 @@ class RunWriter:
             if self.gzipped:
                 art['content_encoding'] = 'gzip'
             out.append(art)
-        out.append({'path': self.shard_dir + '/', 'artifact_name': name,
-                    'artifact_type': 'subunit-details-shards',
-                    'content_type': 'application/json', 'primary': False,
-                    'shard_count': self.shard_count, 'suffix': '.json' + gz,
-                    'script_suffix': '.js'})
+        shards = {'path': self.shard_dir + '/', 'artifact_name': name,
+                  'artifact_type': 'subunit-details-shards',
+                  'content_type': 'application/json', 'primary': False,
+                  'shard_count': self.shard_count, 'suffix': '.json' + gz}
+        if self.gzipped:
+            shards['content_encoding'] = 'gzip'
+        out.append(shards)
         return out
