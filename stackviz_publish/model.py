@@ -17,10 +17,19 @@ FAILURE_LINES = 10
 TAIL = 20000   # failure messages come from the end of a traceback: look no further back
 
 
+_last_second = (None, '')
+
+
 def iso(stamp_us):
-    """ISO 8601 with offset, microseconds always shown."""
-    return (EPOCH + datetime.timedelta(microseconds=stamp_us)).isoformat(
-        timespec='microseconds')
+    """ISO 8601 with offset, microseconds always shown. Consecutive timestamps mostly
+    share their second, so its text is kept from one call to the next."""
+    global _last_second
+    second, micro = divmod(stamp_us, 1000000)
+    cached = _last_second
+    if second != cached[0]:
+        cached = _last_second = (second, (EPOCH + datetime.timedelta(
+            seconds=second)).strftime('%Y-%m-%dT%H:%M:%S.'))
+    return '%s%06d+00:00' % (cached[1], micro)
 
 
 def clean_name(test_id):

@@ -134,80 +134,90 @@ def read_packets(stream, damage, head=b''):
     """Yield event tuples from the binary ``stream`` (``head``: bytes already read
     from it). Damage is recorded in ``damage``, never raised."""
     buf = head
+    view = memoryview(buf)
+    size = len(buf)
     pos = 0
     base = 0          # stream offset of buf[0]
     eof = False
     crc32 = zlib.crc32
     decode = _decode
-    while True:
-        avail = len(buf) - pos
-        if avail < 6 and not eof:
-            more = stream.read(BLOCK)
-            eof = not more
-            buf = buf[pos:] + more
-            base += pos
-            pos = 0
-            continue
-        if avail == 0:
-            return
-        if buf[pos] != SIGNATURE:
-            nxt = buf.find(b'\xb3', pos)
-            if nxt < 0:
-                nxt = len(buf)
-            damage.note(base + pos, nxt - pos)
-            pos = nxt
-            continue
-        if avail < 6:
-            damage.truncated_at = base + pos
-            return
-        flags = (buf[pos + 1] << 8) | buf[pos + 2]
-        b3 = buf[pos + 3]
-        kind = b3 & 0xC0
-        if flags >> 12 != 2 or kind == 0xC0:
-            # Not a version 2 header: a stray 0xB3 byte in non-subunit data.
-            damage.note(base + pos, 1)
-            pos += 1
-            continue
-        if kind == 0:
-            length, hdr = b3, 4
-        elif kind == 0x40:
-            length, hdr = ((b3 & 0x3F) << 8) | buf[pos + 4], 5
-        else:
-            length, hdr = ((b3 & 0x3F) << 16) | (buf[pos + 4] << 8) | buf[pos + 5], 6
-        if length < hdr + 4:
-            damage.note(base + pos, 1, bad_packet=True)
-            pos += 1
-            continue
-        end = pos + length
-        if end > len(buf):
-            if eof:
-                # Either the stream was cut, or this 0xB3 is not a real packet start.
-                if _later_packet(buf, pos + 1):
-                    damage.note(base + pos, 1, bad_packet=True)
-                    pos += 1
-                    continue
+    from_bytes = int.from_bytes
+    packets = 0
+    try:
+        while True:
+            avail = size - pos
+            if avail < 6 and not eof:
+                more = stream.read(BLOCK)
+                eof = not more
+                buf = buf[pos:] + more
+                view = memoryview(buf)
+                size = len(buf)
+                base += pos
+                pos = 0
+                continue
+            if avail == 0:
+                return
+            if buf[pos] != SIGNATURE:
+                nxt = buf.find(b'\xb3', pos)
+                if nxt < 0:
+                    nxt = size
+                damage.note(base + pos, nxt - pos)
+                pos = nxt
+                continue
+            if avail < 6:
                 damage.truncated_at = base + pos
                 return
-            more = stream.read(max(BLOCK, end - len(buf)))
-            eof = not more
-            buf = buf[pos:] + more
-            base += pos
-            pos = 0
-            continue
-        crc = int.from_bytes(buf[end - 4:end], 'big')
-        if crc32(memoryview(buf)[pos:end - 4]) != crc:
-            damage.note(base + pos, 1, bad_packet=True)
-            pos += 1
-            continue
-        try:
-            event = decode(buf, pos + hdr, end - 4, flags)
-        except (_Bad, IndexError):
-            damage.note(base + pos, 1, bad_packet=True)
-            pos += 1
-            continue
-        damage.packets += 1
-        pos = end
-        yield event
+            flags = (buf[pos + 1] << 8) | buf[pos + 2]
+            b3 = buf[pos + 3]
+            kind = b3 & 0xC0
+            if flags >> 12 != 2 or kind == 0xC0:
+                # Not a version 2 header: a stray 0xB3 byte in non-subunit data.
+                damage.note(base + pos, 1)
+                pos += 1
+                continue
+            if kind == 0x40:
+                length, hdr = ((b3 & 0x3F) << 8) | buf[pos + 4], 5
+            elif kind == 0:
+                length, hdr = b3, 4
+            else:
+                length, hdr = ((b3 & 0x3F) << 16) | (buf[pos + 4] << 8) | buf[pos + 5], 6
+            if length < hdr + 4:
+                damage.note(base + pos, 1, bad_packet=True)
+                pos += 1
+                continue
+            end = pos + length
+            if end > size:
+                if eof:
+                    # Either the stream was cut, or this 0xB3 is no real packet start.
+                    if _later_packet(buf, pos + 1):
+                        damage.note(base + pos, 1, bad_packet=True)
+                        pos += 1
+                        continue
+                    damage.truncated_at = base + pos
+                    return
+                more = stream.read(max(BLOCK, end - size))
+                eof = not more
+                buf = buf[pos:] + more
+                view = memoryview(buf)
+                size = len(buf)
+                base += pos
+                pos = 0
+                continue
+            if crc32(view[pos:end - 4]) != from_bytes(buf[end - 4:end], 'big'):
+                damage.note(base + pos, 1, bad_packet=True)
+                pos += 1
+                continue
+            try:
+                event = decode(buf, pos + hdr, end - 4, flags)
+            except (_Bad, IndexError):
+                damage.note(base + pos, 1, bad_packet=True)
+                pos += 1
+                continue
+            packets += 1
+            pos = end
+            yield event
+    finally:
+        damage.packets += packets
 
 
 def _later_packet(buf, start):

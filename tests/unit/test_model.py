@@ -125,3 +125,15 @@ def test_route_codes_keep_tests_apart():
     ])
     assert [(e['status'], e['duration']) for e, _ in tests] == [
         ('success', 5e-06), ('fail', 2e-05)]
+
+
+def test_iso_matches_datetime():
+    import datetime
+    import random
+    rng = random.Random(0)
+    stamps = [0, 1, 999999, T0, T0 + 1, -1, -1000001] + [
+        rng.randrange(0, 4 * 10 ** 15) for _ in range(2000)]
+    for stamp in stamps:
+        expected = (model.EPOCH + datetime.timedelta(microseconds=stamp)).isoformat(
+            timespec='microseconds')
+        assert model.iso(stamp) == expected
