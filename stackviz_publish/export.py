@@ -161,6 +161,14 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
         if opened.kind == 'v2' and not damage.packets:
             writer.discard()
             raise readers.ReadError('%s: no valid subunit packet in it' % label)
+        ran = stats['count'] + stats['counts']['inprogress']
+        if opened.kind == 'v1' and not ran:
+            writer.discard()
+            raise readers.ReadError('%s: not a subunit stream (no test results in it)'
+                                    % label)
+        if opened.kind == 'v2' and not ran:
+            early.append('no test results in the stream (%d packets read)'
+                         % damage.packets)
         stats['warnings'][:0] = early
         artifacts = writer.close(stats)
     finally:

@@ -148,7 +148,7 @@ def read_events(opened, damage):
     if opened.kind == 'v2':
         yield from subunit_v2.read_packets(opened.stream, damage)
     elif opened.kind == 'v1':
-        yield from _read_v1(opened.stream)
+        yield from _read_v1(opened.stream, damage)
 
 
 class _Discard:
@@ -170,7 +170,7 @@ def _v1_stamp(timestamp):
     return (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
 
 
-def _read_v1(stream):
+def _read_v1(stream, damage):
     # python-subunit's v1 parser pushes TestResult calls; testtools' decorator turns
     # them into StreamResult status calls, gathered here and handed on line by line,
     # so memory stays flat however long the stream is.
@@ -191,11 +191,19 @@ def _read_v1(stream):
     result = testtools.ExtendedToStreamDecorator(Collect())
     result.startTestRun()
     server = subunit.TestProtocolServer(result, _Discard(), _Discard())
+    offset = 0
     for line in stream:
-        server.lineReceived(line)
+        try:
+            server.lineReceived(line)
+        except Exception:   # a line the v1 parser chokes on (a bad date...): skip it
+            damage.note(offset, len(line), bad_packet=True)
+        offset += len(line)
+        damage.packets += 1
         if events:
             yield from events
             events.clear()
-    server.lostConnection()
-    result.stopTestRun()
+    # No lostConnection(): it would turn the test that was running into an error,
+    # where the v2 path (and the truth) says it never finished.
+    if getattr(server, '_state', None) is not getattr(server, '_outside_test', None):
+        damage.truncated_at = offset
     yield from events

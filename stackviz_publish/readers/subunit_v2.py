@@ -118,15 +118,15 @@ class Damage:
     def messages(self):
         out = []
         if self.bad_packets:
-            out.append('%d damaged subunit packet(s) skipped (first at byte %d); '
-                       'reading resumed at the next good packet'
+            out.append('%d damaged subunit packet(s) or line(s) skipped (first at byte '
+                       '%d); reading resumed at the next good one'
                        % (self.bad_packets, self.first_offset))
         elif self.skipped_bytes:
             out.append('%d byte(s) of non-subunit data skipped (first at byte %d)'
                        % (self.skipped_bytes, self.first_offset))
         if self.truncated_at is not None:
-            out.append('stream cut short: the packet at byte %d is incomplete; '
-                       'everything before it was kept' % self.truncated_at)
+            out.append('stream cut short: it ends inside a packet or test at byte %d; '
+                       'everything before was kept' % self.truncated_at)
         return out
 
 

@@ -117,7 +117,7 @@ def test_cut_keeps_everything_before_the_cut(tmp_path):
     path = tmp_path / 'cut.subunit'
     path.write_bytes(data[:len(data) // 2 + 7])
     code, out, err = _cli(['-f', str(path), str(tmp_path / 'o')])
-    assert code == 0 and 'stream cut short' in err and 'everything before it was kept' in err
+    assert code == 0 and 'stream cut short' in err and 'everything before was kept' in err
     raw = _raw(tmp_path / 'o', 'cut.subunit')
     finished = [t for t in raw if t['status'] != 'inprogress']
     unfinished = [t for t in raw if t['status'] == 'inprogress']
@@ -145,7 +145,7 @@ def test_corrupted_packet_mid_stream(tmp_path, where):
     path = tmp_path / 'bad.subunit'
     path.write_bytes(bytes(damaged))
     code, out, err = _cli(['-f', str(path), str(tmp_path / 'o')])
-    assert code == 0 and 'damaged subunit packet(s) skipped' in err
+    assert code == 0 and 'damaged subunit packet(s) or line(s) skipped' in err
     _check_outcome(tmp_path, code, err, str(tmp_path / 'o'))
     raw = _raw(tmp_path / 'o', 'bad.subunit')
     # One packet lost at most costs one test its end (or one attachment chunk).
@@ -217,3 +217,24 @@ def test_unwritable_and_missing(tmp_path):
     assert code == 1 and 'cannot open' in err and len(err.splitlines()) == 1
     code, _, err = _cli(['-r', str(tmp_path), str(tmp_path / 'o')])
     assert code == 1 and 'neither a .stestr' in err
+
+
+def test_text_that_only_looks_like_v1(tmp_path):
+    (tmp_path / 'notes.txt').write_bytes(b'time: to go\nprogress: none\nplain text\n')
+    code, out, err = _cli(['-f', str(tmp_path / 'notes.txt'), str(tmp_path / 'o')])
+    assert code == 1 and 'no test results' in err, err
+    _check_outcome(tmp_path, code, err, str(tmp_path / 'o'))
+
+
+def test_v1_stream_cut_short(tmp_path):
+    v1 = (b'time: 2020-01-01 00:00:00.000000Z\ntest: pkg.A.test_one\n'
+          b'time: 2020-01-01 00:00:01.000000Z\nsuccess: pkg.A.test_one\n'
+          b'test: pkg.A.test_two\ntime: 2020-01-01 00:00:02.000000Z\n')
+    (tmp_path / 'v1.subunit').write_bytes(v1)
+    code, out, err = _cli(['-f', str(tmp_path / 'v1.subunit'), str(tmp_path / 'o')])
+    assert code == 0 and 'stream cut short' in err
+    raw = _raw(tmp_path / 'o', 'v1.subunit')
+    assert [t['name'] for t in raw] == ['pkg.A.test_one', 'pkg.A.test_two']
+    assert [t['status'] for t in raw] == ['success', 'inprogress']
+    assert raw[1]['timestamps'][0] == '2020-01-01T00:00:01.000000+00:00'
+    assert raw[1]['unfinished']
