@@ -238,3 +238,36 @@ def test_v1_stream_cut_short(tmp_path):
     assert [t['status'] for t in raw] == ['success', 'inprogress']
     assert raw[1]['timestamps'][0] == '2020-01-01T00:00:01.000000+00:00'
     assert raw[1]['unfinished']
+
+
+def test_random_damage_never_escapes(tmp_path):
+    """Seeded random flips, cuts, deletions and insertions in v2, gzip and v1 input:
+    always a complete output or a single error line."""
+    rng = random.Random(2024)
+    v2_data, _ = stream_bytes(tests=20, seed=3, unfinished=1)
+    v1_data = (b'time: 2020-01-01 00:00:00.000000Z\n' + b''.join(
+        b'test: pkg.T.test_%d\ntime: 2020-01-01 00:00:0%d.000000Z\n'
+        b'%s: pkg.T.test_%d [\nline one\nline two\n]\n'
+        % (i, i, b'failure' if i % 3 else b'success', i) for i in range(8)))
+    for i in range(60):
+        data = bytearray(rng.choice([v2_data, v1_data, gzip.compress(v2_data)]))
+        for _ in range(rng.randrange(1, 5)):
+            pos = rng.randrange(len(data))
+            action = rng.randrange(4)
+            if action == 0:
+                data[pos] = rng.randrange(256)
+            elif action == 1:
+                del data[pos:pos + rng.randrange(1, 100)]
+            elif action == 2:
+                data[pos:pos] = rng.randbytes(rng.randrange(1, 40))
+            else:
+                del data[pos:]
+            if not data:
+                break
+        path = tmp_path / 'fuzz.bin'
+        path.write_bytes(bytes(data))
+        out_dir = tmp_path / 'o'
+        shutil.rmtree(out_dir, ignore_errors=True)
+        code, out, err = _cli(['-f', str(path), str(out_dir)])
+        assert 'unexpected' not in err, (i, err)
+        _check_outcome(tmp_path, code, err, str(out_dir))
