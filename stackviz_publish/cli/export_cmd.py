@@ -1,5 +1,6 @@
 """``stackviz-export`` (the classic flags, unchanged) and ``stackviz-publish export``."""
 import argparse
+import os
 import sys
 
 PROG = 'stackviz-export'
@@ -61,6 +62,10 @@ def run(args, stdout, stderr, stdin=None):
         stderr.write('%s: error: --run needs -r/--repository\n' % PROG)
         return 2
     try:
+        # The classic tool creates the output folder, parents included.
+        parent = os.path.dirname(os.path.abspath(args.path))
+        if not os.path.isdir(parent):
+            os.makedirs(parent)
         stdin = stdin if stdin is not None else sys.stdin.buffer
         summaries = export.export_runs(
             _sources(args, stdin), args.path,
@@ -69,6 +74,10 @@ def run(args, stdout, stderr, stdin=None):
             classic_details=not args.no_classic_details, warn=warn)
     except export.ExportError as exc:
         stderr.write('%s: error: %s\n' % (PROG, exc))
+        return 1
+    except OSError as exc:
+        stderr.write('%s: error: cannot create the folder of %s: %s\n'
+                     % (PROG, args.path, exc.strerror or exc))
         return 1
     except KeyboardInterrupt:
         stderr.write('%s: error: interrupted\n' % PROG)

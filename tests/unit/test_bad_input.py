@@ -211,8 +211,13 @@ def test_one_bad_input_among_good_ones(tmp_path):
 def test_unwritable_and_missing(tmp_path):
     data, _ = stream_bytes(tests=5)
     (tmp_path / 's.subunit').write_bytes(data)
-    code, _, err = _cli(['-f', str(tmp_path / 's.subunit'), str(tmp_path / 'no' / 'o')])
-    assert code == 1 and 'does not exist' in err and len(err.splitlines()) == 1
+    # Like the classic tool, the CLI creates missing parent folders...
+    code, _, err = _cli(['-f', str(tmp_path / 's.subunit'), str(tmp_path / 'a' / 'b' / 'o')])
+    assert code == 0 and os.path.isfile(tmp_path / 'a' / 'b' / 'o' / 'config.json')
+    # ... unless it cannot.
+    (tmp_path / 'file').write_text('')
+    code, _, err = _cli(['-f', str(tmp_path / 's.subunit'), str(tmp_path / 'file' / 'o')])
+    assert code == 1 and 'cannot create' in err and len(err.splitlines()) == 1
     code, _, err = _cli(['-f', str(tmp_path / 'missing'), str(tmp_path / 'o')])
     assert code == 1 and 'cannot open' in err and len(err.splitlines()) == 1
     code, _, err = _cli(['-r', str(tmp_path), str(tmp_path / 'o')])
