@@ -51,19 +51,22 @@ class Input:
     """An opened input: ``stream`` (buffered, binary), ``head`` (its first bytes,
     not consumed), ``kind`` ('v2', 'v1', 'empty' or None for not subunit)."""
 
-    def __init__(self, stream, head, kind, compressed, safe):
+    def __init__(self, stream, head, kind, compressed, safe, owned=None):
         self.stream = stream
         self.head = head
         self.kind = kind
         self.compressed = compressed
         self._safe = safe
+        self._owned = owned
 
     @property
     def problem(self):
         return self._safe.problem if self._safe else None
 
     def close(self):
-        self.stream.close()
+        """Close what we opened (a caller's stream, stdin say, stays open)."""
+        if self._owned is not None:
+            self._owned.close()
 
 
 def _kind(head):
@@ -93,11 +96,13 @@ def open_input(path=None, stream=None):
         safe = _SafeReader(gzip.GzipFile(fileobj=buffered, mode='rb'))
         buffered = io.BufferedReader(safe, PEEK)
     head = _peek(buffered, PEEK)
-    return Input(buffered, head, _kind(head), compressed, safe)
+    return Input(buffered, head, _kind(head), compressed, safe,
+                 owned=raw if path is not None else None)
 
 
 class _Passthrough(io.RawIOBase):
-    """Wrap any object with read() (stdin's buffer, a BytesIO) as a raw reader."""
+    """Wrap any object with read() (stdin's buffer, a BytesIO) as a raw reader;
+    closing the wrapper leaves the object open."""
 
     def __init__(self, stream):
         self._stream = stream
@@ -109,17 +114,6 @@ class _Passthrough(io.RawIOBase):
         data = self._stream.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
-
-    def close(self):
-        super().close()
-        if hasattr(self._stream, 'close') and not getattr(self._stream, 'closed', True):
-            if self._stream not in _STD_STREAMS():
-                self._stream.close()
-
-
-def _STD_STREAMS():
-    import sys
-    return tuple(getattr(s, 'buffer', s) for s in (sys.stdin, sys.stdout, sys.stderr))
 
 
 def _peek(buffered, size):

@@ -180,3 +180,16 @@ def test_dstat_check(tmp_path):
         path.write_text(content)
         assert reason in dstat.check_dstat(str(path)), name
     assert 'cannot be read' in dstat.check_dstat(str(tmp_path / 'missing'))
+
+
+def test_close_leaves_caller_streams_open(tmp_path):
+    data, _ = stream_bytes(tests=3)
+    caller = io.BytesIO(data)
+    opened = readers.open_input(stream=caller)
+    opened.close()
+    assert not caller.closed
+    path = tmp_path / 's.subunit'
+    path.write_bytes(data)
+    opened = readers.open_input(str(path))
+    opened.close()
+    assert opened._owned.closed
