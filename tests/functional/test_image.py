@@ -1,0 +1,211 @@
+"""A real diskimage-builder image with the stackviz element, from this checkout.
+
+Builds debian-minimal + elements/stackviz (its test-elements case, build-succeeds,
+checks the install from inside the build), then publishes a site from inside the
+extracted image as an unprivileged user with no network. Also: an image from a
+release wheel (no npm), and the failure policy both ways.
+
+Needs root, loop devices and the host tools in bindep.txt; skips LOUDLY without
+them (run pytest with -rs). One build at a time: about 2 minutes each here.
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from tests.functional import imagebuild
+
+CASE = 'build-succeeds'
+
+
+@pytest.fixture(scope='module')
+def workdir():
+    reason = imagebuild.missing_requirements()
+    if reason:
+        sys.stderr.write('\n%s\nIMAGE BUILD NOT RUN: %s\n%s\n' % ('!' * 70, reason, '!' * 70))
+        pytest.skip('IMAGE BUILD NOT RUN: %s' % reason)
+    path = os.path.join(imagebuild.CACHE, 'out', 'test-%d' % os.getpid())
+    os.makedirs(path)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope='module')
+def source_image(workdir):
+    commit = imagebuild.head_commit()
+    build = imagebuild.build(os.path.join(workdir, 'source'), [CASE],
+                             DIB_REPOLOCATION_stackviz=imagebuild.REPO,
+                             DIB_REPOREF_stackviz=commit)
+    print('source image build: %.0f s' % build.seconds)
+    if build.returncode != 0:
+        pytest.fail('the image build from source failed:\n' + build.excerpt())
+    yield build, commit
+    build.remove()
+
+
+@pytest.fixture(scope='module')
+def image_root(source_image, workdir):
+    with imagebuild.Chroot(source_image[0].tar, os.path.join(workdir, 'root')) as root:
+        yield root
+
+
+def test_source_build_installs_this_checkout(source_image):
+    build, commit = source_image
+    log = build.text()
+    assert 'stackviz test: OK: name=stackviz-publish' in log, build.excerpt()
+    manifest = imagebuild.read_manifest(build.member('opt/stackviz/manifest'))
+    assert manifest['install_type'] == 'source'
+    assert manifest['source_location'] == imagebuild.REPO
+    assert manifest['source_commit'] == commit
+    assert manifest['version']
+    # Node.js and npm came in for the site build and went out again.
+    removed = [line for line in log.splitlines() if 'removing build-only packages' in line]
+    assert removed and ' nodejs ' in removed[0] and ' npm ' in removed[0]
+
+
+def test_publish_inside_the_image(image_root):
+    root = image_root
+    venv_python = '/opt/stackviz/venv/bin/python'
+    logs = '/tmp/job/logs'
+    os.makedirs(root.path(logs))
+    gen = root.run([venv_python, '-m', 'stackviz_publish.generate', 'stream', '--tests', '300',
+                    '--workers', '4', '--unfinished', '2', '--seed', '5',
+                    logs + '/testrepository.subunit'])
+    assert gen.returncode == 0, gen.stderr
+    summary = dict(kv.split('=', 1) for kv in gen.stdout.split())
+    dstat = root.run([venv_python, '-m', 'stackviz_publish.generate', 'dstat', '--start',
+                      summary['start'], '--seconds', '120', logs + '/dstat-csv_log.txt'])
+    assert dstat.returncode == 0, dstat.stderr
+    subprocess.check_call(['chown', '-R', imagebuild.NOBODY, root.path('/tmp/job')])
+
+    # As a job would: an unprivileged user, the command on PATH, no network at all.
+    pub = root.run(['stackviz-publish', 'publish', logs], user=imagebuild.NOBODY,
+                   network=False)
+    assert pub.returncode == 0, pub.stdout + pub.stderr
+    assert 'published' in pub.stdout, pub.stdout + pub.stderr
+
+    site = root.path(logs + '/stackviz')
+    with open(os.path.join(site, 'index.html'), 'rb') as f, \
+            open(root.path('/opt/stackviz/site/index.html'), 'rb') as g:
+        assert f.read() == g.read()
+    assert os.stat(os.path.join(site, 'index.html')).st_uid == 65534
+    with open(os.path.join(site, 'data', 'config.json')) as f:
+        config = json.load(f)
+    assert config['format_version'] == 1
+    artifacts = {a['artifact_type']: a for a in config['datasets'][0]['artifacts']}
+    assert 'dstat' in artifacts, sorted(artifacts)
+    with open(os.path.join(site, 'data', artifacts['subunit']['path'])) as f:
+        raw = json.load(f)
+    with open(os.path.join(site, 'data', artifacts['subunit-stats']['path'])) as f:
+        stats = json.load(f)
+    finished = [t for t in raw if t['status'] != 'inprogress']
+    assert len(finished) == int(summary['finished'])
+    assert len(raw) - len(finished) == int(summary['inprogress']) == 2
+    assert stats['counts']['fail'] == int(summary['fail'])
+    assert stats['counts']['skip'] == int(summary['skip'])
+    assert stats['workers'] == [0, 1, 2, 3]
+
+
+def test_nothing_of_the_build_is_left(image_root):
+    root = image_root
+    size = imagebuild.tree_size(root.path('/opt/stackviz'))
+    print('/opt/stackviz: %.1f MB' % (size / 1e6))
+    assert size < 30e6, '/opt/stackviz is %.1f MB' % (size / 1e6)
+    with open(root.path('/var/lib/dpkg/status')) as f:
+        installed = [block.split('\n', 1)[0][len('Package: '):]
+                     for block in f.read().split('\n\n')
+                     if 'Status: install ok installed' in block]
+    assert 'python3-venv' in installed
+    for gone in ('nodejs', 'npm', 'libnode108', 'node-gyp'):
+        assert gone not in installed
+    assert not [n for n in installed if n.startswith('node-')]
+    leftovers = []
+    for top, dirs, files in os.walk(root.root):
+        dirs[:] = [d for d in dirs if os.path.join(top, d) not in
+                   (root.path('/proc'), root.path('/sys'), root.path('/dev'))]
+        leftovers += [os.path.join(top, d) for d in dirs
+                      if d in ('node_modules', '.npm') or d.startswith('stackviz-build.')]
+    assert leftovers == []
+    assert not os.path.exists(root.path('/tmp/stackviz-src'))
+    assert not os.path.exists(root.path('/opt/stackviz/venv/bin/pip'))
+
+
+@pytest.fixture(scope='module')
+def wheel(workdir):
+    """A release wheel of this checkout's HEAD (the site built into it by npm)."""
+    if not shutil.which('npm'):
+        pytest.skip('ARTIFACT IMAGE BUILD NOT RUN: no npm on this host to build the wheel')
+    clone = os.path.join(workdir, 'clone')
+    subprocess.check_call(['git', 'clone', '-q', imagebuild.REPO, clone])
+    env = dict(os.environ, STACKVIZ_REQUIRE_SITE='1')
+    subprocess.check_call([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '-w',
+                           os.path.join(workdir, 'dist'), clone], env=env)
+    (name,) = os.listdir(os.path.join(workdir, 'dist'))
+    path = os.path.join(workdir, 'dist', name)
+    assert 'stackviz_publish/site/index.html' in zipfile.ZipFile(path).namelist()
+    return path
+
+
+def test_image_from_a_release_wheel_needs_no_npm(workdir, wheel):
+    build = imagebuild.build(os.path.join(workdir, 'wheel'), [CASE],
+                             DIB_STACKVIZ_ARTIFACT=wheel)
+    print('wheel image build: %.0f s' % build.seconds)
+    try:
+        assert build.returncode == 0, build.excerpt()
+        log = build.text()
+        assert 'stackviz test: OK: name=stackviz-publish' in log
+        assert 'stackviz install type not set to source' in log  # no git fetch
+        assert 'Mapping for stackviz : nodejs' not in log        # no Node.js at all
+        manifest = imagebuild.read_manifest(build.member('opt/stackviz/manifest'))
+        with open(wheel, 'rb') as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        assert manifest['install_type'] == 'package'
+        assert manifest['artifact'] == os.path.basename(wheel)
+        assert manifest['artifact_sha256'] == digest
+    finally:
+        build.remove()
+
+
+@pytest.fixture(scope='module')
+def broken_wheel(workdir):
+    path = os.path.join(workdir, 'stackviz_publish-0.0.0-py3-none-any.whl')
+    with open(path, 'w') as f:
+        f.write('not a zip file\n')
+    return path
+
+
+def test_ignore_errors_leaves_no_stackviz_and_says_so(workdir, broken_wheel):
+    build = imagebuild.build(os.path.join(workdir, 'ignored'), [CASE],
+                             DIB_STACKVIZ_ARTIFACT=broken_wheel, DIB_STACKVIZ_IGNORE_ERRORS='1',
+                             STACKVIZ_TEST_EXPECT_ABSENT='1')
+    try:
+        assert build.returncode == 0, build.excerpt()
+        log = build.text()
+        assert 'DIB_STACKVIZ_IGNORE_ERRORS=1: this image has NO Stackviz' in log
+        assert 'stackviz test: OK: no Stackviz in the image' in log
+        assert build.member('opt/stackviz/manifest') is None
+        with imagebuild.tarfile.open(build.tar) as tar:
+            names = tar.getnames()
+        assert not [n for n in names if n.startswith('./opt/stackviz')]
+        assert './usr/local/bin/stackviz-publish' not in names
+    finally:
+        build.remove()
+
+
+def test_a_failed_install_fails_the_build_clearly(workdir, broken_wheel):
+    build = imagebuild.build(os.path.join(workdir, 'failed'), [CASE],
+                             DIB_STACKVIZ_ARTIFACT=broken_wheel)
+    try:
+        assert build.returncode != 0
+        errors = [line.split('| ', 1)[-1] for line in build.text().splitlines()
+                  if 'stackviz: ERROR:' in line]
+        assert errors and errors[0].startswith(
+            'stackviz: ERROR: the Stackviz package install failed (exit '), errors
+        assert not os.path.exists(build.tar)
+    finally:
+        build.remove()
