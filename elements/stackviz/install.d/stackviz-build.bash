@@ -84,9 +84,16 @@ prepare_package() {
     REQUIREMENT=$artifact
 }
 
+# The image's venv gets no pip or setuptools (they would be most of its size):
+# a throwaway venv's pip installs into it.
 install_venv() {
-    python3 -m venv "$PREFIX/venv"
-    "$PREFIX/venv/bin/pip" install -q "$REQUIREMENT"
+    local pip=$WORK/pip-venv/bin/pip
+    python3 -m venv "$WORK/pip-venv"
+    if ! "$pip" --help | grep -q -- '--python '; then
+        "$pip" install -q --upgrade pip
+    fi
+    python3 -m venv --without-pip "$PREFIX/venv"
+    "$pip" --python "$PREFIX/venv/bin/python" install -q "$REQUIREMENT"
     "$PREFIX/venv/bin/stackviz-publish" --help >/dev/null
     "$PREFIX/venv/bin/stackviz-export" --help >/dev/null
 }
