@@ -22,7 +22,11 @@ export function quickSummary(stats: any, links: SummaryLinks): HTMLElement | nul
   const bad = h('ol', { cls: 'failures' });
   for (const t of Array.isArray(stats.inprogress) ? stats.inprogress : []) {
     if (t && typeof t.name === 'string') {
-      bad.append(failureItem(t.name, String(t.id ?? t.name), 'inprogress', null, links));
+      const start = parseIso(t.start);
+      const note = isNaN(start) ? null
+        : [`still running when the stream ended: started at +${formatDuration((start - parseIso(stats.start)) / 1000)}` +
+          (typeof t.worker === 'number' ? ` on worker ${t.worker}` : '')];
+      bad.append(failureItem(t.name, String(t.id ?? t.name), 'inprogress', note, links));
     }
   }
   for (const f of Array.isArray(stats.failures) ? stats.failures : []) {
@@ -43,8 +47,12 @@ export function fullSummary(run: Run, links: SummaryLinks): HTMLElement {
   if (run.failures.length) {
     const list = h('ol', { cls: 'failures' });
     for (const f of run.failures) {
-      const status = f.test && f.test.status === INPROGRESS ? 'inprogress' : 'fail';
-      list.append(failureItem(f.name, f.id, status, f.message, links));
+      const t = f.test;
+      const unfinished = t !== null && t.status === INPROGRESS;
+      const message = unfinished
+        ? [`still running when the stream ended: started at +${formatDuration((t.start - run.start) / 1000)} on ${run.lanes[t.lane].label}`]
+        : f.message;
+      list.append(failureItem(f.name, f.id, unfinished ? 'inprogress' : 'fail', message, links));
     }
     el.append(h('h3', null, 'What went wrong'), list);
   } else {

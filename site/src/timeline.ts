@@ -229,7 +229,7 @@ export class Timeline {
       const x = this.xOf(this.run.start + s * 1000);
       if (x < GUTTER) continue;
       ctx.fillRect(x, AXIS_H - 5, 1, 5);
-      ctx.fillText(offsetLabel(s, step), x + 2, 2);
+      ctx.fillText((s > 0 ? '+' : '') + offsetLabel(s, step), x + 2, 2);
     }
   }
 
