@@ -75,7 +75,8 @@ def worker_of(tags):
 
 
 class _Test:
-    __slots__ = ('test_id', 'start', 'last', 'tags', 'files', 'sizes', 'started')
+    __slots__ = ('test_id', 'start', 'last', 'tags', 'files', 'sizes', 'started',
+                 'guessed')
 
     def __init__(self, test_id, stamp, started):
         self.test_id = test_id
@@ -85,6 +86,7 @@ class _Test:
         self.files = {}
         self.sizes = {}
         self.started = started
+        self.guessed = False
 
 
 class RunBuilder:
@@ -233,7 +235,7 @@ class RunBuilder:
                                     iso(run_end) if run_end is not None else None],
                      'duration': (run_end - start) / 1e6 if start is not None else 0.0,
                      'details': {}, 'id': uid, 'worker': worker, 'unfinished': True}
-            if getattr(test, 'started') == 'guessed':
+            if test.guessed:
                 entry['worker_guessed'] = True
             self.counts['inprogress'] += 1
             if worker is not None:
@@ -260,7 +262,7 @@ class RunBuilder:
             _end, worker = max(candidates)
             del free[worker]
             test.tags = list(test.tags or ()) + ['worker-%d' % worker]
-            test.started = 'guessed'
+            test.guessed = True
 
     def _collect_warnings(self):
         if self.bad_utf8:
