@@ -78,3 +78,12 @@ export function classicize(dir) {
   }
   return dir;
 }
+
+/** Export existing subunit streams (several runs in one call) and add the site. */
+export function publishStreams(root, name, streams) {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  py(['-m', 'stackviz_publish.cli.export_cmd', ...streams.flatMap((s) => ['-f', s]), join(dir, 'data')]);
+  cpSync(SITE, dir, { recursive: true });
+  return dir;
+}

@@ -3,12 +3,12 @@
 // classic data and hostile names.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { haveChromium, launch, newPage } from './browser.mjs';
-import { classicize, publishRun } from './fixtures.mjs';
+import { classicize, publishRun, publishStreams } from './fixtures.mjs';
 import { serve } from './server.mjs';
 
 const RUN = 'tempest.subunit';
@@ -283,6 +283,27 @@ describe('published site in chromium', { skip }, () => {
     await p.page.waitForSelector('.details .tab');
     assert.match((await p.page.locator('.details .tab').allInnerTexts())[0], /^traceback/);
     assert.ok(s.requests.some((r) => r.endsWith('-details.json')));
+    await clean(p);
+  });
+
+  const REAL = '/work/shared/data/subunit';
+  it('shows every real stream of the shared data set', {
+    skip: existsSync(REAL) ? false : `${REAL} is absent: no real streams to check`,
+  }, async () => {
+    const streams = readdirSync(REAL).filter((f) => f.endsWith('.subunit')).map((f) => join(REAL, f));
+    const dir = publishStreams(root, 'real', streams);
+    const s = await site(dir);
+    const p = await open(s.url, 'summary-full');
+    const runs = await p.page.locator('select.run-select option').allInnerTexts();
+    assert.equal(runs.length, streams.length);
+    for (const run of runs) {
+      await p.page.goto(`${s.url}#/${encodeURIComponent(run)}/timeline`);
+      await p.page.waitForFunction((r) => window.__stackviz.view?.run.ref.name === r || window.__stackviz.errors.length, run);
+      const n = await p.page.evaluate(() => window.__stackviz.view.run.tests.length);
+      await p.page.goto(`${s.url}#/${encodeURIComponent(run)}`);
+      await p.page.waitForFunction((n) => new RegExp(`Tests\\s+${n}\\b`).test(document.querySelector('.cards')?.innerText || ''), n);
+    }
+    assert.deepEqual(await p.page.evaluate(() => window.__stackviz.errors), []);
     await clean(p);
   });
 
