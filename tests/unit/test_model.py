@@ -137,3 +137,13 @@ def test_iso_matches_datetime():
         expected = (model.EPOCH + datetime.timedelta(microseconds=stamp)).isoformat(
             timespec='microseconds')
         assert model.iso(stamp) == expected
+
+
+def test_stream_without_timestamps():
+    tests, stats = build([
+        ev('a', 'inprogress'), ev('a', 'success', tags=['worker-0']),
+        ev('b', 'inprogress'),
+    ])
+    assert [(e['status'], e['timestamps'], e['duration']) for e, _ in tests] == [
+        ('success', [None, None], 0.0), ('inprogress', [None, None], 0.0)]
+    assert stats['start'] is None and stats['wall_time'] is None
