@@ -82,7 +82,7 @@ describe('published site in chromium', { skip }, () => {
     assert.deepEqual(options, [RUN, 'second.subunit']);
     await p.page.locator('select.run-select').selectOption('second.subunit');
     await p.page.waitForFunction(() => location.hash.startsWith('#/second.subunit'));
-    await p.page.waitForFunction(() => /Tests\s+50\b/.test(document.querySelector('.cards').innerText));
+    await p.page.waitForFunction(() => /Tests\s+50\b/.test(document.querySelector('.cards')?.innerText || ''));
     await p.page.locator('header nav a', { hasText: 'Timeline' }).click();
     await p.page.waitForFunction(() => window.__stackviz.view && window.__stackviz.view.run.ref.name === 'second.subunit');
     assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.lanes.length), 2);
