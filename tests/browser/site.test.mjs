@@ -149,8 +149,15 @@ describe('published site in chromium', { skip }, () => {
     await p.page.mouse.move(box.x + box.width / 2, box.y + 30);
     await p.page.mouse.wheel(0, -400);
     await p.page.waitForFunction((s0) => window.__stackviz.view.tl.t1 - window.__stackviz.view.tl.t0 < s0 * 0.8, span0);
-    // dstat strips share the axis.
+    // dstat strips share the axis; any numeric column can be added, and removed.
     await graphs(p.page);
+    const strips = await p.page.locator('.strip canvas').count();
+    const options = await p.page.locator('select.column-select option').allInnerTexts();
+    assert.ok(options.includes('load avg_1m'), options.join('|'));
+    await p.page.locator('select.column-select').selectOption('load avg_1m');
+    assert.equal(await p.page.locator('.strip canvas').count(), strips + 1);
+    await p.page.locator('.strip-remove').click();
+    assert.equal(await p.page.locator('.strip canvas').count(), strips);
     await clean(p);
   });
 
