@@ -101,6 +101,7 @@ export class App {
     this.route = r;
     this.probe.route = r;
     this.renderHeader(ref);
+    document.title = `${r.view === 'test' && r.test ? r.test + ' · ' : ''}${ref.name} · ${r.view === 'test' ? 'test' : r.view} · Stackviz`;
     if (r.view === 'timeline' && this.timeline && prev.view === 'timeline' && prev.run === r.run) {
       this.timeline.update(r);
       return;

@@ -2,7 +2,9 @@
 // first, then failures with their message), slowest tests and idle workers.
 import { h } from './dom';
 import { formatDuration, formatTime, parseIso } from './iso';
-import { Run, INPROGRESS, isFixture, slowest } from './model';
+import { Failure, Run, INPROGRESS, isFixture, slowest } from './model';
+
+const FAILURES_SHOWN = 200;
 
 export interface SummaryLinks {
   test(id: string): string;
@@ -29,7 +31,7 @@ export function quickSummary(stats: any, links: SummaryLinks): HTMLElement | nul
       bad.append(failureItem(t.name, String(t.id ?? t.name), 'inprogress', note, links));
     }
   }
-  for (const f of Array.isArray(stats.failures) ? stats.failures : []) {
+  for (const f of Array.isArray(stats.failures) ? stats.failures.slice(0, FAILURES_SHOWN) : []) {
     if (f && typeof f.name === 'string') {
       bad.append(failureItem(f.name, String(f.id ?? f.name), 'fail', Array.isArray(f.details) ? f.details.map(String) : null, links));
     }
@@ -46,15 +48,24 @@ export function fullSummary(run: Run, links: SummaryLinks): HTMLElement {
   warnings(el, run.warnings);
   if (run.failures.length) {
     const list = h('ol', { cls: 'failures' });
-    for (const f of run.failures) {
+    const item = (f: Failure) => {
       const t = f.test;
       const unfinished = t !== null && t.status === INPROGRESS;
       const message = unfinished
         ? [`still running when the stream ended: started at +${formatDuration((t.start - run.start) / 1000)} on ${run.lanes[t.lane].label}`]
         : f.message;
-      list.append(failureItem(f.name, f.id, unfinished ? 'inprogress' : 'fail', message, links));
+      return failureItem(f.name, f.id, unfinished ? 'inprogress' : 'fail', message, links);
+    };
+    // A broken job can fail thousands of tests: show the first ones at once.
+    run.failures.slice(0, FAILURES_SHOWN).forEach((f) => list.append(item(f)));
+    el.append(h('h3', null, `What went wrong (${run.failures.length})`), list);
+    if (run.failures.length > FAILURES_SHOWN) {
+      const more = h('button', { cls: 'more', onclick: () => {
+        run.failures.slice(FAILURES_SHOWN).forEach((f) => list.append(item(f)));
+        more.remove();
+      } }, `show ${run.failures.length - FAILURES_SHOWN} more`);
+      el.append(more);
     }
-    el.append(h('h3', null, 'What went wrong'), list);
   } else {
     el.append(h('p', { cls: 'all-good' }, 'No test failed.'));
   }

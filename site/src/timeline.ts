@@ -44,6 +44,9 @@ export class Timeline {
     this.t1 = Math.max(run.end, run.start + 1000);
     this.laneH = Math.max(10, Math.min(22, Math.floor(420 / Math.max(1, run.lanes.length))));
     this.el = h('div', { cls: 'timeline' }, this.overview, h('div', { cls: 'lanes-wrap' }, this.canvas, this.tip));
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'timeline: one lane per worker, tests coloured by status');
+    this.overview.setAttribute('aria-label', 'overview of the whole run; drag to choose the window');
     this.bindMain();
     this.bindOverview();
   }
