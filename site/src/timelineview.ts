@@ -104,6 +104,13 @@ export class TimelineView {
       this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
     }
     const test = r.test ? this.run.byId.get(r.test) || null : null;
+    if (first && test && r.from === null) {
+      // Arriving from a link to one test: zoom to it and its neighbours.
+      const span = Math.max((test.end - test.start) * 20, 30000, (this.run.end - this.run.start) / 50);
+      const mid = (test.start + test.end) / 2;
+      this.tl.setView(mid - span / 2, mid + span / 2, false);
+      this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+    }
     if (test !== this.tl.selected || first) {
       this.tl.select(test, true);
       this.showSelected();

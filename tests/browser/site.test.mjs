@@ -237,6 +237,15 @@ describe('published site in chromium', { skip }, () => {
     assert.equal(got.q, 'test');
     assert.ok(Math.abs(got.span - 10000) < 1, `window of 10 s, got ${got.span}`);
     assert.ok(got.name.length > 0);
+    // A link to one test alone zooms to it.
+    await q.page.goto('about:blank');
+    await q.page.goto(`${s.url}#/${RUN}/timeline/${encodeURIComponent(t.id)}`);
+    await q.page.waitForFunction(() => window.__stackviz?.view?.tl.selected);
+    const z = await q.page.evaluate(() => {
+      const { tl, run } = window.__stackviz.view;
+      return { span: tl.t1 - tl.t0, full: run.end - run.start, inView: tl.selected.start >= tl.t0 && tl.selected.end <= tl.t1 };
+    });
+    assert.ok(z.inView && z.span < z.full / 2, JSON.stringify(z));
     // Summary and test routes.
     await q.page.goto(`${s.url}#/${RUN}/test/${encodeURIComponent(t.id)}`);
     await q.page.waitForSelector('.details .tab, .details .none');
