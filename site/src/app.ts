@@ -9,6 +9,15 @@ import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { fullSummary, quickSummary, SummaryLinks } from './summary';
 import { TimelineView } from './timelineview';
 
+/** JSON.parse with the file named in its error: a damaged file says which it is. */
+function parseJson(path: string, text: string): any {  // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
 export interface Probe {
   marks: Record<string, number>;
   errors: string[];
@@ -23,6 +32,7 @@ export class App {
   private stats = new Map<string, Promise<unknown>>();
   private runs = new Map<string, Promise<Run>>();
   private dstat: Promise<Dstat[]> | null = null;
+  readonly dstatProblems: string[] = [];
   private shards = new Map<string, Promise<Record<string, Attachments>>>();
   private timeline: TimelineView | null = null;
   private generation = 0;
@@ -64,13 +74,13 @@ export class App {
   }
 
   private async loadConfig(): Promise<Config> {
-    if (this.source.mode === 'file') return JSON.parse(await this.source.text('config.json', 'config.js'));
+    if (this.source.mode === 'file') return parseJson('config.json', await this.source.text('config.json', 'config.js'));
     try {
-      return JSON.parse(await this.source.text('config.json'));
+      return parseJson('config.json', await this.source.text('config.json'));
     } catch (e) {
       // Logs gzipped by an old job: only config.json.gz may exist.
       try {
-        return JSON.parse(await this.source.text('config.json.gz'));
+        return parseJson('config.json.gz', await this.source.text('config.json.gz'));
       } catch {
         throw e;
       }
@@ -144,7 +154,7 @@ export class App {
     let p = this.stats.get(ref.name);
     if (!p) {
       p = ref.stats
-        ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => JSON.parse(t))
+        ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => parseJson(ref.stats!.path, t))
         : Promise.resolve(null);
       this.stats.set(ref.name, p);
     }
@@ -156,7 +166,7 @@ export class App {
     if (!p) {
       const raw = this.source.text(ref.raw.path, ref.raw.script_path).then((t) => {
         this.mark('raw-text');
-        const parsed = JSON.parse(t);
+        const parsed = parseJson(ref.raw.path, t);
         this.mark('raw-parsed');
         return parsed;
       });
@@ -179,7 +189,8 @@ export class App {
         try {
           return parseDstat(await this.source.text(d.artifact.path, d.artifact.script_path), d.node, near);
         } catch (e) {
-          this.probe.errors.push(`dstat ${d.node}: ${(e as Error).message}`);
+          // Shown above the graphs; the rest of the page works without them.
+          this.dstatProblems.push(`Resource graphs of node ${d.node} unavailable: ${(e as Error).message}`);
           return null;
         }
       })).then((l) => l.filter((d): d is Dstat => d !== null));
@@ -205,7 +216,7 @@ export class App {
   private shardOf(path: string, twin: string | null): Promise<Record<string, Attachments>> {
     let p = this.shards.get(path);
     if (!p) {
-      p = this.source.text(path, twin).then((t) => JSON.parse(t));
+      p = this.source.text(path, twin).then((t) => parseJson(path, t));
       p.catch(() => this.shards.delete(path));
       this.shards.set(path, p);
     }

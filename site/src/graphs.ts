@@ -29,9 +29,12 @@ export class Graphs {
   private list = h('div', { cls: 'strips' });
   private frame = 0;
 
-  constructor(private nodes: Dstat[]) {
+  constructor(private nodes: Dstat[], problems: string[] = []) {
+    for (const p of problems) this.el.append(h('p', { cls: 'error' }, p));
     if (!nodes.length) {
-      this.el.append(h('p', { cls: 'muted' }, 'No dstat log was published with this run: no resource graphs.'));
+      if (!problems.length) {
+        this.el.append(h('p', { cls: 'muted' }, 'No dstat log was published with this run: no resource graphs.'));
+      }
       return;
     }
     const bar = h('div', { cls: 'graph-bar' }, h('strong', null, 'Resources'));

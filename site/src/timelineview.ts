@@ -69,7 +69,7 @@ export class TimelineView {
     window.addEventListener('resize', this.onResize);
     this.app.dstatOf(this.run).then((nodes) => {
       if (!this.el.isConnected) return;
-      this.graphs = new Graphs(nodes);
+      this.graphs = new Graphs(nodes, this.app.dstatProblems);
       this.graphBox.append(this.graphs.el);
       this.graphs.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
       this.showSelected();

@@ -3,7 +3,7 @@
 // classic data and hostile names.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -320,6 +320,31 @@ describe('published site in chromium', { skip }, () => {
       await p.page.waitForFunction((n) => new RegExp(`Tests\\s+${n}\\b`).test(document.querySelector('.cards')?.innerText || ''), n);
     }
     assert.deepEqual(await p.page.evaluate(() => window.__stackviz.errors), []);
+    await clean(p);
+  });
+
+  it('says in one line which file is damaged, and shows the rest', async () => {
+    const dir = join(root, 'damaged');
+    cpSync(plain, dir, { recursive: true });
+    writeFileSync(join(dir, 'data', `${RUN}-0-raw.json`), '[{"name": "cut here');
+    const s = await site(dir);
+    const p = await newPage(browser);
+    await p.page.goto(s.url);
+    await p.page.waitForSelector('p.error');
+    assert.match(await p.page.locator('p.error').innerText(), new RegExp(`^${RUN}-0-raw\\.json is not valid JSON`));
+    assert.ok(await p.page.locator('.card').count() > 3, 'the summary from stats.json stays');
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  });
+
+  it('keeps the timeline when the dstat log is damaged', async () => {
+    const dir = join(root, 'damaged-dstat');
+    cpSync(plain, dir, { recursive: true });
+    writeFileSync(join(dir, 'data', 'dstat.csv'), 'not,a,dstat\nlog\n');
+    const s = await site(dir);
+    const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
+    await p.page.waitForSelector('.graphs p.error');
+    assert.match(await p.page.locator('.graphs p.error').innerText(), /^Resource graphs of node primary unavailable: .*no header row/);
     await clean(p);
   });
 
