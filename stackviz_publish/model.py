@@ -174,6 +174,7 @@ class RunBuilder:
         details = {}
         for file_name, chunks in test.files.items():
             data = chunks[0] if len(chunks) == 1 else b''.join(chunks)
+            chunks.clear()   # a huge attachment: hold as few copies as possible
             try:
                 text = data.decode('utf-8')
             except UnicodeDecodeError:
@@ -181,10 +182,12 @@ class RunBuilder:
                 self.bad_utf8 += 1
                 if self.first_bad_utf8 is None:
                     self.first_bad_utf8 = (test.test_id, file_name)
+            kept = len(data)
+            data = None
             total = test.sizes[file_name]
-            if total > len(data):
+            if total > kept:
                 self.cut += 1
-                text += '\n[stackviz: cut at %d bytes of %d]' % (len(data), total)
+                text += '\n[stackviz: cut at %d bytes of %d]' % (kept, total)
             if text:
                 details[attachment_key(file_name)] = text
         test.files = None

@@ -7,12 +7,15 @@ A twin lets a page opened from file:// load the data with a <script> element
 """
 import base64
 import gzip
+import io
 import json
 import os
 
 from stackviz_publish.writers.background import Inline
 
 FLUSH = 1 << 18
+BIG = 1 << 20
+_q = json.encoder.encode_basestring_ascii
 # zlib level 3: the fastest levels (1-3) compress log text twice as fast as the
 # default 6, for files about 15% larger.
 GZIP_LEVEL = 3
@@ -31,6 +34,29 @@ def twin_path(rel_path):
 
 def _twin_head(rel_path, encoding):
     return 'stackvizData(%s, "%s", "' % (json.dumps(rel_path), encoding)
+
+
+def _escape(text):
+    """The body of a JS string literal holding ``text`` (JSON quoting is valid JS)."""
+    return _q(text)[1:-1]
+
+
+def _chunks(parts):
+    """Join small pieces (fewer writes); pass big ones as they are (fewer copies: a
+    50 MB attachment must not be copied five times)."""
+    chunks = []
+    small = []
+    for part in parts:
+        if len(part) >= BIG:
+            if small:
+                chunks.append(''.join(small))
+                small = []
+            chunks.append(part)
+        else:
+            small.append(part)
+    if small:
+        chunks.append(''.join(small))
+    return chunks
 
 
 class DataFile:
@@ -66,15 +92,16 @@ class DataFile:
     def _flush(self):
         if not self._parts:
             return
-        text = ''.join(self._parts)
+        parts = self._parts
         self._parts = []
         self._size = 0
-        self._bg.submit(self._write, text)
+        self._bg.submit(self._write, _chunks(parts))
 
-    def _write(self, text):
-        self._out.write(text.encode('utf-8'))
-        if self._twin is not None:
-            self._twin.write(json.dumps(text)[1:-1])
+    def _write(self, chunks):
+        for text in chunks:
+            self._out.write(text.encode('utf-8'))
+            if self._twin is not None:
+                self._twin.write(_escape(text))
 
     def close(self):
         """Finish the file and its twin; return the bytes written for both."""
@@ -89,35 +116,58 @@ class DataFile:
             self._twin.write('");\n')
             self._twin.close()
         elif self.twin_rel and self.gzipped:
-            with open(path, 'rb') as source, open(
-                    os.path.join(self.data_dir, self.twin_rel), 'w', encoding='ascii') as twin:
-                twin.write(_twin_head(self.rel_path, 'gzip-base64'))
-                for block in iter(lambda: source.read(B64_BLOCK), b''):
-                    twin.write(base64.b64encode(block).decode('ascii'))
-                twin.write('");\n')
+            with open(path, 'rb') as source:
+                _write_b64_twin(os.path.join(self.data_dir, self.twin_rel), self.rel_path,
+                                iter(lambda: source.read(B64_BLOCK), b''))
         if self.twin_rel:
             self.bytes_written += os.path.getsize(os.path.join(self.data_dir, self.twin_rel))
         return self.bytes_written
 
 
-def write_whole(data_dir, rel_path, text, gzipped=False, level=None,
+def _write_b64_twin(twin_file, rel_path, blocks):
+    with open(twin_file, 'w', encoding='ascii') as twin:
+        twin.write(_twin_head(rel_path, 'gzip-base64'))
+        for block in blocks:
+            twin.write(base64.b64encode(block).decode('ascii'))
+        twin.write('");\n')
+
+
+def write_whole(data_dir, rel_path, parts, gzipped=False, level=None,
                 encoding='json', twin=True):
-    """Write a small file in one go (a shard, stats, config); return bytes written."""
-    data = text.encode('utf-8')
+    """Write a small file (a shard, stats, config) from a string or a list of
+    strings, with its twin; return the bytes written."""
+    if isinstance(parts, str):
+        parts = [parts]
+    chunks = _chunks(parts)
+    del parts
     if gzipped:
         rel_path += '.gz'
-        data = gzip.compress(data, compresslevel=level or GZIP_LEVEL, mtime=0)
-    with open(os.path.join(data_dir, rel_path), 'wb') as out:
-        out.write(data)
-    total = len(data)
+    path = os.path.join(data_dir, rel_path)
+    twin_file = os.path.join(data_dir, twin_path(rel_path))
+    if gzipped:
+        packed = io.BytesIO()
+        with gzip.GzipFile(fileobj=packed, mode='wb', compresslevel=level or GZIP_LEVEL,
+                           mtime=0) as out:
+            for text in chunks:
+                out.write(text.encode('utf-8'))
+        data = packed.getvalue()
+        del packed
+        with open(path, 'wb') as out:
+            out.write(data)
+        if twin:
+            _write_b64_twin(twin_file, rel_path, [memoryview(data)[i:i + B64_BLOCK]
+                                                  for i in range(0, len(data), B64_BLOCK)])
+    else:
+        with open(path, 'wb') as out:
+            for text in chunks:
+                out.write(text.encode('utf-8'))
+        if twin:
+            with open(twin_file, 'w', encoding='ascii') as out:
+                out.write(_twin_head(rel_path, encoding))
+                for text in chunks:
+                    out.write(_escape(text))
+                out.write('");\n')
+    total = os.path.getsize(path)
     if twin:
-        if gzipped:
-            payload = base64.b64encode(data).decode('ascii')
-            encoding = 'gzip-base64'
-        else:
-            payload = json.dumps(text)[1:-1]
-        script = _twin_head(rel_path, encoding) + payload + '");\n'
-        with open(os.path.join(data_dir, twin_path(rel_path)), 'w', encoding='ascii') as out:
-            out.write(script)
-        total += len(script)
+        total += os.path.getsize(twin_file)
     return total

@@ -56,23 +56,35 @@ class RunWriter:
         self.shard_dir = prefix + '-details'
         os.mkdir(os.path.join(data_dir, self.shard_dir))
         self._shard = []
+        self._shard_sep = ''
         self._shard_size = 0
+        self._shard_tests = 0
         self.shard_count = 0
         self.bytes_written = 0
 
     def add(self, entry, details):
-        """Write one test (a raw.json entry and its attachments' text)."""
+        """Write one test (a raw.json entry and its attachments' text). The details'
+        JSON stays a list of pieces, so a huge attachment is escaped once and never
+        copied into a bigger string."""
         if details:
-            encoded = '{%s}' % ', '.join(['%s: %s' % (_q(k), _q(v))
-                                          for k, v in details.items()])
-            self._shard.append('%s: %s' % (_q(entry['id']), encoded))
-            self._shard_size += len(encoded)
+            parts = []
+            sep = '{'
+            for key, value in details.items():
+                parts += (sep, _q(key), ': ', _q(value))
+                sep = ', '
+            parts.append('}')
+            self._shard += (self._shard_sep, _q(entry['id']), ': ')
+            self._shard += parts
+            self._shard_sep = ',\n'
+            self._shard_tests += 1
+            self._shard_size += sum(map(len, parts))
             entry['shard'] = self.shard_count
             if self.details is not None:
-                self.details.write('%s%s: %s' % (self._details_sep, _q(entry['name']),
-                                                 encoded))
+                self.details.write('%s%s: ' % (self._details_sep, _q(entry['name'])))
+                for part in parts:
+                    self.details.write(part)
                 self._details_sep = ',\n'
-            if self._shard_size >= SHARD_TEXT or len(self._shard) >= SHARD_TESTS:
+            if self._shard_size >= SHARD_TEXT or self._shard_tests >= SHARD_TESTS:
                 self._close_shard()
         else:
             entry['shard'] = None
@@ -80,17 +92,19 @@ class RunWriter:
         self._sep = ',\n'
 
     def _close_shard(self):
-        if not self._shard:
+        if not self._shard_tests:
             return
-        text = '{' + ',\n'.join(self._shard) + '}'
+        parts = ['{'] + self._shard + ['}']
         self._shard = []
+        self._shard_sep = ''
         self._shard_size = 0
+        self._shard_tests = 0
         rel = os.path.join(self.shard_dir, '%d.json' % self.shard_count)
-        self.bg.submit(self._write_shard, rel, text)
+        self.bg.submit(self._write_shard, rel, parts)
         self.shard_count += 1
 
-    def _write_shard(self, rel, text):
-        self.bytes_written += write_whole(self.data_dir, rel, text, self.gzipped)
+    def _write_shard(self, rel, parts):
+        self.bytes_written += write_whole(self.data_dir, rel, parts, self.gzipped)
 
     def discard(self):
         """Drop every file of this run (its input turned out unreadable)."""
