@@ -232,7 +232,8 @@ export class Timeline {
       const x = this.xOf(this.run.start + s * 1000);
       if (x < GUTTER) continue;
       ctx.fillRect(x, AXIS_H - 5, 1, 5);
-      ctx.fillText((s > 0 ? '+' : '') + offsetLabel(s, step), x + 2, 2);
+      const label = (s > 0 ? '+' : '') + offsetLabel(s, step);
+      if (x + 2 + ctx.measureText(label).width <= this.width) ctx.fillText(label, x + 2, 2);
     }
   }
 
