@@ -149,6 +149,19 @@ describe('published site in chromium', { skip }, () => {
     await p.page.mouse.move(box.x + box.width / 2, box.y + 30);
     await p.page.mouse.wheel(0, -400);
     await p.page.waitForFunction((s0) => window.__stackviz.view.tl.t1 - window.__stackviz.view.tl.t0 < s0 * 0.8, span0);
+    // Brushing the overview from 10% to 30% of the run shows that window.
+    const ov = await p.page.locator('canvas.overview').boundingBox();
+    const gutter = 76, pw = ov.width - gutter;
+    await p.page.mouse.move(ov.x + gutter + pw * 0.9, ov.y + 10);
+    await p.page.mouse.down();
+    await p.page.mouse.move(ov.x + gutter + pw * 0.6, ov.y + 10, { steps: 5 });
+    await p.page.mouse.up();
+    const brushed = await p.page.evaluate(() => {
+      const { tl, run } = window.__stackviz.view;
+      const full = run.end - run.start;
+      return [(tl.t0 - run.start) / full, (tl.t1 - run.start) / full];
+    });
+    assert.ok(Math.abs(brushed[0] - 0.6) < 0.02 && Math.abs(brushed[1] - 0.9) < 0.02, JSON.stringify(brushed));
     // dstat strips share the axis; any numeric column can be added, and removed.
     await graphs(p.page);
     const strips = await p.page.locator('.strip canvas').count();
