@@ -75,16 +75,8 @@ export class App {
 
   private async loadConfig(): Promise<Config> {
     if (this.source.mode === 'file') return parseJson('config.json', await this.source.text('config.json', 'config.js'));
-    try {
-      return parseJson('config.json', await this.source.text('config.json'));
-    } catch (e) {
-      // Logs gzipped by an old job: only config.json.gz may exist.
-      try {
-        return parseJson('config.json.gz', await this.source.text('config.json.gz'));
-      } catch {
-        throw e;
-      }
-    }
+    // Logs gzipped by an old job may hold only config.json.gz: the source tries it.
+    return parseJson('config.json', await this.source.text('config.json'));
   }
 
   refOf(name: string | null): RunRef {

@@ -48,7 +48,9 @@ export interface Source {
   text(path: string, script?: string | null): Promise<string>;
 }
 
-type Fetch = (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
+type Fetch = (url: string) => Promise<{
+  ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string>;
+}>;
 
 export class HttpSource implements Source {
   readonly mode = 'http';
@@ -58,7 +60,18 @@ export class HttpSource implements Source {
   async text(path: string): Promise<string> {
     this.requested.push(path);
     const res = await this.fetchFn(this.base + path);
+    if (res.status === 404 && !path.endsWith('.gz')) {
+      // Old jobs gzipped every JSON file after the export; object storage then has
+      // only x.json.gz, while config.json still names x.json.
+      try {
+        return await this.text(path + '.gz');
+      } catch {
+        throw new Error(`${path}: HTTP 404`);
+      }
+    }
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+    // Only a .gz file can still be gzip: others are decoded by the browser as they stream in.
+    if (!path.endsWith('.gz')) return res.text();
     return decodeBody(new Uint8Array(await res.arrayBuffer()));
   }
 }

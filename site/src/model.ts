@@ -179,7 +179,7 @@ export function buildRun(ref: RunRef, raw: unknown, stats: any): Run {
     if (isNaN(start)) start = end;
     if (isNaN(end)) end = start;
     if (typeof e.id === 'string') classic = false;
-    const tags = Array.isArray(e.tags) ? e.tags.map(String) : [];
+    const tags = Array.isArray(e.tags) ? (e.tags as string[]) : [];
     const t: Test = {
       idx: tests.length,
       id: typeof e.id === 'string' ? e.id : e.name,
@@ -278,8 +278,15 @@ function messageOf(d: unknown): string[] | null {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function buildFailures(tests: Test[], byId: Map<string, Test>, stats: any): Failure[] {
-  const byName = new Map<string, Test>();
-  for (const t of tests) if (!byName.has(t.name)) byName.set(t.name, t);
+  // Classic stats name failures without an id: only then is a name index built.
+  let byNameCache: Map<string, Test> | null = null;
+  const byName = () => {
+    if (!byNameCache) {
+      byNameCache = new Map();
+      for (const t of tests) if (!byNameCache.has(t.name)) byNameCache.set(t.name, t);
+    }
+    return byNameCache;
+  };
   const out: Failure[] = [];
   const seen = new Set<number>();
   // Unfinished tests first: they are what a timed-out job needs to show.
@@ -292,7 +299,7 @@ function buildFailures(tests: Test[], byId: Map<string, Test>, stats: any): Fail
   const listed = Array.isArray(stats?.failures) ? stats.failures : [];
   for (const f of listed) {
     if (!f || typeof f.name !== 'string') continue;
-    const t = (typeof f.id === 'string' && byId.get(f.id)) || byName.get(f.name) || null;
+    const t = (typeof f.id === 'string' && byId.get(f.id)) || byName().get(f.name) || null;
     if (t) seen.add(t.idx);
     out.push({ test: t, name: f.name, id: t ? t.id : f.id || f.name, message: messageOf(f.details) });
   }

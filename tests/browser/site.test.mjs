@@ -3,7 +3,8 @@
 // classic data and hostile names.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -358,6 +359,33 @@ describe('published site in chromium', { skip }, () => {
     const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
     await p.page.waitForSelector('.graphs p.error');
     assert.match(await p.page.locator('.graphs p.error').innerText(), /^Resource graphs of node primary unavailable: .*no header row/);
+    await clean(p);
+  });
+
+  it('reads logs gzipped after the export (devstack-gate) from object storage', async () => {
+    // gzip -9 of every *.json, config.json included, originals gone; .gz served raw.
+    const dir = join(root, 'post-gzip');
+    cpSync(plain, dir, { recursive: true });
+    const walk = (d) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const f = join(d, e.name);
+        if (e.isDirectory()) walk(f);
+        else if (f.endsWith('.json')) {
+          writeFileSync(f + '.gz', gzipSync(readFileSync(f), { level: 9 }));
+          rmSync(f);
+        }
+      }
+    };
+    walk(join(dir, 'data'));
+    const s = await site(dir, 'raw');
+    const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
+    const id = await p.page.evaluate(() => window.__stackviz.view.run.tests.find((t) => t.shard !== null).id);
+    await p.page.evaluate((h) => { location.hash = h; }, `#/${RUN}/test/${encodeURIComponent(id)}`);
+    await p.page.waitForSelector('.details .tab');
+    assert.ok(s.requests.includes('/data/config.json.gz'));
+    assert.ok(s.requests.some((r) => /-details\/\d+\.json\.gz$/.test(r)));
+    // The 404s of the first tries are the only console errors.
+    p.problems.splice(0, p.problems.length, ...p.problems.filter((m) => !/status of 404/.test(m)));
     await clean(p);
   });
 
