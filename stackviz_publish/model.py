@@ -131,9 +131,11 @@ class RunBuilder:
             if test is None:
                 if status == 'exists' and file_name is None:
                     continue   # a test listing, not a test run
+                # A bare packet (no status, no file) starts a test too; a file
+                # chunk alone (late output of a finished test) does not.
                 test = opened[key] = _Test(
-                    test_id, stamp, status is None or status == 'inprogress'
-                    or status in final)
+                    test_id, stamp, status == 'inprogress' or status in final
+                    or (status is None and file_name is None))
             elif stamp is not None:
                 test.last = stamp
                 if test.start is None:

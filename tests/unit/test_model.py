@@ -90,7 +90,8 @@ def test_unfinished_tests_kept_with_guessed_lane():
         ev('b', 'inprogress', T0), ev('b', 'success', T0 + 50, tags=['worker-1']),
         ev('c', 'inprogress', T0 + 60),   # worker-1 went on with c and hung
         ev('d', 'inprogress', T0 + 20), ev('d', 'success', T0 + 900, tags=['worker-0']),
-        ev('e', None, T0 + 70, file_name='stdout', data=b'partial'),
+        ev('e', 'inprogress', T0 + 70),
+        ev('e', None, T0 + 71, file_name='stdout', data=b'partial'),
     ])
     unfinished = [e for e, _ in tests if e['status'] == 'inprogress']
     assert [e['id'] for e in unfinished] == ['c', 'e']
@@ -147,3 +148,14 @@ def test_stream_without_timestamps():
     assert [(e['status'], e['timestamps'], e['duration']) for e, _ in tests] == [
         ('success', [None, None], 0.0), ('inprogress', [None, None], 0.0)]
     assert stats['start'] is None and stats['wall_time'] is None
+
+
+def test_late_output_of_a_finished_test_is_not_a_new_test():
+    tests, stats = build([
+        ev('a', 'inprogress', T0), ev('a', 'success', T0 + 10),
+        ev('a', None, T0 + 11, file_name='stdout', data=b'late'),
+        ev('b', None, T0 + 12), ev('b', None, T0 + 13, file_name='stdout', data=b'x'),
+    ])
+    assert [(e['id'], e['status']) for e, _ in tests] == [
+        ('a', 'success'), ('b', 'inprogress')]
+    assert stats['counts']['inprogress'] == 1
