@@ -82,6 +82,10 @@ def test_real_process_stdin_and_no_traceback(tmp_path):
     done = subprocess.run(run + ['--stdin', str(tmp_path / 'data')], input=data,
                           capture_output=True, env=env)
     assert done.returncode == 0 and b'stdin: 10 tests' in done.stdout
+    done = subprocess.run(run + ['-i', '-z', str(tmp_path / 'data')],
+                          input=gzip.compress(data), capture_output=True, env=env)
+    assert done.returncode == 0 and b'stdin: 10 tests' in done.stdout
+    assert os.path.exists(tmp_path / 'data' / 'stdin-0-raw.json.gz')
     done = subprocess.run(run + ['-i', str(tmp_path / 'data2')], input=os.urandom(5000),
                           capture_output=True, env=env)
     assert done.returncode == 1 and b'Traceback' not in done.stderr
