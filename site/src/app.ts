@@ -220,7 +220,10 @@ export class App {
     const box = h('div');
     this.root.append(box);
     const links = this.links(ref.name);
-    // v1 stats carry counts and messages: the summary shows before raw.json arrives.
+    // v1 stats carry counts and messages: the summary shows before raw.json arrives,
+    // which is already on its way.
+    const runP = this.runOf(ref);
+    runP.catch(() => null);
     const stats = await this.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
     const quick = quickSummary(stats, links);
@@ -231,7 +234,7 @@ export class App {
       box.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
     }
     try {
-      const run = await this.runOf(ref);
+      const run = await runP;
       if (gen !== this.generation) return;
       clear(box);
       box.append(fullSummary(run, links));
