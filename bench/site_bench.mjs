@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { launch, newPage } from '../tests/browser/browser.mjs';
 import { publishRun, SITE } from '../tests/browser/fixtures.mjs';
 import { serve } from '../tests/browser/server.mjs';
@@ -133,6 +134,13 @@ async function main() {
       if (i === 0) ({ frames, draws } = await interact(r.page));
       await r.context.close();
     }
+    // The same run opened from a downloaded folder: script twins instead of fetch.
+    const fileReady = [];
+    for (let i = 0; i < REPS; i++) {
+      const r = await timelineLoad(browser, pathToFileURL(join(big, 'index.html')).href);
+      fileReady.push(r.marks.timeline);
+      await r.context.close();
+    }
     const summary = [], summaryFull = [];
     for (let i = 0; i < REPS; i++) {
       const m = await summaryLoad(browser, sSmall.url);
@@ -142,6 +150,7 @@ async function main() {
     console.log(`\n${BIG} tests, ${WORKERS} workers, ${REPS} loads (medians, ms since navigation start):`);
     console.log(`  raw.json fetched+decoded ${f(median(phases['raw-text']))}, parsed ${f(median(phases['raw-parsed']))}, run built ${f(median(phases['run-built']))}`);
     console.log(`  timeline interactive     ${f(median(ready))} ms   (budget 2000 ms, ratio ${(median(ready) / 2000).toFixed(2)})  min ${f(Math.min(...ready))} max ${f(Math.max(...ready))}`);
+    console.log(`  same, from file://        ${f(median(fileReady))} ms   (ratio to 2000 ms ${(median(fileReady) / 2000).toFixed(2)})`);
     console.log(`  first hover answered in  ${f(median(hover))} ms after that (incl. CDP round trip)`);
     console.log(`  zoom/pan, ${frames.length} frames, one input each: frame median ${f(median(frames))} ms, p95 ${f(pct(frames, 0.95))} ms, max ${f(Math.max(...frames))} ms; ` +
       `redraw (lanes + dstat strips) median ${f(median(draws))} ms, max ${f(Math.max(...draws))} ms; frames over 50 ms: ${frames.filter((x) => x > 50).length}`);
