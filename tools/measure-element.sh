@@ -35,8 +35,12 @@ measure() {
     rm -f "$out/$name.tar"
 }
 
-# A first build fills the debootstrap cache, so that all measured builds use it.
-measure warm-up
+# A first build fills the debootstrap and apt caches, so that all measured
+# builds use them.
+if ! ls "$cache"/image-cache/debootstrap-debian-"${DIB_RELEASE:-bookworm}"-*.tar.gz \
+        >/dev/null 2>&1; then
+    measure warm-up
+fi
 measure base
 measure base+source-repos source-repositories
 DIB_REPOLOCATION_stackviz=$repo DIB_REPOREF_stackviz=$(git -C "$repo" rev-parse HEAD) \
