@@ -130,6 +130,14 @@ class Damage:
         return out
 
 
+def _refill(stream, buf, pos, want):
+    """Drop the consumed ``buf[:pos]`` and append up to ``want`` more bytes.
+    Returns (buffer, memoryview of it, whether the stream has ended)."""
+    more = stream.read(want)
+    buf = buf[pos:] + more
+    return buf, memoryview(buf), not more
+
+
 def read_packets(stream, damage, head=b''):
     """Yield event tuples from the binary ``stream`` (``head``: bytes already read
     from it). Damage is recorded in ``damage``, never raised."""
@@ -147,10 +155,7 @@ def read_packets(stream, damage, head=b''):
         while True:
             avail = size - pos
             if avail < 6 and not eof:
-                more = stream.read(BLOCK)
-                eof = not more
-                buf = buf[pos:] + more
-                view = memoryview(buf)
+                buf, view, eof = _refill(stream, buf, pos, BLOCK)
                 size = len(buf)
                 base += pos
                 pos = 0
@@ -195,10 +200,7 @@ def read_packets(stream, damage, head=b''):
                         continue
                     damage.truncated_at = base + pos
                     return
-                more = stream.read(max(BLOCK, end - size))
-                eof = not more
-                buf = buf[pos:] + more
-                view = memoryview(buf)
+                buf, view, eof = _refill(stream, buf, pos, max(BLOCK, end - size))
                 size = len(buf)
                 base += pos
                 pos = 0
