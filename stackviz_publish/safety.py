@@ -125,7 +125,11 @@ def place(stage, target, checkpoint=None):
         old = os.path.join(os.path.dirname(target), OLD_PREFIX + uuid.uuid4().hex[:8])
         os.rename(target, old)
         checkpoint('moved-aside')
-        os.rename(stage, target)
+        try:
+            os.rename(stage, target)
+        except OSError:
+            os.rename(old, target)  # put the previous one back
+            raise
         checkpoint('renamed-in')
         remove_path(old)
     else:

@@ -2,9 +2,9 @@
 reader never sees half of it; and config.json, the index of everything in it."""
 import json
 import os
-import shutil
 import tempfile
 
+from stackviz_publish import safety
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
@@ -30,25 +30,12 @@ class AtomicFolder:
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return False
-        old = None
-        if os.path.lexists(self.out_dir):
-            old = tempfile.mkdtemp(prefix='.%s.old-' % os.path.basename(self.out_dir),
-                                   dir=os.path.dirname(self.out_dir))
-            old = os.path.join(old, 'x')
-            os.rename(self.out_dir, old)
         try:
-            os.rename(self.tmp, self.out_dir)
-        except OSError:
-            if old:
-                os.rename(old, self.out_dir)
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            raise
+            if exc_type is None:
+                # The publisher's swap: atomic where renameat2 exists.
+                safety.place(self.tmp, self.out_dir)
         finally:
-            if old:
-                shutil.rmtree(os.path.dirname(old), ignore_errors=True)
+            safety.remove_path(self.tmp)
         return False
 
 

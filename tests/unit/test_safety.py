@@ -64,6 +64,17 @@ def test_place_replaces_previous_site(tmp_path, monkeypatch, exchange):
     assert oct(os.stat(str(tmp_path / 'stackviz')).st_mode & 0o777) == oct(0o755)
 
 
+def test_place_puts_the_previous_site_back_when_the_new_one_cannot_go_in(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(safety, '_exchange', lambda a, b: False)
+    make_tree(str(tmp_path / 'stackviz'), {'index.html': 'old'})
+    stage = str(tmp_path / 'gone')  # a stage that vanished: rename-in fails
+    with pytest.raises(OSError):
+        safety.place(stage, str(tmp_path / 'stackviz'))
+    assert read_tree(str(tmp_path / 'stackviz')) == {'index.html': 'old'}
+    assert sorted(os.listdir(str(tmp_path))) == ['stackviz']
+
+
 def test_place_replaces_inside_symlink_not_its_target(tmp_path):
     make_tree(str(tmp_path / 'kept'), {'index.html': 'kept'})
     os.symlink(str(tmp_path / 'kept'), str(tmp_path / 'stackviz'))
