@@ -78,14 +78,16 @@ def gather_sources(opts, logs_root, notes, info):
                               looks_like_subunit=readers.looks_like_subunit)
     notes.extend(found.notes)
     info.extend(found.info)
+    # Found inputs must stay in the folder they were found in, when they are read too.
     for path in found.subunit:
-        sources.append(export.Source(os.path.basename(path), path=path))
+        sources.append(export.Source(os.path.basename(path), path=path,
+                                     within=found.roots[path]))
     for repo in found.repositories:
         try:
-            sources.extend(export.sources_from_repository(repo))
+            sources.extend(export.sources_from_repository(repo, within=found.roots[repo]))
         except export.ExportError as exc:
             notes.append('cannot read test repository %s: %s' % (repo, exc))
-    return sources, dstat or found.dstat
+    return sources, dstat or [(node, path, found.roots[path]) for node, path in found.dstat]
 
 
 def publish(opts, warn=None, checkpoint=None, inform=None):
