@@ -24,7 +24,8 @@ class Options:
 
     def __init__(self, logs_dir, subunit=(), stestr_dirs=(), dstat=(), work_dirs=(),
                  site=None, gzip=False, max_attachment_bytes=DEFAULT_MAX_ATTACHMENT,
-                 classic_details=False, metadata=None, environ=None, stdin=None):
+                 classic_details=False, metadata=None, environ=None, stdin=None,
+                 warnings=()):
         self.logs_dir = logs_dir
         self.subunit = list(subunit)          # paths, '-' for stdin
         self.stestr_dirs = list(stestr_dirs)
@@ -37,6 +38,7 @@ class Options:
         self.metadata = metadata or {}        # exporter dataset dict (metadata.to_dataset)
         self.environ = os.environ if environ is None else environ
         self.stdin = stdin
+        self.warnings = list(warnings)        # found before publishing (job metadata)
 
 
 class Result:
@@ -105,6 +107,8 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
             warn(message)
 
     checkpoint = checkpoint or (lambda step: None)
+    for message in opts.warnings:
+        note(message)
     logs_root = safety.resolve_logs_dir(opts.logs_dir)
     site = sitefiles.find_site(opts.site, opts.environ)
     with safety.locked(logs_root):
