@@ -10,6 +10,7 @@ from stackviz_publish import export
 from stackviz_publish import readers
 from stackviz_publish import safety
 from stackviz_publish import sitefiles
+from stackviz_publish.readers import files as input_files
 
 DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
 
@@ -86,9 +87,16 @@ def gather_sources(opts, logs_root, notes, info):
                                      within=found.roots[path]))
     for repo in found.repositories:
         try:
-            sources.extend(export.sources_from_repository(repo, within=found.roots[repo]))
+            runs = export.sources_from_repository(repo, within=found.roots[repo])
         except export.ExportError as exc:
             notes.append('cannot read test repository %s: %s' % (repo, exc))
+            continue
+        for run in runs:   # a run is a found input too: checked like the others
+            problem = input_files.problem(run.path, run.within)
+            if problem:
+                notes.append('ignoring %s: %s' % (run.path, problem))
+            else:
+                sources.append(run)
     return sources, dstat or [(node, path, found.roots[path]) for node, path in found.dstat]
 
 
