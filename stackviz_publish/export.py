@@ -154,7 +154,11 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
         writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
         builder = model.RunBuilder(writer, limit)
         damage = subunit_v2.Damage()
-        builder.consume(readers.read_events(opened, damage))
+        try:
+            builder.consume(readers.read_events(opened, damage))
+        except readers.ReadError:   # an I/O error mid-read: the run leaves no files
+            writer.discard()
+            raise
         stats = builder.finish()
         early = []
         if opened.kind == 'empty':

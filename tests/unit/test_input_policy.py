@@ -3,6 +3,7 @@ nothing read through a symlink leading out of the folder it was found in, and er
 named for what they are. Every case ends in a published site (when some input is fine)
 and a one-line note, never a hang and never a traceback."""
 import contextlib
+import errno
 import io
 import os
 import shutil
@@ -306,3 +307,30 @@ def test_permission_denied_is_named(tmp_path):
                 os.chmod(os.path.join(root, 'logs', 'private', 'unit.subunit'),
                          stat.S_IRUSR)
             shutil.rmtree(root, ignore_errors=True)
+
+
+def test_io_error_mid_stream_skips_the_run_and_leaves_no_file(tmp_path, monkeypatch):
+    """A disk that fails after the first bytes (simulated: no real file fails on cue)."""
+    data, _ = fx.stream_bytes(tests=200, log_bytes=2048)
+    for name in ('good.subunit', 'failing.subunit'):
+        (tmp_path / name).write_bytes(data)
+
+    class FailingDisk(io.FileIO):
+        def readinto(self, buffer):
+            if self.tell() >= 65536:
+                raise OSError(errno.EIO, 'Input/output error')
+            return super().readinto(buffer)
+
+    class FailingFile(files._CheckedFile, FailingDisk):
+        pass
+
+    checked = files._CheckedFile
+    monkeypatch.setattr(files, '_CheckedFile', lambda fd, path: (
+        FailingFile if path.endswith('failing.subunit') else checked)(fd, path))
+    out, err = io.StringIO(), io.StringIO()
+    code = export_cmd.main(['-f', str(tmp_path / 'good.subunit'), '-f',
+                            str(tmp_path / 'failing.subunit'), str(tmp_path / 'o')], out, err)
+    assert code == 0
+    assert err.getvalue() == 'stackviz-export: warning: skipped: cannot read %s: I/O error ' \
+        'at byte 65536\n' % (tmp_path / 'failing.subunit')
+    assert not [n for n in os.listdir(str(tmp_path / 'o')) if n.startswith('failing')]
