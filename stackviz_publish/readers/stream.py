@@ -89,7 +89,13 @@ def open_input(path=None, stream=None, within=None):
     compressed = False
     safe = None
     buffered = io.BufferedReader(_Passthrough(raw), PEEK)
-    if buffered.peek(2)[:2] == GZIP_MAGIC:
+    try:
+        magic = buffered.peek(2)[:2]
+    except files.InputError:   # the file's first read failed: close what we opened
+        if path is not None:
+            raw.close()
+        raise
+    if magic == GZIP_MAGIC:
         compressed = True
         safe = _SafeReader(gzip.GzipFile(fileobj=buffered, mode='rb'))
         buffered = io.BufferedReader(safe, PEEK)

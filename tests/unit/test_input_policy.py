@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import stat
 
 import pytest
@@ -106,6 +107,8 @@ def test_discovery_notes_every_special_file(tmp_path):
     (logs / 'folder').mkdir()
     os.symlink('folder', str(logs / 'dir.subunit'))   # a real folder is walked into
     os.mkfifo(str(logs / 'dstat-csv_log.txt'))
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(logs / 'sock.subunit'))
     found = discover.discover(os.path.realpath(str(logs)),
                               looks_like_subunit=readers.looks_like_subunit)
     assert [os.path.basename(p) for p in found.subunit] == ['good.subunit']
@@ -118,7 +121,9 @@ def test_discovery_notes_every_special_file(tmp_path):
     assert 'zero.subunit: a symlink leading out of' in notes
     assert 'null.subunit.gz: a symlink leading out of' in notes
     assert 'dir.subunit: not a regular file (a folder)' in notes
-    assert len(found.notes) == 6
+    assert 'sock.subunit: not a regular file (a socket)' in notes
+    assert len(found.notes) == 7
+    server.close()
 
 
 def test_publish_with_special_files_in_logs(tmp_path, site):  # noqa: F811
@@ -221,6 +226,20 @@ def test_named_inputs_may_be_symlinks_but_not_special(tmp_path):
     assert 'skipped: cannot read %s: not a regular file' % (tmp_path / 'zero') in err
     assert 'dstat log %s not used: it cannot be read (not a regular file (a FIFO))' \
         % (tmp_path / 'fifo') in err
+
+
+def test_named_repository_runs_stay_inside_it(tmp_path):
+    write_repo_with_run_leading_out(str(tmp_path / 'repo' / '.stestr'), str(tmp_path / 'out'))
+    os.symlink(str(tmp_path / 'repo'), str(tmp_path / 'link'))   # the named path may be one
+    out, err = io.StringIO(), io.StringIO()
+    code = export_cmd.main(['-r', str(tmp_path / 'link'), str(tmp_path / 'o')], out, err)
+    run = tmp_path / 'link' / '.stestr' / '1'
+    repo = os.path.realpath(str(tmp_path / 'repo' / '.stestr'))
+    assert code == 1 and err.getvalue() == 'stackviz-export: error: cannot read %s: a ' \
+        'symlink leading out of %s\n' % (run, repo)
+    code = export_cmd.main(['-r', str(tmp_path / 'link'), '--run', '0', str(tmp_path / 'o')],
+                           out, err)
+    assert code == 0 and 'stestr: 5 tests' in out.getvalue()
 
 
 @pytest.mark.skipif(not os.path.exists(PROC_MEM), reason='needs ' + PROC_MEM)

@@ -122,7 +122,7 @@ JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dict
     inner, max_size=6), max_leaves=30)
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=JSON)
 def test_any_json_shape_gives_text_facts_or_warnings(tmp_path, data):
