@@ -19,7 +19,6 @@ import os
 
 from stackviz_publish import safety
 from stackviz_publish.readers import files
-from stackviz_publish.readers.errors import ReadError
 
 MAX_DEPTH = 5
 MAX_ENTRIES = 200000
@@ -177,8 +176,8 @@ def _sniff(paths, root, looks_like_subunit, notes):
     for path in paths:
         try:
             ok = looks_like_subunit(path, root)
-        except ReadError as exc:
-            notes.append('ignoring %s: %s' % (path, getattr(exc, 'reason', exc)))
+        except files.InputError as exc:
+            notes.append('ignoring %s: %s' % (path, exc.reason))
             continue
         if ok:
             kept.append(path)
