@@ -9,13 +9,16 @@ Layouts seen in gate jobs:
 - any ``*.subunit`` or ``*.subunit.gz`` file;
 - multi-node jobs: one dstat log per node (``<node>/dstat-csv.log`` or similar).
 
-The walk never follows symlinks out of the logs folder, never enters the published
-``stackviz/`` folder or the publisher's own temporary folders, and is bounded in depth
-and in files looked at, because logs folders can hold copies of whole ``/etc`` trees.
+The walk never follows symlinks, never enters the published ``stackviz/`` folder or
+the publisher's own temporary folders, and is bounded in depth and in files looked at,
+because logs folders can hold copies of whole ``/etc`` trees. Every input found must
+pass readers.files' policy (a regular file, not reached through a symlink leading out
+of the folder searched); the ones that do not are skipped with a note saying why.
 """
 import os
 
 from stackviz_publish import safety
+from stackviz_publish.readers import files
 
 MAX_DEPTH = 5
 MAX_ENTRIES = 200000
@@ -36,6 +39,7 @@ class Found:
         self.dstat = []         # (node name, path)
         self.info = []          # what was chosen and why (one line each)
         self.notes = []         # problems: inputs skipped (one line each)
+        self.roots = {}         # path -> the folder it must stay in (files.open_file)
 
     def empty(self):
         return not (self.subunit or self.repositories)
@@ -49,7 +53,10 @@ def _skipped_dir(name, depth):
 
 
 def walk(root, max_depth=MAX_DEPTH, max_entries=MAX_ENTRIES, notes=None):
-    """Yield (relative folder, folder names, file names), not following symlinks."""
+    """Yield (relative folder, folder names, other names), not following symlinks.
+
+    Other names are everything but real folders (files, symlinks, FIFOs, devices), so
+    that an input of the wrong kind is named in a note, not silently passed over."""
     seen = 0
     stack = [('', 0)]
     while stack:
@@ -58,14 +65,14 @@ def walk(root, max_depth=MAX_DEPTH, max_entries=MAX_ENTRIES, notes=None):
             entries = sorted(os.scandir(os.path.join(root, rel)), key=lambda e: e.name)
         except OSError:
             continue
-        dirs, files = [], []
+        dirs, others = [], []
         for entry in entries:
             seen += 1
             if entry.is_dir(follow_symlinks=False):
                 dirs.append(entry.name)
-            elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
-                files.append(entry.name)
-        yield rel, dirs, files
+            else:
+                others.append(entry.name)
+        yield rel, dirs, others
         if seen > max_entries:
             if notes is not None:
                 notes.append('stopped looking after %d entries in %s' % (seen, root))
@@ -76,12 +83,12 @@ def walk(root, max_depth=MAX_DEPTH, max_entries=MAX_ENTRIES, notes=None):
                     stack.append((os.path.join(rel, name), depth + 1))
 
 
-def _inside(path, root, notes):
-    """Symlinked inputs are read only when they stay inside the logs folder."""
-    if os.path.islink(path) and not safety.is_within(path, root):
-        notes.append('ignoring %s: a symlink leading out of the logs folder' % path)
-        return False
-    return True
+def _usable(path, root, notes):
+    """True when ``path`` passes the input policy inside ``root``; else a note why."""
+    problem = files.problem(path, root)
+    if problem:
+        notes.append('ignoring %s: %s' % (path, problem))
+    return problem is None
 
 
 def _stem(name):
@@ -130,22 +137,26 @@ def _scan(root, is_logs, found, dstat, looks_like_subunit):
     subunit = []
     # A work folder is a checkout: only its top level holds the run's results.
     depth = MAX_DEPTH if is_logs else 0
-    for rel, dirs, files in walk(root, max_depth=depth, notes=found.notes):
+    for rel, dirs, names in walk(root, max_depth=depth, notes=found.notes):
         folder = os.path.join(root, rel)
         for name in dirs:
             if name in REPOSITORY_NAMES:
                 found.repositories.append(os.path.join(folder, name))
-        for name in files:
+                found.roots[found.repositories[-1]] = root
+        for name in names:
             path = os.path.join(folder, name)
-            if name.endswith(SUBUNIT_SUFFIXES):
-                if not is_logs or _inside(path, root, found.notes):
-                    subunit.append(path)
-            elif name in DSTAT_NAMES and is_logs and _inside(path, root, found.notes):
+            if name in REPOSITORY_NAMES and not safety.is_within(path, root):
+                found.notes.append('ignoring %s: a symlink leading out of %s' % (path, root))
+            elif name.endswith(SUBUNIT_SUFFIXES) and _usable(path, root, found.notes):
+                subunit.append(path)
+            elif name in DSTAT_NAMES and is_logs and _usable(path, root, found.notes):
                 dstat.append((rel, path))
+                found.roots[path] = root
     subunit = _dedupe_subunit(subunit, found.info)
     if looks_like_subunit is not None:
-        subunit = _sniff(subunit, looks_like_subunit, found.notes)
+        subunit = _sniff(subunit, root, looks_like_subunit, found.notes)
     found.subunit.extend(subunit)
+    found.roots.update((path, root) for path in subunit)
 
 
 def _dedupe_subunit(paths, notes):
@@ -160,13 +171,13 @@ def _dedupe_subunit(paths, notes):
     return list(chosen.values())
 
 
-def _sniff(paths, looks_like_subunit, notes):
+def _sniff(paths, root, looks_like_subunit, notes):
     kept = []
     for path in paths:
         try:
-            ok = looks_like_subunit(path)
-        except OSError as exc:
-            notes.append('cannot read %s: %s' % (path, exc.strerror or exc))
+            ok = looks_like_subunit(path, root)
+        except files.InputError as exc:
+            notes.append('ignoring %s: %s' % (path, exc.reason))
             continue
         if ok:
             kept.append(path)

@@ -30,14 +30,15 @@ class ExportError(Exception):
 
 class Source:
     """One subunit input: a file ``path`` (gzip detected by magic bytes) or a binary
-    ``stream`` (stdin)."""
+    ``stream`` (stdin). ``within``: the folder the file must stay in (files.open_file)."""
 
-    def __init__(self, name, path=None, stream=None):
+    def __init__(self, name, path=None, stream=None, within=None):
         if (path is None) == (stream is None):
             raise ValueError('give exactly one of path and stream')
         self.name = name
         self.path = path
         self.stream = stream
+        self.within = within
 
     def __repr__(self):
         return 'Source(%r, %r)' % (self.name, self.path or '<stream>')
@@ -60,13 +61,16 @@ class RunSummary:
                 % (self.name, self.tests, self.failures, self.skips, self.inprogress))
 
 
-def sources_from_repository(repo_path, run_id=None):
-    """The latest run of a .stestr or .testrepository folder (or run ``run_id``)."""
+def sources_from_repository(repo_path, run_id=None, within=None):
+    """The latest run of a .stestr or .testrepository folder (or run ``run_id``). The
+    run file must stay inside ``within`` (the folder the repository was found in), or
+    inside the repository itself when the user named it."""
     try:
         repo, _run, path = repository.run_path(repo_path, run_id)
     except readers.ReadError as exc:
         raise ExportError(str(exc))
-    return [Source(os.path.basename(os.path.abspath(repo)), path=path)]
+    return [Source(os.path.basename(os.path.abspath(repo)), path=path,
+                   within=within or os.path.realpath(repo))]
 
 
 def env_fields(environ=None):
@@ -141,7 +145,7 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
 def export_one(source, name, data_dir, gzipped=False, limit=None, classic_details=True):
     """Read one source, write its run's files; return (RunSummary, artifacts)."""
     label = source.path or source.name
-    opened = readers.open_input(source.path, source.stream)
+    opened = readers.open_input(source.path, source.stream, source.within)
     background = Background()
     try:
         if opened.kind is None:
@@ -150,7 +154,11 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
         writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
         builder = model.RunBuilder(writer, limit)
         damage = subunit_v2.Damage()
-        builder.consume(readers.read_events(opened, damage))
+        try:
+            builder.consume(readers.read_events(opened, damage))
+        except readers.ReadError:   # an I/O error mid-read: the run leaves no files
+            writer.discard()
+            raise
         stats = builder.finish()
         early = []
         if opened.kind == 'empty':
@@ -179,8 +187,9 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
 
 def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
     artifacts = []
-    for node, path in dstat_logs:
-        problem = dstat_reader.check_dstat(path)
+    for node, path, *within in dstat_logs:   # within: see files.open_file
+        within = within[0] if within else None
+        problem = dstat_reader.check_dstat(path, within)
         if problem:
             warn('dstat log %s not used: %s' % (path, problem))
             continue
@@ -188,7 +197,11 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
         rel = 'dstat.csv' if first else 'dstat-%s.csv' % safe_name(node)
         if not first and any(a['path'].startswith(rel) for a in artifacts):
             rel = 'dstat-%s-%d.csv' % (safe_name(node), len(artifacts))
-        rel_path, _size = output.copy_text_file(path, data_dir, rel, gzipped)
+        try:
+            rel_path, _size = output.copy_text_file(path, data_dir, rel, gzipped, within)
+        except readers.ReadError as exc:
+            warn('dstat log %s not used: %s' % (path, exc))
+            continue
         art = {'path': rel_path,
                'artifact_name': 'dstat-csv.log' if first else 'dstat-%s' % node,
                'artifact_type': 'dstat', 'content_type': 'text/csv', 'primary': False,

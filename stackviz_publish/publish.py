@@ -10,6 +10,7 @@ from stackviz_publish import export
 from stackviz_publish import readers
 from stackviz_publish import safety
 from stackviz_publish import sitefiles
+from stackviz_publish.readers import files as input_files
 
 DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
 
@@ -24,7 +25,8 @@ class Options:
 
     def __init__(self, logs_dir, subunit=(), stestr_dirs=(), dstat=(), work_dirs=(),
                  site=None, gzip=False, max_attachment_bytes=DEFAULT_MAX_ATTACHMENT,
-                 classic_details=False, metadata=None, environ=None, stdin=None):
+                 classic_details=False, metadata=None, environ=None, stdin=None,
+                 warnings=()):
         self.logs_dir = logs_dir
         self.subunit = list(subunit)          # paths, '-' for stdin
         self.stestr_dirs = list(stestr_dirs)
@@ -37,6 +39,7 @@ class Options:
         self.metadata = metadata or {}        # exporter dataset dict (metadata.to_dataset)
         self.environ = os.environ if environ is None else environ
         self.stdin = stdin
+        self.warnings = list(warnings)        # found before publishing (job metadata)
 
 
 class Result:
@@ -78,14 +81,23 @@ def gather_sources(opts, logs_root, notes, info):
                               looks_like_subunit=readers.looks_like_subunit)
     notes.extend(found.notes)
     info.extend(found.info)
+    # Found inputs must stay in the folder they were found in, when they are read too.
     for path in found.subunit:
-        sources.append(export.Source(os.path.basename(path), path=path))
+        sources.append(export.Source(os.path.basename(path), path=path,
+                                     within=found.roots[path]))
     for repo in found.repositories:
         try:
-            sources.extend(export.sources_from_repository(repo))
+            runs = export.sources_from_repository(repo, within=found.roots[repo])
         except export.ExportError as exc:
             notes.append('cannot read test repository %s: %s' % (repo, exc))
-    return sources, dstat or found.dstat
+            continue
+        for run in runs:   # a run is a found input too: checked like the others
+            problem = input_files.problem(run.path, run.within)
+            if problem:
+                notes.append('ignoring %s: %s' % (run.path, problem))
+            else:
+                sources.append(run)
+    return sources, dstat or [(node, path, found.roots[path]) for node, path in found.dstat]
 
 
 def publish(opts, warn=None, checkpoint=None, inform=None):
@@ -103,6 +115,8 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
             warn(message)
 
     checkpoint = checkpoint or (lambda step: None)
+    for message in opts.warnings:
+        note(message)
     logs_root = safety.resolve_logs_dir(opts.logs_dir)
     site = sitefiles.find_site(opts.site, opts.environ)
     with safety.locked(logs_root):

@@ -82,10 +82,12 @@ def add_parser(subparsers):
     return parser
 
 
-def job_metadata(args, environ):
-    env = metadata.from_env(environ) if args.env else {}
-    from_file = metadata.from_zuul_json(args.zuul_json) if args.zuul_json else {}
-    flags = {f: getattr(args, 'meta_' + f) for f in metadata.FIELDS}
+def job_metadata(args, environ, warn):
+    """Never raises: a problem with the metadata is a warning, never a lost site."""
+    env = metadata.from_env(environ, warn) if args.env else {}
+    from_file = metadata.from_zuul_json(args.zuul_json, warn) if args.zuul_json else {}
+    flags = metadata.from_flags({f: getattr(args, 'meta_' + f) for f in metadata.FIELDS},
+                                warn)
     return metadata.merge(env, from_file, flags)
 
 
@@ -109,13 +111,15 @@ def run(args, stdout, stderr, environ=None, stdin=None, checkpoint=None):
         return code if args.strict else 0
 
     try:
-        facts = job_metadata(args, environ)
+        meta_warnings = []
+        facts = job_metadata(args, environ, meta_warnings.append)
         opts = publish.Options(
             args.logs_dir, subunit=args.subunit, stestr_dirs=args.stestr_dir,
             dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
             max_attachment_bytes=args.max_attachment_size,
             classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
-            environ=environ, stdin=stdin if stdin is not None else sys.stdin.buffer)
+            environ=environ, stdin=stdin if stdin is not None else sys.stdin.buffer,
+            warnings=meta_warnings)
         result = publish.publish(opts, warn=warn, checkpoint=checkpoint, inform=inform)
     except EXPECTED_ERRORS as exc:
         return finish(EXIT_ERROR, 'error: %s' % _one_line(exc), stderr)

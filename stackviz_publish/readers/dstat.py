@@ -3,15 +3,18 @@ published: the site parses it, so a wrong file would only show as a broken chart
 import csv
 import re
 
+from stackviz_publish.readers import files
+
 _TIME = re.compile(r'^\d\d-\d\d \d\d:\d\d:\d\d$')
 _EPOCH = re.compile(r'^\d+(\.\d+)?$')
 MAX_HEADER_LINES = 20
 
 
-def check_dstat(path):
-    """Return None if ``path`` looks like dstat CSV, else a one-line reason."""
+def check_dstat(path, within=None):
+    """Return None if ``path`` looks like dstat CSV, else a one-line reason
+    (``within``: see files.open_file)."""
     try:
-        with open(path, 'r', encoding='utf-8', errors='replace', newline='') as handle:
+        with files.open_file(path, within, text=True) as handle:
             rows = csv.reader(handle)
             header = None
             for number, row in enumerate(rows):
@@ -29,8 +32,8 @@ def check_dstat(path):
                 return 'its first data row starts with %r, not a dstat time' % first[:40]
     except csv.Error as exc:
         return 'it is not CSV (%s)' % exc
-    except OSError as exc:
-        return 'it cannot be read (%s)' % (exc.strerror or exc)
+    except files.InputError as exc:
+        return 'it cannot be read (%s)' % exc.reason
     if header is None:
         return 'it has no dstat column row ("time", ...) in its first %d lines' \
             % MAX_HEADER_LINES

@@ -26,8 +26,10 @@ def _run_ids(path):
         names = os.listdir(path)
     except OSError as exc:
         raise ReadError('repository %s: cannot list it (%s)' % (path, exc.strerror))
+    # Not only regular files: a latest run that is a FIFO or a symlink leading out must
+    # be refused with its reason (files.open_file), not replaced by an older run.
     return sorted(int(n) for n in names
-                  if n.isdigit() and os.path.isfile(os.path.join(path, n)))
+                  if n.isdigit() and not os.path.isdir(os.path.join(path, n)))
 
 
 def run_path(path, run_id=None):

@@ -9,8 +9,8 @@ import io
 import re
 import zlib
 
+from stackviz_publish.readers import files
 from stackviz_publish.readers import subunit_v2
-from stackviz_publish.readers.errors import ReadError
 
 GZIP_MAGIC = b'\x1f\x8b'
 PEEK = 65536
@@ -82,16 +82,20 @@ def _kind(head):
     return None
 
 
-def open_input(path=None, stream=None):
-    """Open a file path or a binary stream; gzip is detected by its magic bytes."""
-    try:
-        raw = open(path, 'rb') if path is not None else stream
-    except OSError as exc:
-        raise ReadError('cannot open %s: %s' % (path, exc.strerror or exc))
+def open_input(path=None, stream=None, within=None):
+    """Open a file path (see files.open_file for ``within``) or a binary stream; gzip
+    is detected by its magic bytes."""
+    raw = files.open_file(path, within) if path is not None else stream
     compressed = False
     safe = None
     buffered = io.BufferedReader(_Passthrough(raw), PEEK)
-    if buffered.peek(2)[:2] == GZIP_MAGIC:
+    try:
+        magic = buffered.peek(2)[:2]
+    except files.InputError:   # the file's first read failed: close what we opened
+        if path is not None:
+            raw.close()
+        raise
+    if magic == GZIP_MAGIC:
         compressed = True
         safe = _SafeReader(gzip.GzipFile(fileobj=buffered, mode='rb'))
         buffered = io.BufferedReader(safe, PEEK)
@@ -125,12 +129,10 @@ def _peek(buffered, size):
     return head[:size]
 
 
-def looks_like_subunit(path):
-    """Cheap sniff: is the file at ``path`` a subunit stream (v1 or v2, gzip or not)?"""
-    try:
-        opened = open_input(path)
-    except ReadError:
-        return False
+def looks_like_subunit(path, within=None):
+    """Cheap sniff: is the file at ``path`` a subunit stream (v1 or v2, gzip or not)?
+    Raises ReadError when it cannot be read at all."""
+    opened = open_input(path, within=within)
     try:
         return opened.kind in ('v1', 'v2')
     finally:

@@ -5,6 +5,7 @@ import os
 import tempfile
 
 from stackviz_publish import safety
+from stackviz_publish.readers import files
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
@@ -39,13 +40,21 @@ class AtomicFolder:
         return False
 
 
-def copy_text_file(src, data_dir, rel_path, gzipped):
-    """Copy a text log (dstat CSV) as it is, with its twin; return bytes written."""
-    out = DataFile(data_dir, rel_path, gzipped, encoding='text')
-    with open(src, 'r', encoding='utf-8', errors='replace', newline='') as source:
-        for block in iter(lambda: source.read(1 << 20), ''):
-            out.write(block)
-    out.close()
+def copy_text_file(src, data_dir, rel_path, gzipped, within=None):
+    """Copy a text log (dstat CSV) as it is, with its twin; return bytes written.
+    ``within``: see files.open_file."""
+    with files.open_file(src, within, text=True) as source:
+        out = DataFile(data_dir, rel_path, gzipped, encoding='text')
+        try:
+            for block in iter(lambda: source.read(1 << 20), ''):
+                out.write(block)
+        except BaseException:   # a read error: no half log is published
+            out.close()
+            for rel in (out.rel_path, out.twin_rel):
+                if rel:
+                    safety.remove_path(os.path.join(data_dir, rel))
+            raise
+        out.close()
     return out.rel_path, out.bytes_written
 
 

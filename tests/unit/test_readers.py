@@ -111,7 +111,9 @@ def test_detection(tmp_path):
     assert kinds == {'v2': ('v2', False), 'gz': ('v2', True), 'v1': ('v1', False),
                      'noise': ('v2', False), 'text': (None, False),
                      'empty': ('empty', False), 'random': (None, False)}
-    assert not readers.looks_like_subunit(str(tmp_path / 'missing'))
+    # A file that cannot be read is not "not subunit": the reason is raised, for the note.
+    with pytest.raises(readers.ReadError, match='missing: no such file'):
+        readers.looks_like_subunit(str(tmp_path / 'missing'))
 
 
 def test_stream_input_and_noise_warning():
