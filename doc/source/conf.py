@@ -17,7 +17,6 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 extensions = [
-    'openstackdocstheme',
     'reno.sphinxext',
     'zuul_sphinx',
 ]
@@ -26,16 +25,12 @@ project = 'stackviz-publish'
 copyright = 'stackviz-publish developers'
 master_doc = 'index'
 exclude_patterns = ['_build']
-pygments_style = 'native'
 
-# openstackdocstheme: no bug tracker or repository links are invented for a project
-# that has no public home yet.
-openstackdocs_repo_name = 'stackviz-publish'
-openstackdocs_use_storyboard = False
-openstackdocs_auto_name = False
-openstackdocs_bug_project = ''
-openstackdocs_bug_tag = ''
-html_theme = 'openstackdocs'
+# A plain Sphinx theme. openstackdocstheme installs cleanly, but it is the theme of
+# docs.openstack.org: every page would carry OpenStack's header and menus, load its
+# search widget and its analytics tag from outside, and say "OpenStack Docs", which
+# this project is not.
+html_theme = 'alabaster'
 html_static_path = []
 
 # zuul:autorole reads roles/<name>/README.rst. zuul-sphinx looks for a Zuul config

@@ -14,7 +14,6 @@
 """Sphinx configuration of the release notes (tox -e releasenotes)."""
 
 extensions = [
-    'openstackdocstheme',
     'reno.sphinxext',
 ]
 
@@ -22,12 +21,7 @@ project = 'stackviz-publish Release Notes'
 copyright = 'stackviz-publish developers'
 master_doc = 'index'
 exclude_patterns = ['_build']
-pygments_style = 'native'
 
-openstackdocs_repo_name = 'stackviz-publish'
-openstackdocs_use_storyboard = False
-openstackdocs_auto_name = False
-openstackdocs_bug_project = ''
-openstackdocs_bug_tag = ''
-html_theme = 'openstackdocs'
+# The plain theme of doc/source/conf.py (the reason is written there).
+html_theme = 'alabaster'
 html_static_path = []
