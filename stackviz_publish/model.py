@@ -9,6 +9,8 @@ shard index (or None); see writers.run.
 import datetime
 import re
 
+from stackviz_publish import triage
+
 FINAL = frozenset(('success', 'fail', 'skip', 'xfail', 'uxsuccess'))
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _NON_WORD = re.compile(r'\W')
@@ -295,6 +297,7 @@ class RunBuilder:
             'counts': dict(self.counts),
             'inprogress': self.inprogress,
             'warnings': self.warnings,
+            'triage': triage.triage(self.failures, self.skips),
         }
 
 
