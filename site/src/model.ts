@@ -238,6 +238,7 @@ function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
       reach: new Float64Array(n), busy: 0, idle: 0, longestGap: 0, longestGapAt: runStart,
     };
     // Idle time: gaps between consecutive tests, and before the first / after the last.
+    // The longest gap is measured between the run's start and the last test.
     let reach = runStart;
     for (let i = 0; i < n; i++) {
       const t = list[i];
@@ -259,13 +260,9 @@ function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
         reach = t.end;
       }
     }
-    if (runEnd > reach) {
-      lane.idle += runEnd - reach;
-      if (runEnd - reach > lane.longestGap) {
-        lane.longestGap = runEnd - reach;
-        lane.longestGapAt = reach;
-      }
-    }
+    // The tail after the worker's last test is idle time, but not a gap: the
+    // worker had nothing left to run, which is no delay to look into.
+    if (runEnd > reach) lane.idle += runEnd - reach;
     return lane;
   });
 }

@@ -149,6 +149,18 @@ describe('buildRun', () => {
     assert.equal(w0.busy, 5000);
   });
 
+  it('ends idle gaps at the worker\'s last test: the tail is idle, not a gap', () => {
+    const run = buildRun(ref, [
+      entry('a', T(0), T(1), 'success', { worker: 0 }),
+      entry('b', T(3), T(4), 'success', { worker: 0 }),
+      entry('c', T(0), T(30), 'success', { worker: 1 }),
+    ], null);
+    const w0 = run.lanes[0];
+    assert.equal(w0.idle, 2000 + 26000, 'the 26 s tail still counts as idle time');
+    assert.equal(w0.longestGap, 2000, 'but the longest gap is the one between a and b');
+    assert.equal(w0.longestGapAt, parseIso(T(1)));
+  });
+
   it('finds the test under a time, and neighbours by binary search', () => {
     const run = buildRun(ref, [
       entry('a', T(0), T(2), 'success', { worker: 0 }),
