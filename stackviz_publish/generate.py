@@ -150,9 +150,9 @@ def _plan(rng, tests, fail_rate, skip_rate, hostile, same_cause=0):
                     'fixture']
     if same_cause:
         # Spread over the run, past the special entries above.
-        step = max(1, (len(plan) - 13) // same_cause)
-        for i in range(13, len(plan), step)[:same_cause]:
-            plan[i][1:] = ['fail', 'same-cause']
+        span = len(plan) - 13
+        for k in range(min(same_cause, span)):
+            plan[13 + k * span // min(same_cause, span)][1:] = ['fail', 'same-cause']
     if hostile:
         plan.insert(min(3, len(plan)), [HOSTILE_NAME, 'fail', 'hostile'])
     return plan

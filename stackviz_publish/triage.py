@@ -10,7 +10,7 @@ counts of the rest. Time is linear in the number of failures and skips.
 import re
 
 MAX_GROUPS = 50          # groups listed, largest first
-MAX_TESTS = 100          # test ids listed per group
+MAX_TESTS = 1000         # test ids listed per group
 MESSAGE_LINES = 6        # lines of the first member's message shown with a group
 KEY_CHARS = 300          # the cause line is cut to this before masking
 FIXTURE = re.compile(r'\.(setUpClass|tearDownClass|setUpModule|tearDownModule)$')

@@ -10,6 +10,7 @@ import { Group, GroupKind, Triage, fixtureClass, matchGroup, readTriage } from '
 
 const ROWS_SHOWN = 50;
 const MESSAGE_LINES = 3;
+const SKIP_GROUPS_SHOWN = 5;
 
 export interface SummaryLinks {
   test(id: string): string;
@@ -113,16 +114,26 @@ function groupsSection(tri: Triage, run: Run | null, links: SummaryLinks, filter
   const apply = () => {
     const q = search.value.trim().toLowerCase();
     const hide = [...toggles].filter(([, b]) => !b.checked).map(([k]) => k);
-    let shown = 0, groupsShown = 0;
+    let shown = 0, groupsShown = 0, skipGroups = 0;
     clear(failList);
     clear(skipList);
+    const moreSkips: HTMLElement[] = [];
     for (const g of tri.groups) {
       if (hide.includes(g.kind)) continue;
       const ids = matchGroup(g, q, tri.names);
       if (!ids) continue;
       groupsShown++;
       shown += ids === g.ids ? g.count : ids.length;
-      (g.kind === 'skip' ? skipList : failList).append(groupView(g, ids, tri, run, links));
+      if (g.kind !== 'skip') failList.append(groupView(g, ids, tri, run, links));
+      // Skips matter less than failures: the largest reasons, the rest on demand.
+      else if (skipGroups++ < SKIP_GROUPS_SHOWN) skipList.append(groupView(g, ids, tri, run, links));
+      else moreSkips.push(groupView(g, ids, tri, run, links));
+    }
+    if (moreSkips.length) {
+      const more = h('button', { cls: 'more', onclick: () => {
+        more.replaceWith(...moreSkips);
+      } }, `show ${plural(moreSkips.length, 'more reason')}`);
+      skipList.append(more);
     }
     const filtered = q || hide.length;
     count.textContent = filtered ? `${plural(groupsShown, 'group')}, ${plural(shown, 'test')} match` : '';
@@ -141,15 +152,17 @@ function groupsSection(tri: Triage, run: Run | null, links: SummaryLinks, filter
 
 function groupView(g: Group, ids: string[], tri: Triage, run: Run | null, links: SummaryLinks): HTMLElement {
   const lines = g.message.length ? g.message : [g.cause];
+  // Everything but the tests sits in <summary>: a closed group still shows its
+  // message and who failed when.
   const summary = h('summary', null,
     h('span', { cls: `count-badge st-${g.kind}` }, String(ids === g.ids ? g.count : `${ids.length} of ${g.count}`)), ' ',
     h('span', { cls: 'cause' }, lines[0]));
-  const el = h('details', { cls: `group st-${g.kind}` }, summary);
-  if (lines.length > 1) el.append(h('pre', { cls: 'message' }, lines.slice(1, MESSAGE_LINES).join('\n')));
-  const facts = run ? groupFacts(ids, run) : '';
+  if (lines.length > 1) summary.append(h('pre', { cls: 'message' }, lines.slice(1, MESSAGE_LINES).join('\n')));
+  const facts = run ? groupFacts(ids, run) + (g.more && ids === g.ids ? ` (of the ${ids.length} listed)` : '') : '';
   const classes = g.classes.length
     ? `class fixture failed: ${plural(g.classes.length, 'whole class', 'whole classes')} failed` : '';
-  if (facts || classes) el.append(h('div', { cls: 'group-facts muted' }, [facts, classes].filter(Boolean).join(' · ')));
+  if (facts || classes) summary.append(h('div', { cls: 'group-facts muted' }, [facts, classes].filter(Boolean).join(' · ')));
+  const el = h('details', { cls: `group st-${g.kind}` }, summary);
   let built = false;
   el.addEventListener('toggle', () => {
     if (!el.open || built) return;

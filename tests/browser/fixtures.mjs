@@ -16,7 +16,7 @@ function py(args) {
 
 /** Generate a stream (+ dstat) and export it: returns the published folder. */
 export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 1, hostile = false,
-  gzip = false, dstat = true, logBytes = null, secondRun = 0 } = {}) {
+  gzip = false, dstat = true, logBytes = null, secondRun = 0, sameCause = 0, seconds = null } = {}) {
   const dir = join(root, name);
   const src = join(root, `${name}-src`);
   mkdirSync(dir, { recursive: true });
@@ -26,6 +26,7 @@ export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 
     '--workers', String(workers), '--unfinished', String(unfinished), '--start', '2018-09-28T02:46:35'];
   if (hostile) gen.push('--hostile');
   if (logBytes !== null) gen.push('--log-bytes', String(logBytes));
+  if (sameCause) gen.push('--same-cause', String(sameCause));
   py([...gen, stream]);
   const exp = ['-m', 'stackviz_publish.cli.export_cmd', '-f', stream];
   if (secondRun) {
@@ -38,7 +39,7 @@ export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 
   if (dstat) {
     const csv = join(src, 'dstat-csv.log');
     py(['-m', 'stackviz_publish.generate', 'dstat', '--start', '2018-09-28T02:46:30',
-      '--seconds', String(Math.max(120, Math.ceil(tests / workers) * 3)), csv]);
+      '--seconds', String(seconds ?? Math.max(120, Math.ceil(tests / workers) * 3)), csv]);
     exp.push('--dstat', csv);
   }
   if (gzip) exp.push('--gzip');
