@@ -141,6 +141,9 @@ export class Graphs {
   }
 
   lastDrawMs = 0;
+  /** Text drawn on each strip at the last draw, with its box: tests check that
+   *  labels never overlap and that every strip shows the hovered values. */
+  readonly drawn = new Map<string, { text: string; x: number; y: number; w: number; h: number }[]>();
 
   draw(): void {
     if (!this.nodes.length) return;
@@ -151,6 +154,13 @@ export class Graphs {
 
   private drawStrip(s: Strip): void {
     const w = this.width, ctx = sizeCanvas(s.canvas, w, STRIP_H);
+    const drawn: { text: string; x: number; y: number; w: number; h: number }[] = [];
+    this.drawn.set(s.title, drawn);
+    const label = (text: string, x: number, y: number, align: 'left' | 'right', middle: boolean) => {
+      const wd = ctx.measureText(text).width;
+      ctx.fillText(text, x, y);
+      drawn.push({ text, x: align === 'right' ? x - wd : x, y: middle ? y - 6 : y, w: wd, h: 12 });
+    };
     const d = this.current, times = d.times;
     const pw = w - GUTTER, k = pw / (this.t1 - this.t0);
     ctx.clearRect(0, 0, w, STRIP_H);
@@ -200,14 +210,14 @@ export class Graphs {
     const yOfTick = (v: number) => Math.min(STRIP_H - 6, Math.max(top + 4, top + hgt - (v / max) * hgt));
     const bottom = yOfTick(0);
     let lastY = yOfTick(max);
-    ctx.fillText(humanize(max, s.unit), GUTTER - 6, lastY);
+    label(humanize(max, s.unit), GUTTER - 6, lastY, 'right', true);
     for (let i = ticks.length - 2; i >= 1; i--) {
       const y = yOfTick(ticks[i]);
       if (y - lastY < 14 || bottom - y < 14) continue;
-      ctx.fillText(humanize(ticks[i], s.unit), GUTTER - 6, y);
+      label(humanize(ticks[i], s.unit), GUTTER - 6, y, 'right', true);
       lastY = y;
     }
-    ctx.fillText(humanize(0, s.unit), GUTTER - 6, bottom);
+    label(humanize(0, s.unit), GUTTER - 6, bottom, 'right', true);
     ctx.textAlign = 'left';
     // The legend row: title, then each series with its value under the cursor,
     // placed one after the other; what does not fit is left out, never overlapped.
@@ -221,7 +231,7 @@ export class Graphs {
       const wd = ctx.measureText(text).width;
       if (x + wd > w - 4) return false;
       ctx.fillStyle = color;
-      ctx.fillText(text, x, 2);
+      label(text, x, 2, 'left', false);
       x += wd + 12;
       return true;
     };

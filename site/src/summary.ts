@@ -124,10 +124,12 @@ function groupsSection(tri: Triage, run: Run | null, links: SummaryLinks, filter
       if (!ids) continue;
       groupsShown++;
       shown += ids === g.ids ? g.count : ids.length;
-      if (g.kind !== 'skip') failList.append(groupView(g, ids, tri, run, links));
+      // A filter that leaves a few tests of a group shows them.
+      const view = groupView(g, ids, tri, run, links, q !== '' && ids.length <= 20);
+      if (g.kind !== 'skip') failList.append(view);
       // Skips matter less than failures: the largest reasons, the rest on demand.
-      else if (skipGroups++ < SKIP_GROUPS_SHOWN) skipList.append(groupView(g, ids, tri, run, links));
-      else moreSkips.push(groupView(g, ids, tri, run, links));
+      else if (skipGroups++ < SKIP_GROUPS_SHOWN) skipList.append(view);
+      else moreSkips.push(view);
     }
     if (moreSkips.length) {
       const more = h('button', { cls: 'more', onclick: () => {
@@ -150,7 +152,8 @@ function groupsSection(tri: Triage, run: Run | null, links: SummaryLinks, filter
   return box;
 }
 
-function groupView(g: Group, ids: string[], tri: Triage, run: Run | null, links: SummaryLinks): HTMLElement {
+function groupView(g: Group, ids: string[], tri: Triage, run: Run | null, links: SummaryLinks,
+  open: boolean): HTMLElement {
   const lines = g.message.length ? g.message : [g.cause];
   // Everything but the tests sits in <summary>: a closed group still shows its
   // message and who failed when.
@@ -171,7 +174,7 @@ function groupView(g: Group, ids: string[], tri: Triage, run: Run | null, links:
   });
   // Unfinished tests and a few small failure groups open at once: their tests are the news.
   const failGroups = tri.groups.filter((x) => x.kind === 'fail').length;
-  if ((g.kind === 'inprogress' && ids.length <= 20) || (g.kind === 'fail' && failGroups <= 6 && ids.length <= 3)) {
+  if (open || (g.kind === 'inprogress' && ids.length <= 20) || (g.kind === 'fail' && failGroups <= 6 && ids.length <= 3)) {
     el.open = true;
   }
   return el;
