@@ -74,12 +74,6 @@ class Run(object):
     def artifacts(self):
         return self.returned.get('zuul', {}).get('artifacts', [])
 
-    def host_output(self, host):
-        """The lines of the run's output that belong to one host."""
-        return '\n'.join(line for line in self.output.splitlines()
-                         if '[%s]' % host in line or '"%s"' % host in line
-                         or line.startswith(('ok: [%s]' % host, 'fatal: [%s]' % host)))
-
 
 def run_role(tmp, hosts, env=None):
     """Run the role on ``hosts`` ({name: vars}); return a Run."""
@@ -109,6 +103,7 @@ def run_role(tmp, hosts, env=None):
         if name in os.environ:
             environ[name] = os.environ[name]
     environ.update(env or {})
-    proc = subprocess.run([ANSIBLE, '-i', inv_path, PLAYBOOK], env=environ,
+    # -v: each task's result is in the output (the tests read paths from it).
+    proc = subprocess.run([ANSIBLE, '-v', '-i', inv_path, PLAYBOOK], env=environ,
                           capture_output=True, text=True, timeout=900, cwd=tmp)
     return Run(proc, returned)

@@ -8,6 +8,7 @@ one with the defaults, one in strict mode.
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -178,10 +179,14 @@ def test_missing_publisher_is_installed_from_the_cached_tarball(default_run):
     assert run.recap['fallback']['changed'] == 1
 
 
-def test_zuul_variable_file_is_removed(default_run):
-    run, _, _, _, tmp = default_run
-    assert 'Write the zuul variable' in run.output
-    assert not glob.glob(os.path.join(tmp, 'scratch', 'stackviz-zuul.*'))
+def test_zuul_variable_goes_through_a_temporary_file_that_is_removed(default_run):
+    run, cases, _, _, tmp = default_run
+    written = set(re.findall(r'"path": "([^"]*stackviz-zuul\.[^"]*\.json)"', run.output))
+    # One per host given a zuul variable, in the node's temporary folder.
+    assert len(written) == sum(1 for c in cases.values() if 'zuul' in c), run.output[-3000:]
+    for path in written:
+        assert os.path.dirname(path) == os.path.join(tmp, 'scratch')
+        assert not os.path.exists(path)
 
 
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
