@@ -36,11 +36,16 @@ def on_node_path(name):
     return shutil.which(name, path=NODE_PATH)
 
 
-def devstack_layout(root, tests=60, dstat=True, **kwargs):
-    """devstack: Tempest's stream in {base}/tempest, dstat in {base}/logs; stage = home."""
+def devstack_layout(root, tests=60, dstat=True, damaged=None, **kwargs):
+    """devstack: Tempest's stream in {base}/tempest, dstat in {base}/logs; stage = home.
+
+    ``damaged``: bytes to write instead of the stream."""
     base = os.path.join(root, 'opt', 'stack')
-    summary = fx.write_stream(os.path.join(base, 'tempest', 'testrepository.subunit'),
-                              tests=tests, **kwargs)
+    stream = os.path.join(base, 'tempest', 'testrepository.subunit')
+    summary = fx.write_stream(stream, tests=tests, **kwargs)
+    if damaged is not None:
+        with open(stream, 'wb') as f:
+            f.write(damaged)
     if dstat:
         fx.write_dstat(os.path.join(base, 'logs', 'dstat-csv.log'))
     home = os.path.join(root, 'home')

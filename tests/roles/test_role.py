@@ -15,6 +15,7 @@ import sys
 
 import pytest
 
+from stackviz_publish import serve
 from stackviz_publish import sitefiles
 from tests.roles import harness
 from tests.unit import publish_fixtures as fx
@@ -66,10 +67,8 @@ def default_run(tmp_path_factory):
                            devstack_base_dir=os.path.join(root, 'opt', 'stack'),
                            zuul_output_dir=os.path.join(root, 'home', 'zuul-output'))
 
-    cases['badinput'], _ = harness.devstack_layout(os.path.join(tmp, 'badinput'))
-    with open(os.path.join(cases['badinput']['devstack_base_dir'], 'tempest',
-                           'testrepository.subunit'), 'wb') as f:
-        f.write(b'not a subunit stream\n' * 50)
+    cases['badinput'], _ = harness.devstack_layout(os.path.join(tmp, 'badinput'),
+                                                   damaged=b'not a subunit stream\n' * 50)
     cases['badinput'].update(exe)
 
     cases['nologs'], _ = harness.devstack_layout(os.path.join(tmp, 'nologs'))
@@ -79,6 +78,17 @@ def default_run(tmp_path_factory):
                'stackviz_publish_venv': os.path.join(tmp, 'venv-unused')}
     cases['noinstall'], _ = harness.devstack_layout(os.path.join(tmp, 'noinstall'))
     cases['noinstall'].update(missing, stackviz_publish_install=False)
+
+    # A broken cached tarball, then nothing to install by name: no site, no failure.
+    cases['installfails'], _ = harness.devstack_layout(os.path.join(tmp, 'installfails'))
+    broken = os.path.join(tmp, 'installfails', 'stackviz-latest.tar.gz')
+    with open(broken, 'wb') as f:
+        f.write(b'not a tarball')
+    cases['installfails'].update(
+        missing, stackviz_publish_cached_tarball=broken,
+        stackviz_publish_pip_name=os.path.join(tmp, 'installfails', 'nothing-here.tar.gz'),
+        stackviz_publish_venv=os.path.join(tmp, 'installfails', 'venv'),
+        stackviz_publish_python=sys.executable)
 
     sdist, why = build_sdist(os.path.join(tmp, 'cache'))
     if sdist:
@@ -168,6 +178,15 @@ def test_missing_publisher_with_install_off_says_so(default_run):
     assert not os.path.exists(cases['noinstall']['stackviz_publish_venv'])
 
 
+def test_failed_install_never_fails_the_job(default_run):
+    run, cases, _, _, _ = default_run
+    assert run.recap['installfails']['failed'] == 0
+    assert run.recap['installfails']['rescued'] == 1
+    assert run.recap['installfails']['changed'] == 0
+    assert 'No Stackviz site: Install the publisher by name failed' in run.output
+    assert not os.path.exists(os.path.join(cases['installfails']['stage_dir'], 'stackviz'))
+
+
 def test_missing_publisher_is_installed_from_the_cached_tarball(default_run):
     run, cases, summaries, why, _ = default_run
     if 'fallback' not in cases:
@@ -195,15 +214,26 @@ CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 @pytest.mark.skipif(CHROMIUM is None, reason='needs Chromium (bindep: chromium)')
 @pytest.mark.skipif(not sitefiles.is_site(sitefiles.PACKAGE_SITE),
                     reason='the site is not built (cd site && npm ci && npm run build)')
-def test_published_site_opens_in_chromium(default_run):
-    from tests.unit.test_publish_browser import card, dump_dom
+@pytest.mark.parametrize('host', ['devstack', 'zuulv3'])
+def test_published_site_opens_in_chromium(default_run, host):
+    """devstack's site from file://, the Zuul v3 one (gzipped) over HTTP serving raw .gz."""
+    from tests.unit.test_publish_browser import card, dump_dom, served
     run, cases, summaries, _, _ = default_run
-    index = os.path.join(cases['devstack']['stage_dir'], 'stackviz', 'index.html')
-    dom = dump_dom('file://' + index)
+    site = os.path.join(cases[host]['stage_dir'], 'stackviz')
+    if host == 'devstack':
+        dom = dump_dom('file://' + os.path.join(site, 'index.html'))
+    else:
+        server = served(cases[host]['stage_dir'])
+        try:
+            dom = dump_dom(serve.url(server, cases[host]['stage_dir']))
+        finally:
+            server.shutdown()
+            server.server_close()
     assert 'testrepository.subunit' in dom
     assert 'Loading' not in dom
-    assert card(dom, 'Failed') == str(summaries['devstack']['fail'])
-    assert card(dom, 'Skipped') == str(summaries['devstack']['skip'])
+    assert card(dom, 'Failed') == str(summaries[host]['fail'])
+    assert card(dom, 'Skipped') == str(summaries[host]['skip'])
+    assert 'tempest-full-py3' in dom
 
 
 @pytest.fixture(scope='module')
@@ -218,10 +248,8 @@ def strict_run(tmp_path_factory):
     os.remove(os.path.join(cases['strict-nothing']['devstack_base_dir'], 'tempest',
                            'testrepository.subunit'))
     cases['strict-nothing'].update(exe)
-    cases['strict-bad'], _ = harness.devstack_layout(os.path.join(tmp, 'bad'))
-    with open(os.path.join(cases['strict-bad']['devstack_base_dir'], 'tempest',
-                           'testrepository.subunit'), 'wb') as f:
-        f.write(b'\x00garbage' * 100)
+    cases['strict-bad'], _ = harness.devstack_layout(os.path.join(tmp, 'bad'),
+                                                     damaged=b'\x00garbage' * 100)
     cases['strict-bad'].update(exe)
     cases['strict-nopublisher'], _ = harness.devstack_layout(os.path.join(tmp, 'nopub'))
     cases['strict-nopublisher'].update(
