@@ -13,7 +13,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHELL_TREES = ('elements', 'tools', os.path.join('stackviz_publish', 'hooks'))
-YAML = ('roles', os.path.join('tests', 'roles'), '.ansible-lint', '.yamllint')
+YAML = ('roles', os.path.join('tests', 'roles'), 'elements', '.ansible-lint', '.yamllint')
 
 
 def tool(name):
