@@ -266,3 +266,15 @@ def test_strict_fails_each_problem_and_passes_a_good_run(strict_run):
     for host in ('strict-nothing', 'strict-bad', 'strict-nopublisher'):
         assert run.recap[host]['failed'] == 1, (host, run.recap, run.output[-3000:])
     assert [a['name'] for a in run.artifacts()] == ['Stackviz (strict-ok)']
+
+
+def test_single_node_artifact_is_named_stackviz_with_its_path_in_the_logs(tmp_path):
+    case, _ = harness.zuul_v3_layout(str(tmp_path / 'single'))
+    case['stage_dir'] = os.path.join(case['stage_dir'], 'tempest')
+    os.makedirs(case['stage_dir'])
+    case.update(stackviz_publish_executable=harness.publisher(), zuul=ZUUL)
+    run = harness.run_role(str(tmp_path), {'controller': case})
+    assert run.rc == 0, run.output[-3000:]
+    expected = {'name': 'Stackviz', 'url': 'tempest/stackviz/index.html',
+                'metadata': {'type': 'stackviz'}}
+    assert run.artifacts() == [expected]
