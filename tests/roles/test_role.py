@@ -153,38 +153,41 @@ def test_one_artifact_per_published_host(default_run):
     assert by_name['Stackviz (zuulv3)']['url'] == 'zuulv3/stackviz/index.html'
 
 
+def assert_no_site(run, case, host, says):
+    """The host went on (not failed, nothing changed), said why, and wrote no site."""
+    assert run.recap[host]['failed'] == 0, run.recap
+    assert run.recap[host]['changed'] == 0, run.recap
+    assert says in run.output
+    assert not os.path.exists(os.path.join(case['stage_dir'], 'stackviz'))
+
+
 def test_bad_input_never_fails_and_reports_no_change(default_run):
     run, cases, _, _, _ = default_run
-    assert run.recap['badinput']['failed'] == 0
-    assert run.recap['badinput']['changed'] == 0
-    assert 'not a subunit stream' in run.output
-    assert not os.path.exists(os.path.join(cases['badinput']['stage_dir'], 'stackviz'))
+    assert_no_site(run, cases['badinput'], 'badinput', 'not a subunit stream')
 
 
 def test_missing_logs_folder_says_so(default_run):
     run, cases, _, _, _ = default_run
-    assert run.recap['nologs']['changed'] == 0
-    assert 'the stage folder %s does not exist' % cases['nologs']['stage_dir'] in run.output
-    assert not os.path.exists(cases['nologs']['stage_dir'])
+    stage = cases['nologs']['stage_dir']
+    assert_no_site(run, cases['nologs'], 'nologs', 'the stage folder %s does not exist' % stage)
+    assert not os.path.exists(stage)
 
 
 def test_missing_publisher_with_install_off_says_so(default_run):
     run, cases, _, _, _ = default_run
     if harness.on_node_path('stackviz-publish'):
         pytest.skip('stackviz-publish is installed in /usr/bin on this machine')
-    assert run.recap['noinstall']['changed'] == 0
-    assert 'stackviz-publish is not installed on this node' in run.output
+    assert_no_site(run, cases['noinstall'], 'noinstall',
+                   'stackviz-publish is not installed on this node')
     assert 'stackviz_publish_install is off' in run.output
     assert not os.path.exists(cases['noinstall']['stackviz_publish_venv'])
 
 
 def test_failed_install_never_fails_the_job(default_run):
     run, cases, _, _, _ = default_run
-    assert run.recap['installfails']['failed'] == 0
+    assert_no_site(run, cases['installfails'], 'installfails',
+                   'No Stackviz site: Install the publisher by name failed')
     assert run.recap['installfails']['rescued'] == 1
-    assert run.recap['installfails']['changed'] == 0
-    assert 'No Stackviz site: Install the publisher by name failed' in run.output
-    assert not os.path.exists(os.path.join(cases['installfails']['stage_dir'], 'stackviz'))
 
 
 def test_missing_publisher_is_installed_from_the_cached_tarball(default_run):
