@@ -176,6 +176,11 @@ def view(opts, fetcher, warn, inform):
     """Build (or find in the cache) the site for ``opts.url``; return a Result."""
     remote.check_url(opts.url)
     folder = os.path.abspath(opts.out or cache_folder(opts.url, opts.environ))
+    if opts.out and os.path.isdir(folder) and os.listdir(folder) \
+            and not os.path.isfile(os.path.join(folder, MARKER)):
+        # downloads would overwrite files of the same names: never in someone's folder
+        raise ViewError('%s holds files and was not made by view: name a new or empty '
+                        'folder with --out' % folder)
     os.makedirs(folder, exist_ok=True)
     with safety.locked(folder):
         marker = None if opts.rebuild else _load_marker(folder, opts.url)
@@ -253,9 +258,9 @@ def _download(fetcher, root, rel, size, logs):
     else:
         url = remote_discover.join(root, rel)
     if size is not None and fetcher.budget.left() is not None and size > fetcher.budget.left():
-        raise remote.OverBudget(url, 'its %s are over the download budget of %s '
-                                '(--max-download)' % (remote.human(size),
-                                                      remote.human(fetcher.budget.limit)))
+        raise remote.OverBudget(url, '%s, over the download budget of %s (--max-download):'
+                                ' not fetched' % (remote.human(size),
+                                                  remote.human(fetcher.budget.limit)))
     path = remote_discover.local_path(logs, rel)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     _, kind = fetcher.get(url, path, name=rel)

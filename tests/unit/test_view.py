@@ -344,6 +344,15 @@ def test_manifest_size_over_the_budget_is_not_fetched(tmp_path, site):
     assert '/zuul-logs/testrepository.subunit' not in fetched   # sizes from the manifest
 
 
+def test_out_folder_of_someone_else_is_refused(tmp_path, site):
+    (tmp_path / 'mine').mkdir()
+    (tmp_path / 'mine' / 'notes.txt').write_text('keep me')
+    code, out, err = run_view(['http://127.0.0.1:9/logs/', '--no-serve',
+                               '--out', str(tmp_path / 'mine')])
+    assert_one_error(code, err, 'was not made by view')
+    assert os.listdir(str(tmp_path / 'mine')) == ['notes.txt']
+
+
 def test_refuses_other_schemes(tmp_path, site):
     code, out, err = run_view(['file:///etc/passwd', '--no-serve',
                                '--out', str(tmp_path / 'out')])
