@@ -40,7 +40,7 @@ class FetchError(Exception):
 
 
 class NotFound(FetchError):
-    """The server says there is no such file (404, 410)."""
+    """The server says there is no such file (404, 410), or refuses it (403)."""
 
 
 class OverBudget(FetchError):
@@ -196,7 +196,9 @@ class Fetcher:
         except urllib.error.HTTPError as exc:
             exc.close()
             reason = 'HTTP %d %s' % (exc.code, printable(exc.reason or '', 80))
-            if exc.code in (404, 410):
+            # 403: object storage that may not list a container says so of missing
+            # files too; a path refused is as good as absent.
+            if exc.code in (403, 404, 410):
                 raise NotFound(url, reason.strip())
             raise FetchError(url, reason.strip())
         except FetchError:

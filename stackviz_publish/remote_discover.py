@@ -188,13 +188,20 @@ def read_inventory(fetcher, root_url, notes):
 
 
 def probe_nodes(fetcher, root_url, nodes, notes):
-    """The probe paths for ``nodes``, and which of them exist: {rel: bool}."""
+    """The probe paths for ``nodes``, and which of them exist: {rel: bool}. Problems
+    are summed up in one note per reason, not one per path."""
     paths = probe_paths(nodes)
     ordered = [p for kind in ('subunit', 'dstat', 'site') for p in paths[kind]]
     with concurrent.futures.ThreadPoolExecutor(PROBE_WORKERS) as pool:
-        found = dict(zip(ordered, pool.map(
-            lambda rel: _exists(fetcher, root_url, rel, notes), ordered)))
-    return paths, found
+        answers = list(pool.map(lambda rel: _exists(fetcher, root_url, rel), ordered))
+    problems = {}
+    for rel, (_, problem) in zip(ordered, answers):
+        if problem:
+            problems.setdefault(problem, []).append(rel)
+    for problem, rels in problems.items():
+        notes.append('%s%s: %s' % (rels[0], ' (and %d more paths)' % (len(rels) - 1)
+                                   if len(rels) > 1 else '', problem))
+    return paths, {rel: ok for rel, (ok, _) in zip(ordered, answers)}
 
 
 def plan_from_probes(paths, found):
@@ -214,16 +221,15 @@ def plan_from_probes(paths, found):
     return plan
 
 
-def _exists(fetcher, root_url, rel, notes):
+def _exists(fetcher, root_url, rel):
+    """(found, problem): a problem is a reason the path was not used, or None."""
     try:
         ok, kind = fetcher.exists(join(root_url, rel))
     except remote.FetchError as exc:
-        notes.append('could not look for %s: %s' % (rel, exc.reason))
-        return False
+        return False, 'could not look for it: %s' % exc.reason
     if ok and is_html(kind) and not rel.endswith('.html'):
-        notes.append('ignoring %s: the server answers with an HTML page' % rel)
-        return False
-    return ok
+        return False, 'ignored: the server answers with an HTML page'
+    return ok, None
 
 
 def is_html(kind, data=b''):

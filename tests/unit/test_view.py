@@ -315,6 +315,33 @@ def test_probed_html_pages_are_not_inputs(tmp_path, site):
     assert 'HTML page' in err
 
 
+def test_missing_files_answered_403_count_as_absent(tmp_path, site):
+    logs, summary = vf.devstack_gate_logs(str(tmp_path / 'srv'))
+    out = str(tmp_path / 'out')
+    with vf.LogServer(str(tmp_path / 'srv'), missing=403) as server:
+        code, stdout, err = run_view([server.url('logs/'), '--no-serve', '--out', out])
+    assert code == 0, err
+    assert err == ''
+    assert dstat_nodes(out) == ['primary']
+
+
+def test_probe_failures_are_summed_up(tmp_path, site):
+    def broken(handler, head):
+        handler.send_body(503, b'', 'text/plain', head)
+
+    with vf.LogServer(str(tmp_path)) as server:
+        paths = remote_discover.probe_paths(['controller', 'primary'])
+        for rel in [p for kind in paths.values() for p in kind]:
+            server.route('/logs/' + rel, broken)
+        code, out, err = run_view([server.url('logs/'), '--no-serve',
+                                   '--out', str(tmp_path / 'out')])
+    assert code == view_cmd.EXIT_NOTHING
+    assert 'Traceback' not in err
+    lines = err.splitlines()
+    assert len(lines) == 2, err
+    assert 'more paths): could not look for it: HTTP 503' in lines[0]
+
+
 def test_file_over_the_budget(tmp_path, site):
     logs, summary = vf.devstack_gate_logs(str(tmp_path / 'srv'), tests=300)
     size = os.path.getsize(os.path.join(logs, 'testrepository.subunit.gz'))

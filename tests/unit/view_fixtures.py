@@ -40,8 +40,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         rel = self.path.split('?', 1)[0].lstrip('/')
         path = os.path.join(server.root, *rel.split('/'))
         if not rel or '..' in rel.split('/') or not os.path.isfile(path):
-            return self.send_body(404, b'<html><body>Not Found</body></html>', 'text/html',
-                                  head)
+            return self.send_body(server.missing, b'<html><body>No</body></html>',
+                                  'text/html', head)
         with open(path, 'rb') as f:
             body = f.read()
         kind = 'application/gzip' if path.endswith('.gz') else (
@@ -69,11 +69,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class LogServer:
     """A log server for ``root`` on 127.0.0.1 (ephemeral port), in a thread."""
 
-    def __init__(self, root, encoding=False, routes=None):
+    def __init__(self, root, encoding=False, routes=None, missing=404):
         self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.root = root
         self.httpd.encoding = encoding
+        self.httpd.missing = missing     # the status of a missing file (S3 says 403)
         self.httpd.routes = dict(routes or {})
         self.httpd.requests = []
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
