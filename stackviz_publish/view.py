@@ -220,7 +220,7 @@ def _build(opts, fetcher, folder, warn, inform):
             return Result(PUBLISHED, folder, published_url=published, log_url=root,
                           warnings=warnings)
         if plan.inventory_text:
-            names, zuul = zuul_inventory.facts(plan.inventory_text)
+            _, zuul = zuul_inventory.facts(plan.inventory_text)
             if zuul is not None:
                 facts = metadata.merge(metadata.from_zuul_vars(zuul, note), facts)
     if not plan.subunit:
