@@ -35,9 +35,12 @@ MAX_INVENTORY_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 6              # folders below the log root looked into (manifest)
 MAX_ENTRIES = 200000       # manifest entries looked at
 MAX_PROBE_NODES = 16
+MAX_STREAMS = 32           # subunit files fetched from one manifest
 DEFAULT_NODES = ('controller', 'primary')
 PROBE_WORKERS = 6
-_SAFE_PART = re.compile(r'^[A-Za-z0-9._+@=,~-]{1,255}$')
+# A plain name: no separators, no control characters, no leading dot (hidden
+# folders like the publisher's .stackviz.tmp-* are never inputs).
+_SAFE_PART = re.compile(r'^[A-Za-z0-9_+@=,~-][A-Za-z0-9._+@=,~-]{0,254}$')
 
 
 class Plan:
@@ -55,7 +58,7 @@ class Plan:
 def safe_rel(rel):
     """True when ``rel`` is a relative path of plain names (no '..', no '/x')."""
     parts = rel.split('/')
-    return all(_SAFE_PART.match(p) and p not in ('.', '..') for p in parts)
+    return all(_SAFE_PART.match(p) for p in parts)
 
 
 def join(root_url, rel):
@@ -80,7 +83,7 @@ def manifest_files(data, notes):
             if not isinstance(entry, dict) or not isinstance(entry.get('name'), str):
                 continue
             name = entry['name']
-            if not _SAFE_PART.match(name) or name in ('.', '..'):
+            if not _SAFE_PART.match(name):
                 continue   # an odd name can never be one of the files we look for
             children = entry.get('children')
             if isinstance(children, list) or entry.get('mimetype') == 'application/directory':
@@ -93,7 +96,7 @@ def manifest_files(data, notes):
     return sorted(found)
 
 
-def plan_from_files(files):
+def plan_from_files(files, notes=None):
     """Pick the run's files from a list of (rel path, size), as discover.py would."""
     plan = Plan()
     plan.source = 'manifest'
@@ -116,7 +119,10 @@ def plan_from_files(files):
                 by_stem[stem] = (rel, size)
         elif name in discover.DSTAT_NAMES:
             dstat_dirs.setdefault(folder, []).append((rel, size))
-    plan.subunit = sorted(by_stem.values())
+    plan.subunit = sorted(by_stem.values())[:MAX_STREAMS]
+    if len(by_stem) > MAX_STREAMS and notes is not None:
+        notes.append('%d subunit files in the manifest: fetching the first %d'
+                     % (len(by_stem), MAX_STREAMS))
     for folder in sorted(dstat_dirs):
         # one per node folder, in discover.DSTAT_NAMES order of preference
         plan.dstat.append(min(dstat_dirs[folder],
@@ -158,7 +164,7 @@ def find(fetcher, root_url, notes, inform):
                          % (MANIFEST, remote.printable(exc, 120)))
         else:
             inform('read the file list from %s (%d files)' % (MANIFEST, len(files)))
-            plan = plan_from_files(files)
+            plan = plan_from_files(files, notes)
     if plan is None or plan.inventory:
         text = read_inventory(fetcher, root_url, notes)
     if plan is None:
@@ -244,7 +250,7 @@ def node_names(names, notes):
     """Host names from the inventory that are safe as one path part (first ones)."""
     kept = []
     for name in names:
-        if isinstance(name, str) and _SAFE_PART.match(name) and name not in ('.', '..'):
+        if isinstance(name, str) and _SAFE_PART.match(name):
             kept.append(name)
         else:
             notes.append('ignoring the inventory host %s: not a plain name'

@@ -460,6 +460,14 @@ def test_manifest_plan():
     assert plan.site == 'controller/stackviz/index.html'
 
 
+def test_manifest_streams_are_capped():
+    notes = []
+    files = [('run-%03d.subunit' % i, 1) for i in range(100)]
+    plan = remote_discover.plan_from_files(files, notes)
+    assert len(plan.subunit) == remote_discover.MAX_STREAMS
+    assert notes == ['100 subunit files in the manifest: fetching the first 32']
+
+
 def test_manifest_names_are_untrusted():
     notes = []
     doc = {'tree': [
@@ -469,6 +477,8 @@ def test_manifest_names_are_untrusted():
         {'name': 'ok', 'mimetype': 'application/directory',
          'children': [{'name': 'run.subunit', 'size': 'big'}, 'junk', {'name': 3}]},
     ]}
+    doc['tree'].append({'name': '.stackviz.tmp-1', 'mimetype': 'application/directory',
+                        'children': [{'name': 'x.subunit', 'size': 1}]})
     assert remote_discover.manifest_files(doc, notes) == [('ok/run.subunit', None)]
     with pytest.raises(ValueError):
         remote_discover.manifest_files({'files': []}, notes)
@@ -524,3 +534,17 @@ def test_progress_bar_on_a_terminal_only():
 def test_printable_escapes_control_characters():
     assert remote.printable('a\x1b[31mb\nc') == 'a\\x1b[31mb\\nc'
     assert len(remote.printable('x' * 1000)) == 303
+
+
+def test_long_download_draws_a_bar_on_a_terminal(tmp_path):
+    data = os.urandom(3 * remote.CHUNK)
+    (tmp_path / 'big.bin').write_bytes(data)
+    ticks = iter(range(1000))
+    tty = _Tty()
+    fetcher = remote.Fetcher(progress=remote.Progress(tty, clock=lambda: next(ticks)))
+    with vf.LogServer(str(tmp_path)) as server:
+        written, _ = fetcher.get(server.url('big.bin'), str(tmp_path / 'copy'), name='big.bin')
+    assert written == len(data) and fetcher.budget.used == len(data)
+    assert (tmp_path / 'copy').read_bytes() == data
+    assert 'big.bin [' in tty.getvalue() and '100%' in tty.getvalue()
+    assert not (tmp_path / 'copy.part').exists()
