@@ -22,7 +22,7 @@ EXPECTED_ERRORS = (view.ViewError, remote.FetchError, export.ExportError,
                    OSError)
 
 
-def _seconds(text):
+def seconds(text):
     value = float(text)
     if not value > 0:
         raise ValueError(text)
@@ -36,7 +36,8 @@ def add_parser(subparsers):
                     'page or API URL, or a subunit file\'s URL), download them into a '
                     'cache folder, build the site there and serve it on %s. A second '
                     'view of the same URL opens from the cache.' % serve.HOST)
-    parser.add_argument('url', metavar='URL')
+    parser.add_argument('url', metavar='URL',
+                        help='a job\'s logs URL, a Zuul build URL, or a subunit file\'s URL')
     parser.add_argument('--out', metavar='DIR',
                         help='build in DIR instead of the cache folder (%s/<hash of URL>)'
                         % view.cache_root({'XDG_CACHE_HOME': '$XDG_CACHE_HOME'}))
@@ -49,7 +50,7 @@ def add_parser(subparsers):
     parser.add_argument('--rebuild', action='store_true',
                         help='fetch and build again with this version, even when the cache '
                              'or the job itself has a site')
-    parser.add_argument('--timeout', type=_seconds, default=remote.DEFAULT_TIMEOUT,
+    parser.add_argument('--timeout', type=seconds, default=remote.DEFAULT_TIMEOUT,
                         metavar='SECONDS', help='give up on a connection or a read after '
                         'SECONDS (default %g)' % remote.DEFAULT_TIMEOUT)
     parser.add_argument('--max-download', type=publish_cmd.parse_size, metavar='SIZE',
