@@ -7,6 +7,7 @@ import os
 import pytest
 
 from stackviz_publish.cli import main as cli_main
+from stackviz_publish.cli import harness
 from stackviz_publish.cli import publish_cmd
 
 from tests.unit import publish_fixtures as fx
@@ -59,9 +60,10 @@ def test_devstack_gate_layout(tmp_path, site):
     assert out.splitlines()[0] == 'stackviz-publish: published %s (%s)' % (
         os.path.join(published, 'index.html'), out.split('(')[1].split(')')[0])
     line = out.splitlines()[1]
-    assert line.startswith('testrepository.subunit.gz: %d tests, %d failures, %d skips, '
-                           '1 unfinished, wall time ' % (summary['finished'], summary['fail'],
-                                                         summary['skip']))
+    assert line.startswith('testrepository.subunit.gz: %d tests, %s, %d skips, '
+                           '1 unfinished, wall time ' % (
+                               summary['tests'], harness.plural(summary['fail'], 'failure'),
+                               summary['skip']))
     with open(os.path.join(published, 'index.html')) as f:
         assert 'stand-in site' in f.read()
     # The site's own development data is not published.
@@ -283,7 +285,8 @@ def test_unexpected_error_never_fails_the_job(tmp_path, site, monkeypatch):
     monkeypatch.setattr(publish, 'publish', broken)
     code, out, err = run_cli([str(tmp_path)], environ={})
     assert code == 0
-    assert err == "stackviz-publish: internal error: KeyError: 'artifacts'\n"
+    assert err == ("stackviz-publish: internal error: KeyError: 'artifacts' (run with "
+                   "--debug for a traceback)\n")
     assert run_cli([str(tmp_path), '--strict'], environ={})[0] == publish_cmd.EXIT_ERROR
     with pytest.raises(KeyError):  # STACKVIZ_DEBUG=1 shows the traceback
         run_cli([str(tmp_path)], environ={'STACKVIZ_DEBUG': '1'})

@@ -34,7 +34,7 @@ def test_sample_command_publishes(tmp_path, monkeypatch):
     code = cli_main.main(['sample', str(tmp_path / 'demo'), '--no-serve'], out, err)
     assert code == 0, err.getvalue()
     lines = out.getvalue().splitlines()
-    assert lines[2].startswith('testrepository.subunit.gz: 2999 tests, ')
+    assert lines[2].startswith('testrepository.subunit.gz: 3000 tests, ')
     assert ', 1 unfinished, ' in lines[2]
     data = tmp_path / 'demo' / 'logs' / 'stackviz' / 'data'
     assert (data / 'config.json').exists() and (data / 'dstat.csv').exists()
