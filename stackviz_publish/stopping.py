@@ -33,6 +33,7 @@ class TimeUp(Stopped):
     """The time limit was reached."""
 
 
+TICK = 0.5
 _NAMES = {signal.SIGINT: 'interrupted (SIGINT)', signal.SIGTERM: 'terminated (SIGTERM)'}
 
 
@@ -61,6 +62,9 @@ def _format_seconds(value):
 def _handler(signum, _frame):
     if _state.stopping:
         return
+    if signum == signal.SIGALRM and (_state.deadline is None
+                                     or time.monotonic() < _state.deadline):
+        return   # a tick (see guarded), not the deadline
     _state.stopping = True
     stop = _stopped_for(signum)
     if _state.shield_depth:
@@ -71,7 +75,7 @@ def _handler(signum, _frame):
 
 @contextlib.contextmanager
 def guarded(time_limit=None):
-    """Handle SIGINT/SIGTERM (and SIGALRM after ``time_limit`` seconds) inside the block.
+    """Handle SIGINT and SIGTERM, and stop after ``time_limit`` seconds, inside the block.
 
     Outside the main thread signals cannot be handled; ``check()`` still enforces the
     time limit there. The previous handlers are restored on exit.
@@ -85,9 +89,14 @@ def guarded(time_limit=None):
     try:
         if main:
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
-                previous[signum] = signal.signal(signum, _handler)
-            if time_limit:
-                signal.setitimer(signal.ITIMER_REAL, time_limit)
+                # A signal the caller ignores (nohup, a background job) stays ignored.
+                if signal.getsignal(signum) is not signal.SIG_IGN or signum == signal.SIGALRM:
+                    previous[signum] = signal.signal(signum, _handler)
+            # A tick every TICK seconds interrupts a blocked read or write, so that
+            # the handler of a signal that came just before the call (CPython runs
+            # handlers between bytecodes, and a C loop of reads never checks) runs
+            # now rather than when data next comes, and the deadline is kept.
+            signal.setitimer(signal.ITIMER_REAL, TICK, TICK)
         yield
     finally:
         if main:
@@ -114,6 +123,14 @@ def shielded(discard=False):
                 _state.stopping = False
             else:
                 raise held
+
+
+def keep_signals_off_this_thread():
+    """Run first in every helper thread: the kernel then delivers SIGINT, SIGTERM and
+    SIGALRM to the main thread, where they interrupt a blocked read or write. (A signal
+    that lands on a helper thread leaves the main thread blocked until data comes.)"""
+    signal.pthread_sigmask(signal.SIG_BLOCK,
+                           {signal.SIGINT, signal.SIGTERM, signal.SIGALRM})
 
 
 def check():
