@@ -164,3 +164,14 @@ def test_killed_export_temp_is_removed_by_next_run(tmp_path, stream):
     assert not os.path.exists(left)
     assert (foreign / 'keep.txt').exists()
     assert not os.path.exists(other)
+
+
+def test_serve_ends_on_ctrl_c_with_one_line(tmp_path, site):
+    proc = start([sys.executable, '-m', 'stackviz_publish.cli.main', 'serve', site,
+                  '--port', '0'])
+    first = proc.stdout.readline().decode()
+    assert first.startswith('Serving ')
+    proc.send_signal(signal.SIGINT)
+    code, out, err = finish(proc)
+    assert code == 0 and err == ''
+    assert out == 'stackviz-publish: stopped: interrupted (SIGINT)\n'
