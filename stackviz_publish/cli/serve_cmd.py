@@ -35,13 +35,13 @@ def serve_forever(reporter, directory, port):
     except OSError as exc:
         reporter.error('cannot listen on port %d: %s' % (port, exc.strerror or exc))
         return harness.EXIT_ERROR
-    with server:
-        reporter.result('Serving %s at %s (Ctrl-C to stop)'
-                        % (directory, serve.url(server, directory)))
-        try:
+    try:
+        with server:
+            reporter.result('Serving %s at %s (Ctrl-C to stop)'
+                            % (directory, serve.url(server, directory)))
             server.serve_forever()
-        except stopping.Interrupted as stop:
-            reporter.info('stopped: %s' % stop.reason)
+    except stopping.Interrupted as stop:
+        reporter.info('stopped: %s' % stop.reason)
     return harness.EXIT_OK
 
 
