@@ -9,12 +9,14 @@ from stackviz_publish import remote
 from stackviz_publish import safety
 from stackviz_publish import serve
 from stackviz_publish import sitefiles
+from stackviz_publish import stopping
 from stackviz_publish import view
+from stackviz_publish.cli import harness
 from stackviz_publish.cli import publish_cmd
 
 PROG = 'stackviz-publish'
-EXIT_ERROR = 1
-EXIT_NOTHING = 3
+EXIT_ERROR = harness.EXIT_ERROR
+EXIT_NOTHING = harness.EXIT_NOTHING
 DEFAULT_PORT = 8000
 # Problems with the URL, the network, the input or the cache: one line, no traceback.
 EXPECTED_ERRORS = (view.ViewError, remote.FetchError, export.ExportError,
@@ -32,10 +34,12 @@ def seconds(text):
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         'view', help='build the site of any job from its logs URL and serve it',
-        description='Find the run\'s files under URL (a job\'s logs URL, a Zuul build '
-                    'page or API URL, or a subunit file\'s URL), download them into a '
-                    'cache folder, build the site there and serve it on %s. A second '
-                    'view of the same URL opens from the cache.' % serve.HOST)
+        **harness.parser_options(
+            'Find the run\'s files under URL (a job\'s logs URL, a Zuul build page or API '
+            'URL, or a subunit file\'s URL), download them into a cache folder, build the '
+            'site there and serve it on %s. A second view of the same URL opens from the '
+            'cache.' % serve.HOST,
+            'stackviz-publish view https://logs.example.org/12/34/5/check/tempest/abc/'))
     parser.add_argument('url', metavar='URL',
                         help='a job\'s logs URL, a Zuul build URL, or a subunit file\'s URL')
     parser.add_argument('--out', metavar='DIR',
@@ -58,6 +62,7 @@ def add_parser(subparsers):
                         help='download at most SIZE bytes in all (suffix K, M, G; 0: no '
                              'limit; default 1G)')
     parser.add_argument('--site', metavar='DIR', help='the built site to copy')
+    harness.add_debug(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -65,65 +70,53 @@ def add_parser(subparsers):
 def run(args, stdout, stderr, environ=None, serve_until=None):
     """``serve_until``: tests pass a callable that gets the URL and returns when done."""
     environ = os.environ if environ is None else environ
+    reporter = harness.Reporter(PROG, stdout, stderr)
+    return harness.execute(
+        reporter, lambda: _view(args, reporter, environ, serve_until),
+        expected=EXPECTED_ERRORS, debug=harness.debug_wanted(args, environ))
 
-    def warn(message):
-        stderr.write('%s: warning: %s\n' % (PROG, message))
 
-    def inform(message):
-        stdout.write('%s: note: %s\n' % (PROG, message))
-        stdout.flush()
-
+def _view(args, reporter, environ, serve_until):
     opts = view.Options(args.url, out=args.out, rebuild=args.rebuild, site=args.site,
                         environ=environ)
     fetcher = remote.Fetcher(args.timeout, remote.Budget(args.max_download),
-                             remote.Progress(stderr))
+                             remote.Progress(reporter.stderr))
     try:
-        result = view.view(opts, fetcher, warn, inform)
+        result = view.view(opts, fetcher, reporter.warn, reporter.note)
     except view.NothingFound as exc:
-        stderr.write('%s: %s\n' % (PROG, exc))
-        return EXIT_NOTHING
-    except EXPECTED_ERRORS as exc:
-        stderr.write('%s: error: %s\n' % (PROG, publish_cmd._one_line(exc)))
-        return EXIT_ERROR
-    except Exception as exc:
-        if environ.get('STACKVIZ_DEBUG'):
-            raise
-        stderr.write('%s: internal error: %s: %s\n' % (
-            PROG, type(exc).__name__, publish_cmd._one_line(exc)))
-        return EXIT_ERROR
+        reporter.tell(str(exc))
+        return harness.EXIT_NOTHING
     if result.kind == view.PUBLISHED:
-        stdout.write('%s: %s site: %s\n' % (
-            PROG, 'cached: the job\'s own' if result.cached else 'the job\'s own',
-            remote.printable(result.published_url)))
+        reporter.info('%s site: %s' % (
+            'cached: the job\'s own' if result.cached else 'the job\'s own',
+            result.published_url))
         if args.open:
             webbrowser.open(result.published_url)
-        return 0
+        return harness.EXIT_OK
     index = os.path.join(result.site_dir, 'index.html')
     if result.cached:
-        stdout.write('%s: from the cache: %s (--rebuild builds it again)\n' % (PROG, index))
+        reporter.info('from the cache: %s (--rebuild builds it again)' % index)
     else:
-        stdout.write('%s: built %s (%s)\n' % (
-            PROG, index, publish.human_size(publish.tree_size(result.site_dir))))
+        reporter.info('built %s (%s)' % (
+            index, publish.human_size(publish.tree_size(result.site_dir))))
         for summary in result.summaries:
-            stdout.write(publish_cmd.summary_line(summary) + '\n')
+            reporter.result(harness.summary_line(summary))
     if not args.serve:
-        return 0
-    return _serve(result.site_dir, args.port, args.open, stdout, stderr, serve_until)
+        return harness.EXIT_OK
+    return _serve(result.site_dir, args.port, args.open, reporter, serve_until)
 
 
-def _serve(directory, port, open_browser, stdout, stderr, serve_until):
+def _serve(directory, port, open_browser, reporter, serve_until):
     try:
         server = serve.make_server(directory, DEFAULT_PORT if port is None else port)
     except OSError as exc:
         if port is not None:
-            stderr.write('%s: error: cannot listen on port %d: %s\n'
-                         % (PROG, port, exc.strerror or exc))
-            return EXIT_ERROR
+            reporter.error('cannot listen on port %d: %s' % (port, exc.strerror or exc))
+            return harness.EXIT_ERROR
         server = serve.make_server(directory, 0)   # the default port is taken
     with server:
         url = serve.url(server, directory)
-        stdout.write('Serving %s at %s (Ctrl-C to stop)\n' % (directory, url))
-        stdout.flush()
+        reporter.result('Serving %s at %s (Ctrl-C to stop)' % (directory, url))
         if open_browser:
             webbrowser.open(url)
         if serve_until is not None:
@@ -132,9 +125,9 @@ def _serve(directory, port, open_browser, stdout, stderr, serve_until):
                 serve_until(url)
             finally:
                 server.shutdown()
-            return 0
+            return harness.EXIT_OK
         try:
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-    return 0
+        except stopping.Interrupted as stop:
+            reporter.info('stopped: %s' % stop.reason)
+    return harness.EXIT_OK
