@@ -62,7 +62,7 @@ export class TimelineView {
     });
     bar.append(h('span', { cls: 'legend' }, h('span', { cls: 'swatch idle' }), 'idle'), this.count);
     this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.outlierNote(), this.tl.el, this.graphBox,
-      h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run · ← →: previous / next test on the worker · /: search'),
+      h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run (outliers aside) · ← →: previous / next test on the worker · /: search'),
       this.detailsBox);
   }
 
