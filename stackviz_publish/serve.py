@@ -106,7 +106,8 @@ def split_target(target):
     path = target.split('?', 1)[0].split('#', 1)[0]
     if len(path) > MAX_PATH:
         raise BadRequest(414, 'Request path too long')
-    raw = urllib.parse.unquote_to_bytes(path)
+    # http.server decoded the request line as Latin-1: back to the bytes sent.
+    raw = urllib.parse.unquote_to_bytes(path.encode('latin-1', 'replace'))
     try:
         text = raw.decode('utf-8')
     except UnicodeDecodeError:

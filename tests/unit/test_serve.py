@@ -176,6 +176,18 @@ def test_every_request_path_gets_an_answer(tmp_path, capsys):
     assert 'Traceback' not in err and err == ''
 
 
+def test_utf8_names_raw_or_escaped(tmp_path):
+    root = hostile_tree(tmp_path)
+    with open(os.path.join(root, 'plain', 'caf\u00e9.txt'), 'w') as f:
+        f.write('utf-8 name')
+    with running(root) as server:
+        assert ask(server, '/plain/caf%C3%A9.txt')[2] == b'utf-8 name'
+        answer = raw(server, b'GET /plain/caf\xc3\xa9.txt HTTP/1.0\r\nHost: localhost\r\n\r\n')
+        assert answer.startswith(b'HTTP/1.0 200') and answer.endswith(b'utf-8 name')
+        answer = raw(server, b'GET /plain/caf\xe9.txt HTTP/1.0\r\nHost: localhost\r\n\r\n')
+        assert answer.startswith(b'HTTP/1.0 400')
+
+
 def test_methods(tmp_path, capsys):
     root = hostile_tree(tmp_path)
     with running(root) as server:
