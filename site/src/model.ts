@@ -245,7 +245,19 @@ export const OUTLIER_GAP_MS = 24 * 3600 * 1000;
  */
 export function markOutliers(tests: Test[]): { start: number; end: number } | null {
   if (tests.length < 2) return null;
-  const starts = Float64Array.from(tests, (t) => t.start).sort();
+  const starts = new Float64Array(tests.length);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < tests.length; i++) {
+    const t = tests[i];
+    starts[i] = t.start;
+    if (t.start < lo) lo = t.start;
+    if (t.start > hi) hi = t.start;
+    if (t.end < lo) lo = t.end;
+    if (t.end > hi) hi = t.end;
+  }
+  // The usual run fits in one gap: no sort needed.
+  if (hi - lo <= OUTLIER_GAP_MS) return null;
+  starts.sort();
   let best0 = 0, best1 = 0, g0 = 0;
   for (let i = 1; i <= starts.length; i++) {
     if (i === starts.length || starts[i] - starts[i - 1] > OUTLIER_GAP_MS) {
