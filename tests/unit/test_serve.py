@@ -301,12 +301,13 @@ def test_two_hundred_concurrent_clients(tmp_path):
     assert elapsed < 10
 
 
-def exported(tmp_path, name='out'):
+def exported(tmp_path, name='out', gzip=False):
     stream = str(tmp_path / 'src' / 'tempest.subunit')
     summary = fx.write_stream(stream, tests=120, workers=3, unfinished=1)
     out = str(tmp_path / name)
     proc = subprocess.run(
-        [sys.executable, '-m', 'stackviz_publish.cli.export_cmd', '-f', stream, out],
+        [sys.executable, '-m', 'stackviz_publish.cli.export_cmd', '-f', stream, out]
+        + (['--gzip'] if gzip else []),
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return out, summary
@@ -398,10 +399,13 @@ def test_cli_missing_folder_one_line(tmp_path):
                     reason='needs Chromium (bindep: chromium)')
 @pytest.mark.skipif(not sitefiles.is_site(sitefiles.PACKAGE_SITE),
                     reason='the site is not built (cd site && npm ci && npm run build)')
-def test_export_folder_shows_the_summary_in_chromium(tmp_path, monkeypatch):
+@pytest.mark.parametrize('gzipped', [False, True])
+def test_export_folder_shows_the_summary_in_chromium(tmp_path, monkeypatch, gzipped):
     monkeypatch.delenv('STACKVIZ_SITE', raising=False)
     monkeypatch.setattr(sitefiles, 'IMAGE_SITE', str(tmp_path / 'none'))
-    out, summary = exported(tmp_path)
+    out, summary = exported(tmp_path, gzip=gzipped)
+    # --gzip data is served as raw gzip bytes, which the site inflates.
+    assert any(n.endswith('.json.gz') for n in os.listdir(out)) == gzipped
     with running(out) as server:
         dom = test_publish_browser.dump_dom(serve.url(server, out))
     test_publish_browser.assert_shows_run(dom, 'tempest.subunit', summary)
