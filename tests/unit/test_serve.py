@@ -301,6 +301,20 @@ def test_two_hundred_concurrent_clients(tmp_path):
     assert elapsed < 10
 
 
+def test_silent_connections_do_not_block_others(tmp_path):
+    root = hostile_tree(tmp_path)
+    with running(root) as server:
+        silent = [socket.create_connection(server.server_address[:2], timeout=10)
+                  for _ in range(100)]
+        try:
+            began = time.monotonic()
+            assert ask(server, '/plain/a.txt')[2] == b'a file'
+            assert time.monotonic() - began < 2
+        finally:
+            for s in silent:
+                s.close()
+
+
 def exported(tmp_path, name='out', gzip=False):
     stream = str(tmp_path / 'src' / 'tempest.subunit')
     summary = fx.write_stream(stream, tests=120, workers=3, unfinished=1)
