@@ -126,6 +126,20 @@ describe('timeline with outlier timestamps', { skip }, () => {
     await p.context.close();
   });
 
+  it('dates the summary by the run, not by its outliers', async () => {
+    const p = await newPage(browser);
+    await p.page.goto(url);
+    await p.page.waitForFunction(() => window.__stackviz?.marks['summary-full'] !== undefined);
+    const cards = await p.page.locator('.card').allInnerTexts();
+    assert.ok(cards.some((c) => /Date\s+2018-09-28/.test(c)), cards.join('|'));
+    // The fixture's normal tests span about 23 minutes.
+    assert.ok(cards.some((c) => /Wall time\s+2\d min \d+ s/.test(c)), cards.join('|'));
+    assert.match(await p.page.locator('ul.warnings').innerText(),
+      /2 tests with timestamps far outside the run \(e\.g\. 1000-01-01 .*\) left out of the date and wall time/);
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  });
+
   it('a deep link with a window opens that window, outliers or not', async () => {
     const p = await openTimeline(`#/${RUN}/timeline?from=10&to=70`);
     const v = await p.page.evaluate(() => {
