@@ -20,18 +20,24 @@ def add_parser(subparsers):
                              'logs folder holding one')
     parser.add_argument('--port', type=int, default=8000,
                         help='port to listen on (default 8000; 0: any free port)')
+    parser.add_argument('--allow-host', action='append', default=[], metavar='NAME',
+                        help='also answer requests whose Host header is NAME (repeatable; '
+                             'default: localhost, 127.0.0.1 and [::1] only)')
     harness.add_debug(parser)
     parser.set_defaults(run=run)
     return parser
 
 
-def serve_forever(reporter, directory, port):
+def serve_forever(reporter, directory, port, allowed_hosts=()):
     """Serve ``directory`` until Ctrl-C or SIGTERM (a normal end: exit 0)."""
     if not os.path.isdir(directory):
         reporter.error('%s is not a folder' % directory)
         return harness.EXIT_ERROR
     try:
-        server = serve.make_server(directory, port)
+        server = serve.make_server(directory, port, allowed_hosts=allowed_hosts)
+    except serve.ServeError as exc:
+        reporter.error(str(exc))
+        return harness.EXIT_ERROR
     except OSError as exc:
         reporter.error('cannot listen on port %d: %s' % (port, exc.strerror or exc))
         return harness.EXIT_ERROR
@@ -47,5 +53,6 @@ def serve_forever(reporter, directory, port):
 
 def run(args, stdout, stderr):
     reporter = harness.Reporter(PROG, stdout, stderr)
-    return harness.execute(reporter, lambda: serve_forever(reporter, args.directory, args.port),
+    return harness.execute(reporter, lambda: serve_forever(reporter, args.directory, args.port,
+                                                           args.allow_host),
                            debug=harness.debug_wanted(args))
