@@ -4,12 +4,13 @@ The publisher and the CLI call ``export_runs``; each source is read once, start 
 end, and its files are written as its tests finish (see doc/source/exporter.rst).
 """
 import functools
+import logging
 import os
 import re
-import sys
 
 from stackviz_publish import model
 from stackviz_publish import readers
+from stackviz_publish import stopping
 from stackviz_publish.readers import dstat as dstat_reader
 from stackviz_publish.readers import repository
 from stackviz_publish.readers import subunit_v2
@@ -48,7 +49,8 @@ class RunSummary:
     def __init__(self, name, stats, total_bytes):
         self.name = name
         counts = stats['counts']
-        self.tests = stats['count']
+        # Unfinished tests are tests, as the site counts them.
+        self.tests = stats['count'] + counts['inprogress']
         self.failures = counts['fail'] + counts['uxsuccess']
         self.skips = counts['skip']
         self.inprogress = counts['inprogress']
@@ -95,18 +97,30 @@ def _unique_names(sources):
     return names
 
 
-def _default_warn(message):
-    sys.stderr.write('stackviz-export: warning: %s\n' % message)
-
-
 def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=False,
-                max_attachment_bytes=None, classic_details=True, warn=None):
+                max_attachment_bytes=None, classic_details=True, warn=None, replace=False,
+                make_parents=False):
     """Export every source as a run into ``out_dir`` (replaced atomically); return a
-    RunSummary per run. Raises ExportError (one line) when nothing can be exported."""
-    warn = warn or _default_warn
+    RunSummary per run. Raises ExportError (one line) when nothing can be exported, or
+    when ``out_dir`` is not something it may replace (see output.check_out_dir;
+    ``replace`` allows an existing file or a foreign non-empty folder).
+
+    ``warn`` gets one line per problem (default: this module's logger); the CLIs pass
+    their message sink."""
+    warn = warn or logging.getLogger(__name__).warning
     sources = list(sources)
     if not sources:
         raise ExportError('no subunit input given')
+    inputs = [s.path for s in sources if s.path] + [entry[1] for entry in dstat_logs]
+    problem = output.check_out_dir(out_dir, inputs, replace)
+    if problem:
+        raise ExportError(problem)
+    if make_parents:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(out_dir)), exist_ok=True)
+        except OSError as exc:
+            raise ExportError('cannot create the folder of %s: %s'
+                              % (out_dir, exc.strerror or exc))
     try:
         with output.AtomicFolder(out_dir) as data_dir:
             summaries, artifacts = _export_all(
@@ -124,6 +138,7 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
     artifacts = []
     problems = []
     for source, name in zip(sources, _unique_names(sources)):
+        stopping.check()
         try:
             summary, arts = export_one(source, name, data_dir, gzipped, limit,
                                        classic_details)
@@ -155,7 +170,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
         builder = model.RunBuilder(writer, limit)
         damage = subunit_v2.Damage()
         try:
-            builder.consume(readers.read_events(opened, damage))
+            builder.consume(_checked(readers.read_events(opened, damage)))
         except readers.ReadError:   # an I/O error mid-read: the run leaves no files
             writer.discard()
             raise
@@ -183,6 +198,18 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
         background.close()
         opened.close()
     return RunSummary(name, stats, writer.bytes_written), artifacts
+
+
+def _checked(events, every=4096):
+    """Pass events through, checking the time limit every ``every`` of them: the
+    backstop for when no signal can stop the export (not on the main thread)."""
+    count = 0
+    for event in events:
+        count += 1
+        if count == every:
+            count = 0
+            stopping.check()
+        yield event
 
 
 def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
@@ -217,6 +244,7 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
 def _generator():
     try:
         from pbr import version
-        return 'stackviz-publish %s' % version.VersionInfo('stackviz-publish').version_string()
+        return '%s %s' % (output.GENERATOR,
+                          version.VersionInfo('stackviz-publish').version_string())
     except Exception:   # not installed (run from a source tree): no version to tell
-        return 'stackviz-publish'
+        return output.GENERATOR

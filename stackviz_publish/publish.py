@@ -10,6 +10,7 @@ from stackviz_publish import export
 from stackviz_publish import readers
 from stackviz_publish import safety
 from stackviz_publish import sitefiles
+from stackviz_publish import stopping
 from stackviz_publish.readers import files as input_files
 
 DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
@@ -134,15 +135,21 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
         if site is None:
             note('no built site found (--site, $%s, %s, or the package): publishing the data'
                  ' only' % (sitefiles.ENV_VAR, sitefiles.IMAGE_SITE))
-        stage = safety.make_stage(logs_root)
+        stage = None
         try:
+            with stopping.shielded():   # a stop now must not leave an unknown stage
+                stage = safety.make_stage(logs_root)
             checkpoint('staged')
             summaries = _fill_stage(opts, stage, site, sources, dstat, note, checkpoint)
             total = tree_size(stage)
-            safety.place(stage, target, checkpoint)
+            stopping.check()
+            # Once begun, the swap completes: a stop arriving then is moot.
+            with stopping.shielded(discard=True):
+                safety.place(stage, target, checkpoint)
         finally:
-            if os.path.lexists(stage):
-                safety.remove_path(stage)
+            with stopping.shielded():
+                if stage and os.path.lexists(stage):
+                    safety.remove_path(stage)
     status = WARNINGS if warnings else PUBLISHED
     return Result(status, target, summaries, warnings, total, site)
 
@@ -150,6 +157,7 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
 def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint):
     if site is not None:
         sitefiles.copy_site(site, stage)
+    stopping.check()
     checkpoint('site-copied')
     summaries = export.export_runs(
         sources, os.path.join(stage, 'data'), dstat_logs=dstat, gzip=opts.gzip,

@@ -20,6 +20,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ -z "$release" ] && [ -r /etc/os-release ]; then
+    # shellcheck source=/dev/null
     release=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 fi
 

@@ -46,11 +46,15 @@ export function quickSummary(stats: any, links: SummaryLinks, filter: SummaryFil
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function fullSummary(run: Run, stats: any, links: SummaryLinks, filter: SummaryFilter): HTMLElement {
-  setTimeMode(timeMode(), run.start);
+  setTimeMode(timeMode(), run.core.start);
   const workers = run.lanes.filter((l) => l.worker !== null).length;
+  // Date and wall time of the run without its outliers (a clock reset to 1970 is not
+  // when the run happened); the timeline's note names them.
   const el = h('section', { cls: 'summary' },
-    cards(run.start, (run.end - run.start) / 1000, run.tests.length, run.counts, workers, run.totalDuration));
-  warnings(el, run.warnings);
+    cards(run.core.start, (run.core.end - run.core.start) / 1000, run.tests.length, run.counts, workers, run.totalDuration));
+  const n = run.outliers.length;
+  warnings(el, n ? run.warnings.concat(`${plural(n, 'test')} with timestamps far outside the run ` +
+    `(e.g. ${formatDate(run.outliers[0].start)}) left out of the date and wall time`) : run.warnings);
   el.append(groupsSection(readTriage(stats, run), run, links, filter));
   const side = h('div', { cls: 'side-by-side' });
   const slow = slowest(run, 10);

@@ -3,6 +3,12 @@
 #
 #   post_test_hook.sh [LOGS_DIR]     (default: $WORKSPACE/logs, else ./logs)
 #
+# Where it fits: devstack-gate, which called post_test_hook.sh, was retired in 2024,
+# and it ran the hook only when the tests passed, so failed runs, the ones worth
+# looking at, got no site. Zuul jobs use roles/stackviz-publish instead. The hook is
+# for shell-driven jobs (a Jenkins or cron script, a Zuul job's own shell step): call
+# it after the tests whatever their result, for example from an EXIT trap.
+#
 # It never fails the job: whatever happens it exits 0, unless STACKVIZ_STRICT=1.
 # Settings (environment):
 #   STACKVIZ_PUBLISH   command to run (default: /opt/stackviz/venv/bin/stackviz-publish,

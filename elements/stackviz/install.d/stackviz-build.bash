@@ -7,7 +7,7 @@
 #            the built site) copied in by extra-data.d, with no npm at all.
 # Any error exits non-zero; 75-stackviz then removes every trace.
 
-if [ ${DIB_DEBUG_TRACE:-0} -gt 0 ]; then
+if [ "${DIB_DEBUG_TRACE:-0}" -gt 0 ]; then
     set -x
 fi
 set -eu
