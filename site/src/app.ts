@@ -309,7 +309,7 @@ export class App {
       const run = await this.runOf(ref);
       if (gen !== this.generation) return;
       clear(this.root);
-      setTimeMode(r.time, run.start);
+      setTimeMode(r.time, run.core.start);
       if (r.test && !run.byId.has(r.test)) this.root.append(this.unknownTest(ref, r.test));
       const view = new TimelineView(this, run, r);
       this.timeline = view;
@@ -344,7 +344,7 @@ export class App {
       const run = await this.runOf(ref);
       const stats = await this.statsOf(ref).catch(() => null);
       if (gen !== this.generation) return;
-      setTimeMode(this.route.time, run.start);
+      setTimeMode(this.route.time, run.core.start);
       const test = run.byId.get(id) || run.tests.find((t) => t.name === id);
       if (!test) {
         this.root.append(this.unknownTest(ref, id));

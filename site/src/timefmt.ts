@@ -1,7 +1,7 @@
 // One time notation for the whole page: wall-clock UTC, wall-clock in the
-// browser's time zone, or relative to the run's start. The summary, details,
-// tooltips and the timeline axis all format through here, so they always agree;
-// the route keeps the choice (?t=utc|local|rel).
+// browser's time zone, or relative to the run's start (without its outliers).
+// The summary, details, tooltips and the timeline axis (axis.ts) all format
+// through here, so they always agree; the route keeps the choice (?t=utc|local|rel).
 
 export type TimeMode = 'utc' | 'local' | 'rel';
 export const TIME_MODES: TimeMode[] = ['utc', 'local', 'rel'];
@@ -47,7 +47,8 @@ function fields(ms: number, local: boolean): number[] {
     d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()];
 }
 
-/** "+m:ss" / "+h:mm:ss" (with fractions of a second when `step` < 1) from the run's start. */
+/** "m:ss" / "h:mm:ss" (with fractions of a second when `step` < 1), "-" before a
+ *  negative offset; callers put "+" before a positive one. */
 export function offsetLabel(s: number, step = 1): string {
   const neg = s < 0;
   s = Math.abs(s);
@@ -55,7 +56,12 @@ export function offsetLabel(s: number, step = 1): string {
   const digits = step < 0.1 ? 2 : step < 1 ? 1 : 0;
   const sec = digits ? ss.toFixed(digits).padStart(3 + digits, '0') : pad(ss);
   const body = hh ? `${hh}:${pad(mm)}:${sec}` : `${mm}:${sec}`;
-  return (neg ? '-' : s > 0 ? '+' : '') + body;
+  return (neg ? '-' : '') + body;
+}
+
+/** An offset from the run's start as shown: "+4:37", "0:00", "-0:05". */
+export function formatOffset(s: number, step = 1): string {
+  return (s > 0 ? '+' : '') + offsetLabel(s, step);
 }
 
 function clock(ms: number, local: boolean, digits: number): string {
@@ -68,7 +74,7 @@ function clock(ms: number, local: boolean, digits: number): string {
 /** A moment in the current notation: "02:51:12 UTC", "04:51:12 UTC+02", "+4:37". */
 export function formatAt(ms: number, precise = false): string {
   if (!isFinite(ms)) return '-';
-  if (mode === 'rel') return offsetLabel((ms - runStart) / 1000, precise ? 0.5 : 1);
+  if (mode === 'rel') return formatOffset((ms - runStart) / 1000, precise ? 0.5 : 1);
   const local = mode === 'local';
   return `${clock(ms, local, precise ? 3 : 0)} ${local ? zoneLabel(ms) : 'UTC'}`;
 }
@@ -93,33 +99,16 @@ export function formatOthers(ms: number): string {
   return out.join(' · ');
 }
 
-const STEPS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
-  3600, 7200, 10800, 21600, 43200, 86400];
-
-export interface Tick {
-  t: number;
-  label: string;
+/** Where wall-clock ticks start counting from: midnight in the shown zone. */
+export function wallOrigin(near: number): number {
+  return mode === 'local' ? -zoneMinutes(near) * 60000 : 0;
 }
 
-/** Axis ticks for [t0, t1] (ms) at least `minPx` apart on `widthPx` pixels: on round
- *  offsets from the run's start when relative, on round wall-clock times otherwise. */
-export function axisTicks(t0: number, t1: number, widthPx: number, minPx = 90): Tick[] {
-  const span = (t1 - t0) / 1000;
-  if (!(span > 0) || !(widthPx > 0)) return [];
-  const step = STEPS.find((s) => (widthPx / span) * s >= minPx) || 86400 * Math.ceil(span / 86400);
-  const digits = step < 0.1 ? 2 : step < 1 ? 1 : 0;
-  // Ticks fall on multiples of the step from the origin: the run's start, or
-  // midnight of the shown zone.
-  const origin = mode === 'rel' ? runStart
-    : mode === 'local' ? Date.UTC(1970, 0, 1) - zoneMinutes(t0) * 60000 : Date.UTC(1970, 0, 1);
-  const out: Tick[] = [];
-  const first = Math.ceil((t0 - origin) / 1000 / step);
-  for (let i = first; ; i++) {
-    const t = origin + i * step * 1000;
-    if (t > t1 || out.length > 1000) break;
-    const label = mode === 'rel' ? offsetLabel((t - runStart) / 1000, step)
-      : step >= 60 ? clock(t, mode === 'local', 0).slice(0, 5) : clock(t, mode === 'local', digits);
-    out.push({ t, label });
-  }
-  return out;
+/** An axis label in the wall-clock notations: "02:47" for steps of minutes,
+ *  "02:46:35" for seconds, "02:46:35.25" below. */
+export function wallTick(ms: number, stepSeconds: number): string {
+  const local = mode === 'local';
+  if (stepSeconds >= 60) return clock(ms, local, 0).slice(0, 5);
+  const digits = stepSeconds < 0.01 ? 3 : stepSeconds < 0.1 ? 2 : stepSeconds < 1 ? 1 : 0;
+  return clock(ms, local, digits);
 }

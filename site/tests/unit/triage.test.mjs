@@ -2,7 +2,7 @@
 // summary's groups (triage): exported groups, the classic fallback, the filter.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { axisTicks, formatAt, formatDate, offsetLabel, parseTimeMode, setTimeMode } from '../../.build/lib/timefmt.mjs';
+import { formatAt, formatDate, formatOffset, offsetLabel, parseTimeMode, setTimeMode } from '../../.build/lib/timefmt.mjs';
 import { emptyRoute, formatHash, parseHash } from '../../.build/lib/route.mjs';
 import { exceptionLines, failureOrder, fixtureClass, matchGroup, readTriage } from '../../.build/lib/triage.mjs';
 import { buildRun } from '../../.build/lib/model.mjs';
@@ -28,25 +28,9 @@ describe('time notation', () => {
   it('offsets: sign, hours, fractions', () => {
     assert.equal(offsetLabel(0), '0:00');
     assert.equal(offsetLabel(-5), '-0:05');
-    assert.equal(offsetLabel(0.25, 0.1), '+0:00.3');
-    assert.equal(offsetLabel(7322), '+2:02:02');
-  });
-
-  it('axis ticks: round offsets when relative, round wall-clock times otherwise', () => {
-    setTimeMode('rel', START);
-    const rel = axisTicks(START, START + 600000, 1000);
-    assert.equal(rel[0].t, START);
-    assert.equal(rel[0].label, '0:00');
-    assert.ok(rel.every((t, i) => i === 0 || t.t - rel[i - 1].t === rel[1].t - rel[0].t));
-    setTimeMode('utc', START);
-    const wall = axisTicks(START, START + 600000, 1000);
-    assert.equal(new Date(wall[0].t).getUTCSeconds(), 0, 'a round minute');
-    assert.equal(wall[0].label, '02:47');
-    const sub = axisTicks(START, START + 400, 1000);
-    assert.ok(sub.length >= 4 && sub.length <= 12, `ticks of a sub-second span: ${sub.length}`);
-    assert.match(sub[0].label, /^02:46:35\.\d+$/);
-    assert.deepEqual(axisTicks(START, START, 1000), []);
-    setTimeMode('utc');
+    assert.equal(formatOffset(0.25, 0.1), '+0:00.3');
+    assert.equal(formatOffset(7322), '+2:02:02');
+    assert.equal(offsetLabel(7322), '2:02:02');
   });
 
   it('the route keeps the notation, utc by default', () => {
