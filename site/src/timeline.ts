@@ -50,6 +50,8 @@ export class Timeline {
   lastDrawMs = 0;
   /** ticks on the axis in the last draw (the tests check that it stays bounded) */
   ticksDrawn = 0;
+  /** axis labels of the last draw, with their boxes (the tests check they never overlap) */
+  axisLabels: { text: string; x: number; w: number }[] = [];
 
   constructor(private run: Run, private hooks: TimelineHooks) {
     this.t0 = run.core.start;
@@ -272,6 +274,7 @@ export class Timeline {
     ctx.textBaseline = 'top';
     const ticks = axisTicks(this.t0, this.t1, this.origin, this.run.core.end, this.plotWidth);
     let free = GUTTER;  // labels never overlap: one that would is left out
+    const labels: { text: string; x: number; w: number }[] = [];
     for (const tick of ticks) {
       const x = this.xOf(tick.t);
       if (x < GUTTER) continue;
@@ -280,9 +283,11 @@ export class Timeline {
       if (x >= free && x + 2 + w <= this.width) {
         ctx.fillText(tick.label, x + 2, 2);
         free = x + w + 8;
+        labels.push({ text: tick.label, x: x + 2, w });
       }
     }
     this.ticksDrawn = ticks.length;
+    this.axisLabels = labels;
   }
 
   private drawOverview(): void {

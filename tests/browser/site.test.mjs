@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { haveChromium, launch, newPage } from './browser.mjs';
-import { classicize, publishRun, publishStreams } from './fixtures.mjs';
+import { classicize, publishRun, publishStreams, squeezeTime } from './fixtures.mjs';
 import { serve } from './server.mjs';
 
 const RUN = 'tempest.subunit';
@@ -585,6 +585,106 @@ describe('published site in chromium', { skip }, () => {
     const after = await p.page.locator('select.column-select option').evaluateAll((os) => os.map((o) => o.value));
     assert.ok(!after.includes('load avg_1m'));
     await p.page.screenshot({ path: join(tmpdir(), 'stackviz-triage-graphs.png') });
+    await clean(p);
+  });
+
+  // --- Timeline (issue 12) ------------------------------------------------------
+
+  it('keeps the timeline zoom inside the run, its labels apart and the overview out of the gutter', async () => {
+    const s = await site(many);
+    const first = await (async () => {
+      const raw = JSON.parse(readFileSync(join(many, 'data', `${RUN}-0-raw.json`), 'utf8'));
+      return raw.reduce((a, b) => (Date.parse(b.timestamps[0]) < Date.parse(a.timestamps[0]) ? b : a));
+    })();
+    // A link to the run's first test: the zoom shows no time before the run.
+    const p = await open(`${s.url}#/${RUN}/timeline/${encodeURIComponent(first.id)}`, 'timeline', { width: 1400, height: 900 });
+    await p.page.waitForFunction(() => window.__stackviz.view?.tl.selected);
+    const v = await p.page.evaluate(() => {
+      const { tl, run } = window.__stackviz.view;
+      return { t0: tl.t0, t1: tl.t1, start: run.start, end: run.end };
+    });
+    assert.equal(v.t0, v.start, 'the window starts at the run, not before');
+    assert.ok(v.t1 - v.t0 < (v.end - v.start) / 2);
+    // The overview's window sits in the plot: no blue in the label column.
+    const spill = await p.page.evaluate(() => {
+      const c = document.querySelector('canvas.overview');
+      const dpr = window.devicePixelRatio;
+      const d = c.getContext('2d').getImageData(0, 0, Math.floor(75 * dpr), c.height).data;
+      let blue = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 150 && d[i] < 60) blue++;
+      return blue;
+    });
+    assert.equal(spill, 0, 'overview window drawn in the label column');
+    // Zooming far out stops at the run.
+    const box = await p.page.locator('canvas.lanes').boundingBox();
+    await p.page.mouse.move(box.x + box.width / 2, box.y + 40);
+    for (let i = 0; i < 8; i++) await p.page.mouse.wheel(0, 800);
+    await p.page.waitForFunction(() => {
+      const { tl, run } = window.__stackviz.view;
+      return tl.t0 === run.start && tl.t1 === run.end;
+    });
+    for (const time of ['utc', 'rel']) {
+      if (time === 'rel') {
+        await p.page.locator('select.time-mode').selectOption('rel');
+        await p.page.waitForFunction(() => window.__stackviz.view && window.__stackviz.route.time === 'rel');
+        await p.page.waitForTimeout(100);
+      }
+      const labels = await p.page.evaluate(() => window.__stackviz.view.tl.axisLabels);
+      assert.ok(labels.length >= 4, JSON.stringify(labels));
+      for (let i = 1; i < labels.length; i++) assert.ok(labels[i].x >= labels[i - 1].x + labels[i - 1].w + 4, JSON.stringify(labels));
+      assert.ok(labels.every((l) => (time === 'rel' ? /^(\+\d+:\d\d|0:00)$/ : /^\d\d:\d\d$/).test(l.text)),
+        labels.map((l) => l.text).join(' '));
+    }
+    await clean(p);
+  });
+
+  it('gives the lanes the free height, toggles for present statuses only, unfinished tests first', async () => {
+    const s = await site(many);
+    const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline', { width: 1400, height: 900 });
+    await graphs(p.page);
+    await p.page.screenshot({ path: join(tmpdir(), 'stackviz-triage-timeline.png') });
+    const lane = await p.page.evaluate(() => window.__stackviz.view.tl.laneHeight);
+    assert.ok(lane >= 30, `lanes ${lane} px high on a 900 px screen with 4 workers`);
+    const graphsTop = await p.page.locator('.graphs').evaluate((e) => e.getBoundingClientRect().top);
+    assert.ok(graphsTop < 900, 'the resource graphs start on the first screen');
+    const toggles = await p.page.locator('.searchbar input.toggle').evaluateAll((bs) => bs.map((b) => b.className.replace(/.*toggle-/, '')));
+    assert.deepEqual(toggles, ['success', 'fail', 'skip', 'inprogress']);
+    // The unfinished test is named above the lanes, first in the jump list, and drawn.
+    const note = p.page.locator('.unfinished-note');
+    assert.match(await note.innerText(), /^unfinished 1 test never finished: tempest\.api\.\S+ \(worker \d, from \d\d:\d\d:\d\d UTC\)$/);
+    await p.page.locator('input.toggle-success').uncheck();
+    const firstJump = await p.page.locator('ol.jump .jump-item').first().innerText();
+    assert.match(firstJump, /^inprogress /);
+    await note.locator('button').click();
+    await p.page.waitForFunction(() => window.__stackviz.view.tl.selected?.status === 5);
+    const orange = await p.page.evaluate(() => {
+      const { tl, run } = window.__stackviz.view;
+      const t = tl.selected;
+      const c = document.querySelector('canvas.lanes');
+      const dpr = window.devicePixelRatio;
+      const x = Math.min(tl.xOf((t.start + t.end) / 2), c.width / dpr - 5);
+      const y = 18 + t.lane * tl.laneHeight + tl.laneHeight / 2;
+      const [r, g, b] = c.getContext('2d').getImageData(Math.round(x * dpr), Math.round(y * dpr), 1, 1).data;
+      return { r, g, b };
+    });
+    assert.ok(orange.r > 200 && orange.g > 100 && orange.g < 180 && orange.b < 60, JSON.stringify(orange));
+    await clean(p);
+  });
+
+  it('fills the width with a sub-second run', async () => {
+    const dir = squeezeTime(publishRun(root, 'subsecond', { tests: 40, workers: 2, unfinished: 0, dstat: false }), 200);
+    const s = await site(dir);
+    const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline', { width: 1400, height: 900 });
+    const got = await p.page.evaluate(() => {
+      const { tl, run } = window.__stackviz.view;
+      return { span: run.end - run.start, view: tl.t1 - tl.t0, endX: tl.xOf(run.end), width: tl.el.clientWidth,
+        labels: tl.axisLabels.map((l) => l.text) };
+    });
+    assert.ok(got.span < 1000, `a sub-second run: ${got.span} ms`);
+    assert.ok(Math.abs(got.view - got.span) < 1, 'the view is the run');
+    assert.ok(got.endX > got.width - 3, `the run's end at ${got.endX} of ${got.width} px`);
+    assert.ok(got.labels.length >= 4 && got.labels.every((l) => /^\d\d:\d\d:\d\d\.\d+$/.test(l)), got.labels.join(' '));
+    await p.page.screenshot({ path: join(tmpdir(), 'stackviz-triage-subsecond.png') });
     await clean(p);
   });
 
