@@ -121,7 +121,7 @@ function groupsSection(tri: Triage, run: Run | null, links: SummaryLinks, filter
     let shown = 0, groupsShown = 0, skipGroups = 0;
     clear(failList);
     clear(skipList);
-    const moreSkips: HTMLElement[] = [];
+    const moreSkips: (() => HTMLElement)[] = [];
     for (const g of tri.groups) {
       if (hide.includes(g.kind)) continue;
       const ids = matchGroup(g, q, tri.names);
@@ -129,15 +129,15 @@ function groupsSection(tri: Triage, run: Run | null, links: SummaryLinks, filter
       groupsShown++;
       shown += ids === g.ids ? g.count : ids.length;
       // A filter that leaves a few tests of a group shows them.
-      const view = groupView(g, ids, tri, run, links, q !== '' && ids.length <= 20);
-      if (g.kind !== 'skip') failList.append(view);
-      // Skips matter less than failures: the largest reasons, the rest on demand.
-      else if (skipGroups++ < SKIP_GROUPS_SHOWN) skipList.append(view);
+      const view = () => groupView(g, ids, tri, run, links, q !== '' && ids.length <= 20);
+      if (g.kind !== 'skip') failList.append(view());
+      // Skips matter less than failures: the largest reasons, the rest built on demand.
+      else if (skipGroups++ < SKIP_GROUPS_SHOWN) skipList.append(view());
       else moreSkips.push(view);
     }
     if (moreSkips.length) {
       const more = h('button', { cls: 'more', onclick: () => {
-        more.replaceWith(...moreSkips);
+        more.replaceWith(...moreSkips.map((make) => make()));
       } }, `show ${plural(moreSkips.length, 'more reason')}`);
       skipList.append(more);
     }
