@@ -158,12 +158,6 @@ function workerOf(e: Record<string, unknown>, tags: string[]): number | null {
   return null;
 }
 
-/** Class fixtures (setUpClass, tearDownClass...) as the classic exporter names them. */
-export function isFixture(name: string): boolean {
-  return /\.(setUpClass|tearDownClass|setUpModule|tearDownModule)$/.test(name) ||
-    /^(setUpClass|tearDownClass) \(/.test(name);
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function buildRun(ref: RunRef, raw: unknown, stats: any): Run {
   if (!Array.isArray(raw)) throw new Error(`${ref.raw.path} is not a list of tests`);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { parseIso, formatDuration } from '../../.build/lib/iso.mjs';
 import { decodeBody, decodeTwin, gunzip, isGzip, twinPath, HttpSource } from '../../.build/lib/loader.mjs';
-import { buildRun, readConfig, isFixture, testAt, lastAtOrBefore, firstAtOrAfter, slowest } from '../../.build/lib/model.mjs';
+import { buildRun, readConfig, testAt, lastAtOrBefore, firstAtOrAfter, slowest } from '../../.build/lib/model.mjs';
 
 describe('parseIso', () => {
   it('matches Date.parse on offsets and fractions', () => {
@@ -174,12 +174,6 @@ describe('buildRun', () => {
     assert.equal(lastAtOrBefore(lane.starts, parseIso(T(5))), 0);
     assert.equal(firstAtOrAfter(lane.reach, parseIso(T(5))), 1);
     assert.deepEqual(slowest(run, 1).map((t) => t.name), ['b']);
-  });
-
-  it('names class fixtures', () => {
-    assert.ok(isFixture('tempest.api.compute.test_x.XTest.setUpClass'));
-    assert.ok(isFixture('tearDownClass (tempest.api.compute.test_x.XTest)'));
-    assert.ok(!isFixture('tempest.api.compute.test_x.XTest.test_setUpClass_thing'));
   });
 
   it('refuses raw data that is not a list', () => {

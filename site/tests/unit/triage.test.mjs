@@ -95,5 +95,6 @@ describe('summary groups', () => {
     assert.equal(fixtureClass('pkg.mod.C.tearDownClass'), 'pkg.mod.C');
     assert.equal(fixtureClass('setUpClass (pkg.mod.C)'), 'pkg.mod.C');
     assert.equal(fixtureClass('pkg.mod.C.test_x'), null);
+    assert.equal(fixtureClass('tempest.api.compute.test_x.XTest.test_setUpClass_thing'), null);
   });
 });
