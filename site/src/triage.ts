@@ -109,9 +109,12 @@ export function readTriage(stats: any, run: Run | null): Triage {
   if (!fails) {
     const items = run
       ? run.failures.filter((f) => !(f.test && f.test.status === INPROGRESS))
-        .map((f) => ({ id: f.id, message: exceptionLines(f.message || []) }))
+        .map((f) => ({ id: f.id, given: f.message !== null, message: exceptionLines(f.message || []) }))
       : [];
-    fails = grouped(items.map((i) => ({ ...i, key: i.message[0] || '(no traceback)' })), 'fail');
+    // Classic stats carry no message: say so rather than "no traceback".
+    fails = grouped(items.map((i) => ({
+      ...i, key: i.message[0] || (i.given ? '(no traceback)' : '(no message in this export: open a test for its traceback)'),
+    })), 'fail');
     for (const g of fails) {
       g.classes = g.ids.map((id) => fixtureClass(names.get(id) || id)).filter((c): c is string => c !== null);
     }
