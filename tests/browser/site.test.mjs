@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { haveChromium, launch, newPage } from './browser.mjs';
-import { classicize, publishRun, publishStreams, squeezeTime } from './fixtures.mjs';
+import { REPO, classicize, publishRun, publishStreams, squeezeTime } from './fixtures.mjs';
+import { execFileSync } from 'node:child_process';
 import { serve } from './server.mjs';
 
 const RUN = 'tempest.subunit';
@@ -443,6 +444,10 @@ describe('published site in chromium', { skip }, () => {
     const full = await p.page.locator('.card', { hasText: 'Tests' }).innerText();
     assert.equal(quick, full);
     assert.match(full, /Tests\s+2000/);
+    // The exporter's own summary line counts the same tests.
+    const cli = execFileSync(process.env.STACKVIZ_PYTHON || 'python3', ['-m', 'stackviz_publish.cli.export_cmd', '-f',
+      join(root, 'many-src', 'tempest.subunit'), join(root, 'many-cli')], { cwd: REPO, encoding: 'utf8' });
+    assert.match(cli, /: 2000 tests, /, cli);
     const text = await p.page.locator('main').innerText();
     assert.ok(!/\b1 (tests|groups|reasons|workers)\b/.test(text), 'no "1 tests"');
     assert.match(text, /What went wrong: \d+ tests in \d+ groups/);
