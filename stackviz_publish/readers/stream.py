@@ -19,6 +19,9 @@ _V1_LINE = re.compile(
     rb'^(test|testing|success|successful|failure|error|skip|xfail|uxsuccess|tags|time|'
     rb'progress)[: ]', re.MULTILINE)
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+# The span datetime (and a four-digit ISO 8601 year) can say, in microseconds.
+FIRST_STAMP = -62135596800 * 1000000
+LAST_STAMP = 253402300800 * 1000000 - 1
 
 
 class _SafeReader(io.RawIOBase):
@@ -77,7 +80,7 @@ def _kind(head):
     if _V1_LINE.search(head):
         return 'v1'
     # Some runners print text before the first packet: v2 if a real packet follows.
-    if subunit_v2._later_packet(head, 0):
+    if subunit_v2.find_packet(head) >= 0:
         return 'v2'
     return None
 
@@ -155,40 +158,84 @@ class _Discard:
         pass
 
 
-def _v1_stamp(timestamp):
-    if timestamp is None:
-        return None
+def _v1_stamp(timestamp, damage):
+    """Microseconds since the epoch; a time outside the years 1 to 9999 (UTC), which
+    a v1 ``time:`` line with an offset can say, is moved to the nearest of them."""
     if timestamp.tzinfo is None:
         timestamp = timestamp.replace(tzinfo=datetime.timezone.utc)
     delta = timestamp - EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+    stamp = (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+    if not FIRST_STAMP <= stamp <= LAST_STAMP:
+        damage.clamped += 1
+        stamp = min(max(stamp, FIRST_STAMP), LAST_STAMP)
+    return stamp
+
+
+class _V1Events:
+    """The TestResult calls python-subunit's v1 parser makes, as event tuples.
+
+    Our own, not testtools' ExtendedToStreamDecorator: that one also keeps a summary
+    of the run whose failure text is decoded strictly, so one non-UTF-8 byte in a
+    traceback lost the test's final status."""
+
+    OUTCOMES = {'addSuccess': 'success', 'addFailure': 'fail', 'addError': 'fail',
+                'addSkip': 'skip', 'addExpectedFailure': 'xfail',
+                'addUnexpectedSuccess': 'uxsuccess'}
+
+    def __init__(self, damage):
+        self.events = []
+        self.damage = damage
+        self.now = None
+        self.run_tags = set()
+        self.test_tags = None    # tags of the running test (run tags and its own)
+
+    def __getattr__(self, name):
+        status = self.OUTCOMES.get(name)
+        if status is None:
+            raise AttributeError(name)
+        return lambda test, err=None, details=None, **_kw: self._outcome(
+            test.id(), status, details)
+
+    def time(self, when):
+        self.now = _v1_stamp(when, self.damage)
+
+    def tags(self, new_tags, gone_tags):
+        tags = self.run_tags if self.test_tags is None else self.test_tags
+        tags.update(new_tags)
+        tags.difference_update(gone_tags)
+
+    def startTest(self, test):
+        self.test_tags = set(self.run_tags)
+        self.events.append((test.id(), 'inprogress', None, self.now, None, None, False,
+                            None))
+
+    def stopTest(self, test):
+        self.test_tags = None
+
+    def progress(self, offset, whence):
+        pass
+
+    def _outcome(self, test_id, status, details):
+        now = self.now
+        for name, content in (details or {}).items():
+            data = b''.join(content.iter_bytes())
+            self.events.append((test_id, None, None, now, name, data, True, None))
+        tags = sorted(self.test_tags) if self.test_tags else None
+        self.events.append((test_id, status, tags, now, None, None, False, None))
 
 
 def _read_v1(stream, damage):
-    # python-subunit's v1 parser pushes TestResult calls; testtools' decorator turns
-    # them into StreamResult status calls, gathered here and handed on line by line,
-    # so memory stays flat however long the stream is.
+    # python-subunit's v1 parser pushes TestResult calls, gathered here and handed on
+    # line by line, so memory stays flat however long the stream is.
     import subunit
-    import testtools
 
-    events = []
-
-    class Collect(testtools.StreamResult):
-        def status(self, test_id=None, test_status=None, test_tags=None, runnable=True,
-                   file_name=None, file_bytes=None, eof=False, mime_type=None,
-                   route_code=None, timestamp=None):
-            events.append((test_id, test_status, list(test_tags) if test_tags else None,
-                           _v1_stamp(timestamp), file_name,
-                           bytes(file_bytes) if file_bytes is not None else None,
-                           eof, route_code))
-
-    result = testtools.ExtendedToStreamDecorator(Collect())
-    result.startTestRun()
-    server = subunit.TestProtocolServer(result, _Discard(), _Discard())
+    client = _V1Events(damage)
+    events = client.events
+    server = subunit.TestProtocolServer(client, _Discard(), _Discard())
     offset = 0
     for line in stream:
         try:
-            server.lineReceived(line)
+            _v1_line(server, line)
         except Exception:   # a line the v1 parser chokes on (a bad date...): skip it
             damage.note(offset, len(line), bad_packet=True)
         offset += len(line)
@@ -201,3 +248,12 @@ def _read_v1(stream, damage):
     if getattr(server, '_state', None) is not getattr(server, '_outside_test', None):
         damage.truncated_at = offset
     yield from events
+
+
+def _v1_line(server, line):
+    try:
+        server.lineReceived(line)
+    except UnicodeDecodeError:
+        # The parser decodes test ids, tags and part names strictly, before it acts
+        # on the line: the same line with undecodable bytes as U+FFFD goes through.
+        server.lineReceived(line.decode('utf-8', 'replace').encode('utf-8'))
