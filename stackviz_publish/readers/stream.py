@@ -19,9 +19,8 @@ _V1_LINE = re.compile(
     rb'^(test|testing|success|successful|failure|error|skip|xfail|uxsuccess|tags|time|'
     rb'progress)[: ]', re.MULTILINE)
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-# The span datetime (and a four-digit ISO 8601 year) can say, in microseconds.
-FIRST_STAMP = -62135596800 * 1000000
-LAST_STAMP = 253402300800 * 1000000 - 1
+FIRST_STAMP = subunit_v2.FIRST_STAMP
+LAST_STAMP = subunit_v2.LAST_STAMP
 
 
 class _SafeReader(io.RawIOBase):
@@ -252,8 +251,20 @@ def _read_v1(stream, damage):
 
 def _v1_line(server, line):
     try:
-        server.lineReceived(line)
+        line.decode('utf-8')
     except UnicodeDecodeError:
-        # The parser decodes test ids, tags and part names strictly, before it acts
-        # on the line: the same line with undecodable bytes as U+FFFD goes through.
-        server.lineReceived(line.decode('utf-8', 'replace').encode('utf-8'))
+        # The parser decodes ids, tags and part names strictly (and may change state
+        # first): outside a details body, undecodable bytes become U+FFFD before it
+        # sees them. A body stays bytes; the model decodes it and says so.
+        if not _in_details_body(server):
+            line = line.decode('utf-8', 'replace').encode('utf-8')
+    server.lineReceived(line)
+
+
+def _in_details_body(server):
+    """True while python-subunit's v1 parser reads the text of an outcome's details."""
+    parser = getattr(server._state, 'details_parser', None)
+    if parser is None:
+        return False
+    step = getattr(parser, '_parse_state', None)   # multipart: headers, then chunks
+    return step is None or getattr(step, '__name__', '') == '_feed_chunks'

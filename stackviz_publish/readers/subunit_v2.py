@@ -13,10 +13,14 @@ reads each byte once, each byte takes part in at most six header checks, every b
 of a good packet is checksummed once, and the checksums of candidates that prove
 false (bytes that only look like a header, claiming up to 4 MB each) are paid from a
 credit of CREDIT_PER_BYTE bytes per input byte read plus CREDIT_START: a candidate
-the credit cannot pay for is skipped unchecked. A clean stream never spends any.
+the credit cannot pay for is skipped unchecked. The last RESERVE bytes of the credit
+go only to candidates followed by a 0xB3 byte or by the end of the stream, as real
+packets are: so the random bytes of binary test output cannot use it all up before
+the next real packet. A clean stream never spends any.
 
 Event tuple: (test_id, status, tags, timestamp_us, file_name, file_bytes, eof,
-route_code), where timestamp_us is an int of microseconds since the epoch or None.
+route_code), where timestamp_us is an int of microseconds since the epoch, between
+FIRST_STAMP and LAST_STAMP, or None.
 """
 import zlib
 
@@ -24,7 +28,12 @@ SIGNATURE = 0xB3
 BLOCK = 1 << 20
 MAX_PACKET = (1 << 22) - 1     # the largest length a 3-byte length field can say
 CREDIT_PER_BYTE = 4
-CREDIT_START = 2 * MAX_PACKET  # enough to check a full packet right after damage
+CREDIT_START = 2 * MAX_PACKET
+RESERVE = MAX_PACKET           # of the credit, kept for candidates that end well
+# The years 1 to 9999 (UTC) in microseconds: what datetime and a four-digit ISO 8601
+# year can say. v2 times (32-bit seconds from 1970) always fall inside.
+FIRST_STAMP = -62135596800 * 1000000
+LAST_STAMP = 253402300800 * 1000000 - 1
 STATUSES = (None, 'exists', 'inprogress', 'success', 'uxsuccess', 'skip', 'fail',
             'xfail')
 FLAG_TEST_ID = 0x0800
@@ -141,6 +150,10 @@ class Damage:
             out.append('%d damaged subunit packet(s) or line(s) skipped (first at byte '
                        '%d); reading resumed at the next good one'
                        % (self.bad_packets, self.first_offset))
+        if self.unchecked:
+            out.append('%d packet header(s) after damage left unchecked: checking them '
+                       'would have cost more than the bound on checksum work'
+                       % self.unchecked)
         elif self.skipped_bytes:
             out.append('%d byte(s) of non-subunit data skipped (first at byte %d)'
                        % (self.skipped_bytes, self.first_offset))
@@ -217,17 +230,21 @@ def read_packets(stream, damage, head=b''):
             end = pos + length
             if length < hdr + 4:
                 end = -1
+            elif end >= size and not eof:
+                # (end == size too: the byte after the packet is wanted below)
+                buf, view, eof = _refill(stream, buf, pos, max(BLOCK, end - size))
+                size = len(buf)
+                base += pos
+                pos = 0
+                continue
             elif end > size:
-                if not eof:
-                    buf, view, eof = _refill(stream, buf, pos, max(BLOCK, end - size))
-                    size = len(buf)
-                    base += pos
-                    pos = 0
-                    continue
                 if pending is None:
                     pending = (base + pos, damage.mark())
                 end = -1
-            elif spent and spent + length > CREDIT_PER_BYTE * (base + pos) + CREDIT_START:
+            elif spent and spent + length > CREDIT_PER_BYTE * (base + pos) + CREDIT_START - (
+                    0 if end == size or buf[end] == SIGNATURE else RESERVE):
+                # A packet followed by another (or by the end) may use the reserve;
+                # false headers in random bytes almost never are.
                 damage.unchecked += 1
                 end = -1
             elif crc32(view[pos:end - 4]) != from_bytes(buf[end - 4:end], 'big'):
