@@ -405,6 +405,6 @@ def test_v2_non_utf8_ids_keep_their_status(tmp_path):
     data = (_v2_status(b'a\xff', 'inprogress', 10) + _v2_status(b'a\xff', 'fail', 11)
             + _v2_status(b'b\xc3', 'inprogress', 12) + _v2_status(b'b\xc3', 'success', 13))
     raw, stats, _ = _export(tmp_path, data)
-    assert [(t['name'], t['status']) for t in raw] == [('a\ufffd', 'fail'),
-                                                      ('b\ufffd', 'success')]
+    expected = [('a\ufffd', 'fail'), ('b\ufffd', 'success')]
+    assert [(t['name'], t['status']) for t in raw] == expected
     assert stats['counts']['fail'] == 1
