@@ -14,6 +14,7 @@ from stackviz_publish.readers.errors import ReadError
 
 GZIP_MAGIC = b'\x1f\x8b'
 PEEK = 65536
+V1_LINE = 1 << 20
 # Lines a subunit v1 stream is made of (the protocol's keywords, at a line start).
 _V1_LINE = re.compile(
     rb'^(test|testing|success|successful|failure|error|skip|xfail|uxsuccess|tags|time|'
@@ -232,7 +233,10 @@ def _read_v1(stream, damage):
     events = client.events
     server = subunit.TestProtocolServer(client, _Discard(), _Discard())
     offset = 0
-    for line in stream:
+    # Lines are read in pieces of at most V1_LINE bytes: a line with no end (1 GB of
+    # zeros) must not be held whole. A long line of a details body goes through in
+    # pieces unchanged; the rest of a long control line is noise, as it was.
+    for line in iter(lambda: stream.readline(V1_LINE), b''):
         try:
             _v1_line(server, line)
         except Exception:   # a line the v1 parser chokes on (a bad date...): skip it
