@@ -218,7 +218,7 @@ class _V1Events:
     def _outcome(self, test_id, status, details):
         now = self.now
         for name, content in (details or {}).items():
-            data = b''.join(content.iter_bytes())
+            data = content if isinstance(content, bytes) else b''.join(content.iter_bytes())
             self.events.append((test_id, None, None, now, name, data, True, None))
         tags = sorted(self.test_tags) if self.test_tags else None
         self.events.append((test_id, status, tags, now, None, None, False, None))
@@ -254,21 +254,109 @@ def _read_v1(stream, damage):
 
 
 def _v1_line(server, line):
+    state = server._state
+    if isinstance(getattr(state, 'details_parser', None), _Details):
+        server.lineReceived(line)   # our details parser takes any bytes
+        return
     try:
         line.decode('utf-8')
     except UnicodeDecodeError:
-        # The parser decodes ids, tags and part names strictly (and may change state
-        # first): outside a details body, undecodable bytes become U+FFFD before it
-        # sees them. A body stays bytes; the model decodes it and says so.
-        if not _in_details_body(server):
-            line = line.decode('utf-8', 'replace').encode('utf-8')
+        # The parser decodes ids, tags and names strictly (and may change state
+        # first): undecodable bytes become U+FFFD before it sees them.
+        line = line.decode('utf-8', 'replace').encode('utf-8')
     server.lineReceived(line)
+    state = server._state
+    parser = getattr(state, 'details_parser', None)
+    if parser is not None and not isinstance(parser, _Details):
+        # An outcome with details just began: read them with our parser.
+        from subunit import details
+        state.details_parser = _Details(
+            state, isinstance(parser, details.MultipartDetailsParser))
 
 
-def _in_details_body(server):
-    """True while python-subunit's v1 parser reads the text of an outcome's details."""
-    parser = getattr(server._state, 'details_parser', None)
-    if parser is None:
-        return False
-    step = getattr(parser, '_parse_state', None)   # multipart: headers, then chunks
-    return step is None or getattr(step, '__name__', '') == '_feed_chunks'
+class _Details:
+    """The details of a v1 outcome (``[`` ... ``]``), in time linear in their size.
+
+    It stands in for python-subunit's parsers, which grow the text by concatenation
+    (quadratic: a 10 MB traceback took minutes) and, on one bad chunk header, stay
+    stuck, so every later line of the stream was lost. Here a bad chunk header ends
+    that part; the text read so far is kept and the outcome still counts."""
+
+    END = b']\n'
+    HEADER_MAX = 32    # a chunk header is a hex length and CRLF
+
+    def __init__(self, state, multipart):
+        self._state = state
+        self._parts = {}
+        self._name = None
+        self._chunks = []
+        self._want = 0            # body bytes still due in the current chunk
+        self._head = b''          # a chunk header cut by a line piece
+        self._step = self._content_type if multipart else self._simple
+
+    def lineReceived(self, line):
+        self._step(line)
+
+    def _simple(self, line):
+        if line == self.END:
+            return self._state.endDetails()
+        self._chunks.append(line[1:] if line[:2] == b' ]' else line)
+
+    def _content_type(self, line):
+        if line == self.END:
+            return self._state.endDetails()
+        self._step = self._part_name   # the content type is not used: text is UTF-8
+
+    def _part_name(self, line):
+        self._close_part()
+        self._name = line[:-1].decode('utf-8', 'replace')
+        self._step = self._body
+
+    def _body(self, line):
+        pos = 0
+        while pos < len(line):
+            if self._want:
+                take = line[pos:pos + self._want]
+                self._chunks.append(take)
+                self._want -= len(take)
+                pos += len(take)
+                continue
+            end = line.find(b'\n', pos)
+            if end == len(line) - 1 and line[pos:] == self.END and not self._head:
+                return self._state.endDetails()   # the last chunk (size 0) is missing
+            head = self._head + (line[pos:] if end < 0 else line[pos:end + 1])
+            if end < 0 and len(head) <= self.HEADER_MAX:
+                self._head = head      # the rest of the header is in the next piece
+                return
+            self._head = b''
+            try:
+                want = int(head.rstrip(b'\r\n'), 16) if end >= 0 else -1
+            except ValueError:
+                want = -1
+            if want <= 0:
+                # Size 0 ends the part: then a type line or "]". A bad header ends
+                # the details: what follows is skipped up to the "]".
+                self._step = self._content_type if want == 0 else self._skip
+                return
+            self._want = want
+            pos = end + 1
+
+    def _skip(self, line):
+        if line == self.END:
+            return self._state.endDetails()
+
+    def _close_part(self):
+        if self._name is not None:
+            self._parts[self._name] = b''.join(self._chunks)
+        self._name = None
+        self._chunks = []
+
+    def get_details(self, style=None):
+        if self._step == self._simple:
+            name = {'skip': 'reason', 'success': 'message'}.get(style, 'traceback')
+            return {name: b''.join(self._chunks)}
+        self._close_part()
+        return self._parts
+
+    def get_message(self):
+        return b''.join(self._chunks)

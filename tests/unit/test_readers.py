@@ -408,3 +408,67 @@ def test_v2_non_utf8_ids_keep_their_status(tmp_path):
     expected = [('a\ufffd', 'fail'), ('b\ufffd', 'success')]
     assert [(t['name'], t['status']) for t in raw] == expected
     assert stats['counts']['fail'] == 1
+
+
+def _v1_of(v2_data):
+    """The same run as v1, written by python-subunit (multipart details)."""
+    from subunit import TestProtocolClient
+    out = io.BytesIO()
+    result = testtools.StreamToExtendedDecorator(TestProtocolClient(out))
+    result.startTestRun()
+    ByteStreamToStreamResult(io.BytesIO(v2_data)).run(result)
+    result.stopTestRun()
+    return out.getvalue()
+
+
+def _outcomes(events):
+    """What the model keeps of a stream: per test, its final status and its files."""
+    found = {}
+    for test_id, status, _tags, _stamp, file_name, file_bytes, _eof, _route in events:
+        entry = found.setdefault(test_id, [None, {}])
+        if file_name is not None and file_bytes:   # the model drops empty files too
+            entry[1][file_name] = entry[1].get(file_name, b'') + file_bytes
+        if status not in (None, 'inprogress', 'exists'):
+            entry[0] = status
+    return found
+
+
+def test_v1_matches_v2_on_generated_runs():
+    data, _ = stream_bytes(tests=40, workers=3, fail_rate=0.3, skip_rate=0.2,
+                           hostile=True, seed=24)
+    v1 = _v1_of(data)
+    opened = readers.open_input(stream=io.BytesIO(v1))
+    assert opened.kind == 'v1'
+    damage = subunit_v2.Damage()
+    ours = _outcomes(readers.read_events(opened, damage))
+    assert ours == _outcomes(_subunit_events(data)) and damage.messages() == []
+
+
+def test_v1_long_traceback_reads_in_linear_time():
+    """python-subunit grows a v1 traceback by concatenation: 20 MB in 100-byte lines
+    took over ten minutes. Simple and multipart details alike."""
+    import time
+    body = b'x' * 99 + b'\n'
+    simple = b'test: a\nfailure: a [\n' + body * 200000 + b']\ntest: b\nsuccess: b\n'
+    chunks = b''.join(b'%x\r\n' % len(body * 10) + body * 10 for _ in range(20000))
+    multipart = (b'test: a\nfailure: a [ multipart\nContent-Type: text/plain\ntraceback\n'
+                 + chunks + b'0\r\n]\ntest: b\nsuccess: b\n')
+    for data in (simple, multipart):
+        start = time.perf_counter()
+        events = list(readers.read_events(readers.open_input(stream=io.BytesIO(data)),
+                                          subunit_v2.Damage()))
+        assert time.perf_counter() - start < 30
+        found = _outcomes(events)
+        assert found['a'] == ['fail', {'traceback': body * 200000}]
+        assert found['b'][0] == 'success'
+
+
+def test_v1_bad_chunk_header_keeps_the_outcome_and_what_follows():
+    data = (b'test: a\nfailure: a [ multipart\nContent-Type: text/plain\ntraceback\n'
+            b'5\r\nhello3\r\nabcZZ\r\nmore\n]\n'
+            b'test: b\nerror: b [ multipart\nContent-Type: text/plain\nlog\n4\r\nabcd]\n'
+            b'test: c\nsuccess: c\n')
+    found = _outcomes(readers.read_events(readers.open_input(stream=io.BytesIO(data)),
+                                          subunit_v2.Damage()))
+    assert found == {'a': ['fail', {'traceback': b'helloabc'}],
+                     'b': ['fail', {'log': b'abcd'}], 'c': ['success', {}]}
