@@ -1,11 +1,11 @@
 """Time, peak RSS and output size of stackviz-export and publish on hostile input.
 
 Generates one input per hostile family (false headers, many attachments, long ids,
-long failure messages, big dstat, gzip bomb), then runs ``stackviz-export`` and
-``stackviz-publish publish`` on each, as subprocesses of each checkout given with
---repo (this one by default), and prints one row per run. Peak RSS is GNU time's
-maximum resident set size of the command; a run that passes --timeout shows as
-"TIMEOUT >N s" and is killed.
+long failure messages, big dstat, gzip bomb, a v1 traceback of many lines), then
+runs ``stackviz-export`` and ``stackviz-publish publish`` on each, as subprocesses
+of each checkout given with --repo (this one by default), and prints one row per
+run. Peak RSS is GNU time's maximum resident set size of the command; a run that
+passes --timeout shows as "TIMEOUT >N s" and is killed.
 
     python bench/hostile_bench.py                          # this checkout, scale 0.25
     python bench/hostile_bench.py --repo /work/wt/base --repo . --scale 1
@@ -13,8 +13,8 @@ maximum resident set size of the command; a run that passes --timeout shows as
 
 --scale multiplies every family's size (1 = the sizes of issue 8: 1,000 attachments
 of 1 MB, 300 ids of 4 MB, 60 failure messages of 1 MB lines, 400 MB of dstat, 1 GB
-gzip bomb); the sizes used are printed. --mem-limit caps each run's address space,
-so that a "before" run cannot take the machine down with it.
+gzip bomb; and a 40 MB v1 traceback); the sizes used are printed. --mem-limit caps
+each run's address space, so that a "before" run cannot take the machine down.
 """
 import argparse
 import datetime
@@ -124,6 +124,18 @@ def make_gzip_bomb(path, scale):
     return '20 tests and %d MB of zero bytes, gzipped' % (size // MB)
 
 
+def make_v1_traceback(path, scale):
+    """A v1 failure whose traceback is many short lines (python-subunit's own v1
+    parser grows it by concatenation)."""
+    lines = max(1000, int(400000 * scale))
+    with _gz(path) as out:
+        out.write(b'time: 2020-01-01 00:00:00Z\ntest: t.a\nfailure: t.a [\n')
+        for _ in range(lines // 1000):
+            out.write((b'x' * 99 + b'\n') * 1000)
+        out.write(b']\ntest: t.b\nsuccess: t.b\n')
+    return 'v1 failure with a %d MB traceback of 100-byte lines' % (lines // 10000)
+
+
 CASES = {
     'false-headers': make_false_headers,
     'attachments': make_attachments,
@@ -131,6 +143,7 @@ CASES = {
     'long-messages': make_long_messages,
     'big-dstat': make_big_dstat,
     'gzip-bomb': make_gzip_bomb,
+    'v1-traceback': make_v1_traceback,
 }
 
 
