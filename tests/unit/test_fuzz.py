@@ -29,7 +29,7 @@ SECONDS_FLAT = 3.0           # slack for a loaded CI machine ...
 SECONDS_PER_MB = 3.0         # ... and the time allowed per MB of input
 
 
-def _v1_of(v2_data):
+def v1_of(v2_data):
     """The same run as a v1 stream, through python-subunit's own writer."""
     out = io.BytesIO()
     result = testtools.StreamToExtendedDecorator(subunit.TestProtocolClient(out))
@@ -47,7 +47,8 @@ def _false_header(rng):
                   kind | rng.randrange(64)]) + tail
 
 
-def _mutate(rng, data, v1):
+def mutate(rng, data, v1):
+    """``data`` with one to four random changes, some of them hostile."""
     data = bytearray(data)
     for _ in range(rng.randrange(1, 5)):
         if not data:
@@ -120,7 +121,7 @@ def _check_output(out_dir, code, err):
 def seeds():
     v2_data, _ = stream_bytes(tests=12, workers=2, fail_rate=0.3, skip_rate=0.2,
                               unfinished=1, log_bytes=300, hostile=True, seed=SEED)
-    return {'v2': v2_data, 'v1': _v1_of(v2_data)}
+    return {'v2': v2_data, 'v1': v1_of(v2_data)}
 
 
 def test_mutated_streams_end_well(tmp_path, seeds):
@@ -132,11 +133,11 @@ def test_mutated_streams_end_well(tmp_path, seeds):
         source = seeds['v1' if form == 'v1' or rng.random() < 0.25 and form != 'v2'
                        else 'v2']
         if form == 'gz-outside':      # damage in the decompressed stream
-            data = gzip.compress(_mutate(rng, source, source is seeds['v1']))
+            data = gzip.compress(mutate(rng, source, source is seeds['v1']))
         elif form == 'gz-inside':     # damage in the gzip data itself
-            data = _mutate(rng, gzip.compress(source), False)
+            data = mutate(rng, gzip.compress(source), False)
         else:
-            data = _mutate(rng, source, form == 'v1')
+            data = mutate(rng, source, form == 'v1')
         path = tmp_path / 'fuzz.subunit'
         path.write_bytes(data)
         out_dir = str(tmp_path / 'o')

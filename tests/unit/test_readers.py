@@ -17,6 +17,7 @@ from stackviz_publish.readers import repository
 from stackviz_publish.readers import subunit_v2
 from tests.unit.conftest import SHARED
 from tests.unit.conftest import stream_bytes
+from tests.unit.test_fuzz import v1_of
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -410,17 +411,6 @@ def test_v2_non_utf8_ids_keep_their_status(tmp_path):
     assert stats['counts']['fail'] == 1
 
 
-def _v1_of(v2_data):
-    """The same run as v1, written by python-subunit (multipart details)."""
-    from subunit import TestProtocolClient
-    out = io.BytesIO()
-    result = testtools.StreamToExtendedDecorator(TestProtocolClient(out))
-    result.startTestRun()
-    ByteStreamToStreamResult(io.BytesIO(v2_data)).run(result)
-    result.stopTestRun()
-    return out.getvalue()
-
-
 def _outcomes(events):
     """What the model keeps of a stream: per test, its final status and its files."""
     found = {}
@@ -436,7 +426,7 @@ def _outcomes(events):
 def test_v1_matches_v2_on_generated_runs():
     data, _ = stream_bytes(tests=40, workers=3, fail_rate=0.3, skip_rate=0.2,
                            hostile=True, seed=24)
-    v1 = _v1_of(data)
+    v1 = v1_of(data)
     opened = readers.open_input(stream=io.BytesIO(v1))
     assert opened.kind == 'v1'
     damage = subunit_v2.Damage()
