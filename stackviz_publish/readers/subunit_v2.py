@@ -228,6 +228,23 @@ def read_packets(stream, damage, head=b''):
             else:
                 length, hdr = ((b3 & 0x3F) << 16) | (buf[pos + 4] << 8) | buf[pos + 5], 6
             end = pos + length
+            if end < size and length >= hdr + 4 and not spent:
+                # The hot path: a whole packet in the buffer and no damage so far.
+                if crc32(view[pos:end - 4]) == from_bytes(buf[end - 4:end], 'big'):
+                    try:
+                        event = decode(buf, pos + hdr, end - 4, flags)
+                    except (_Bad, IndexError):
+                        pass
+                    else:
+                        pending = None
+                        packets += 1
+                        pos = end
+                        yield event
+                        continue
+                spent += length
+                damage.note(base + pos, 1, bad_packet=True)
+                pos += 1
+                continue
             if length < hdr + 4:
                 end = -1
             elif end >= size and not eof:
