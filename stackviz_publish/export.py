@@ -202,8 +202,6 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
 
 @functools.lru_cache(maxsize=None)
 def _generator():
-    try:
-        from pbr import version
-        return 'stackviz-publish %s' % version.VersionInfo('stackviz-publish').version_string()
-    except Exception:   # not installed (run from a source tree): no version to tell
-        return 'stackviz-publish'
+    import stackviz_publish
+    ver = stackviz_publish.version()
+    return 'stackviz-publish %s' % ver if ver else 'stackviz-publish'

@@ -9,6 +9,7 @@ SUBCOMMANDS = (
     'stackviz_publish.cli.publish_cmd',
     'stackviz_publish.cli.serve_cmd',
     'stackviz_publish.cli.sample_cmd',
+    'stackviz_publish.cli.elements_cmd',
 )
 
 
