@@ -34,7 +34,7 @@ def missing_requirements():
                            stderr=subprocess.STDOUT, universal_newlines=True)
     if probe.returncode != 0:
         return 'no free loop device: %s' % probe.stdout.strip()
-    if not os.path.isdir(os.path.join(REPO, '.git')):
+    if not os.path.exists(os.path.join(REPO, '.git')):  # a folder, or a file in a worktree
         return '%s is not a git checkout (the source build clones it)' % REPO
     return None
 
