@@ -168,22 +168,28 @@ def wheel(release):
     return path
 
 
+def release_install_manifest(build, artifact):
+    """Checks every install of a release file passes; returns the image's manifest."""
+    assert build.returncode == 0, build.excerpt()
+    log = build.text()
+    assert 'stackviz test: OK: name=stackviz-publish' in log
+    assert 'stackviz: cloning' not in log                     # no git fetch
+    assert 'Mapping for stackviz : nodejs' not in log        # no Node.js at all
+    manifest = imagebuild.read_manifest(build.member('opt/stackviz/manifest'))
+    with open(artifact, 'rb') as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    assert manifest['install_type'] == 'package'
+    assert manifest['artifact'] == os.path.basename(artifact)
+    assert manifest['artifact_sha256'] == digest
+    return manifest
+
+
 def test_image_from_a_release_wheel_needs_no_npm(workdir, wheel):
     build = imagebuild.build(os.path.join(workdir, 'wheel'), [CASE],
                              DIB_STACKVIZ_ARTIFACT=wheel)
     print('wheel image build: %.0f s' % build.seconds)
     try:
-        assert build.returncode == 0, build.excerpt()
-        log = build.text()
-        assert 'stackviz test: OK: name=stackviz-publish' in log
-        assert 'stackviz: cloning' not in log                     # no git fetch
-        assert 'Mapping for stackviz : nodejs' not in log        # no Node.js at all
-        manifest = imagebuild.read_manifest(build.member('opt/stackviz/manifest'))
-        with open(wheel, 'rb') as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
-        assert manifest['install_type'] == 'package'
-        assert manifest['artifact'] == os.path.basename(wheel)
-        assert manifest['artifact_sha256'] == digest
+        manifest = release_install_manifest(build, wheel)
         assert 'legacy_tarball' not in manifest  # a wheel is no sdist for devstack's role
     finally:
         build.remove()
@@ -207,21 +213,14 @@ def test_default_source_is_the_release_of_the_elements_version(workdir, release,
                              PIP_FIND_LINKS=find_links)
     print('default (release) image build: %.0f s' % build.seconds)
     try:
-        assert build.returncode == 0, build.excerpt()
-        log = build.text()
-        assert 'stackviz test: OK: name=stackviz-publish' in log
-        assert 'downloading the stackviz-publish %s sdist' % version in log
-        assert 'stackviz: cloning' not in log and 'Mapping for stackviz : nodejs' not in log
-        manifest = imagebuild.read_manifest(build.member('opt/stackviz/manifest'))
+        manifest = release_install_manifest(build, sdist)
+        assert 'downloading the stackviz-publish %s sdist' % version in build.text()
         assert manifest['version'] == version
-        assert manifest['install_type'] == 'package'
-        assert manifest['artifact'] == os.path.basename(sdist)
         assert manifest['legacy_tarball'] == '/opt/cache/files/stackviz-latest.tar.gz'
         with tarfile.open(build.tar) as tar:
             member = tar.getmember('./opt/cache/files/stackviz-latest.tar.gz')
             placed = tar.extractfile(member).read()
-        with open(sdist, 'rb') as f:
-            assert hashlib.sha256(placed).hexdigest() == hashlib.sha256(f.read()).hexdigest()
+        assert hashlib.sha256(placed).hexdigest() == manifest['artifact_sha256']
     finally:
         build.remove()
 
