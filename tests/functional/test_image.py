@@ -270,12 +270,13 @@ def loud_skip(what, reason):
     pytest.skip('%s NOT RUN: %s' % (what, reason))
 
 
-def test_jammy_image_from_the_wheel(workdir, wheel):
+def test_jammy_image_from_the_wheel(workdir, request):
     """ubuntu-minimal jammy with the element installing the wheel; the Ubuntu archive
     comes from the host's apt configuration, as Debian's does."""
     reason = imagebuild.missing_ubuntu_source('jammy')
     if reason:
         loud_skip('JAMMY IMAGE BUILD', reason)
+    wheel = request.getfixturevalue('wheel')  # built only when the image can be
     build = imagebuild.build(os.path.join(workdir, 'jammy'), [CASE],
                              STACKVIZ_DIB_DISTRO='ubuntu-minimal', DIB_RELEASE='jammy',
                              DIB_STACKVIZ_ARTIFACT=wheel)
