@@ -8,12 +8,10 @@ import logging
 import os
 import re
 
+from stackviz_publish import atomic_folders
 from stackviz_publish import model
 from stackviz_publish import readers
 from stackviz_publish import stopping
-from stackviz_publish.readers import dstat as dstat_reader
-from stackviz_publish.readers import repository
-from stackviz_publish.readers import subunit_v2
 from stackviz_publish.writers import output
 from stackviz_publish.writers.background import Background
 from stackviz_publish.writers.run import RunWriter
@@ -68,7 +66,7 @@ def sources_from_repository(repo_path, run_id=None, within=None):
     run file must stay inside ``within`` (the folder the repository was found in), or
     inside the repository itself when the user named it."""
     try:
-        repo, _run, path = repository.run_path(repo_path, run_id)
+        repo, _run, path = readers.run_path(repo_path, run_id)
     except readers.ReadError as exc:
         raise ExportError(str(exc))
     return [Source(os.path.basename(os.path.abspath(repo)), path=path,
@@ -122,7 +120,7 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
             raise ExportError('cannot create the folder of %s: %s'
                               % (out_dir, exc.strerror or exc))
     try:
-        with output.AtomicFolder(out_dir) as data_dir:
+        with atomic_folders.AtomicFolder(out_dir) as data_dir:
             summaries, artifacts = _export_all(
                 sources, data_dir, gzip, max_attachment_bytes, classic_details, warn)
             artifacts += _dstat_artifacts(dstat_logs, data_dir, gzip, warn)
@@ -168,7 +166,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
                                     'v1 lines at its start)' % label)
         writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
         builder = model.RunBuilder(writer, limit)
-        damage = subunit_v2.Damage()
+        damage = readers.Damage()
         try:
             builder.consume(_checked(readers.read_events(opened, damage)))
         except readers.ReadError:   # an I/O error mid-read: the run leaves no files
@@ -216,7 +214,7 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
     artifacts = []
     for node, path, *within in dstat_logs:   # within: see files.open_file
         within = within[0] if within else None
-        problem = dstat_reader.check_dstat(path, within)
+        problem = readers.check_dstat(path, within)
         if problem:
             warn('dstat log %s not used: %s' % (path, problem))
             continue

@@ -10,8 +10,8 @@ import datetime
 import re
 
 from stackviz_publish import triage
-from stackviz_publish.readers.subunit_v2 import FIRST_STAMP
-from stackviz_publish.readers.subunit_v2 import LAST_STAMP
+from stackviz_publish.readers import FIRST_STAMP
+from stackviz_publish.readers import LAST_STAMP
 
 FINAL = frozenset(('success', 'fail', 'skip', 'xfail', 'uxsuccess'))
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
