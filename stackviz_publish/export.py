@@ -9,17 +9,15 @@ import os
 import re
 
 from stackviz_publish import atomic_folders
+from stackviz_publish import format as data_format
 from stackviz_publish import model
 from stackviz_publish import readers
 from stackviz_publish import stopping
+from stackviz_publish.format import RunSummary
 from stackviz_publish.writers import output
 from stackviz_publish.writers.background import Background
 from stackviz_publish.writers.run import RunWriter
 
-# Legacy Zuul v2 / Jenkins environment -> classic dataset keys (--env).
-ENV_KEYS = (('ZUUL_PROJECT', 'change_project'), ('ZUUL_CHANGE', 'change_id'),
-            ('ZUUL_PATCHSET', 'revision'), ('ZUUL_PIPELINE', 'pipeline'),
-            ('JOB_NAME', 'name'))
 _UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
 
 
@@ -43,24 +41,6 @@ class Source:
         return 'Source(%r, %r)' % (self.name, self.path or '<stream>')
 
 
-class RunSummary:
-    def __init__(self, name, stats, total_bytes):
-        self.name = name
-        counts = stats['counts']
-        # Unfinished tests are tests, as the site counts them.
-        self.tests = stats['count'] + counts['inprogress']
-        self.failures = counts['fail'] + counts['uxsuccess']
-        self.skips = counts['skip']
-        self.inprogress = counts['inprogress']
-        self.wall_time = stats['wall_time']
-        self.warnings = list(stats['warnings'])
-        self.total_bytes = total_bytes
-
-    def __repr__(self):
-        return ('RunSummary(%r, tests=%d, failures=%d, skips=%d, inprogress=%d)'
-                % (self.name, self.tests, self.failures, self.skips, self.inprogress))
-
-
 def sources_from_repository(repo_path, run_id=None, within=None):
     """The latest run of a .stestr or .testrepository folder (or run ``run_id``). The
     run file must stay inside ``within`` (the folder the repository was found in), or
@@ -75,7 +55,7 @@ def sources_from_repository(repo_path, run_id=None, within=None):
 
 def env_fields(environ=None):
     environ = os.environ if environ is None else environ
-    return {key: environ[var] for var, key in ENV_KEYS if environ.get(var)}
+    return data_format.classic_env_dataset(environ)
 
 
 def safe_name(name):
@@ -195,7 +175,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
     finally:
         background.close()
         opened.close()
-    return RunSummary(name, stats, writer.bytes_written), artifacts
+    return RunSummary.from_stats(name, stats, writer.bytes_written), artifacts
 
 
 def _checked(events, every=4096):
@@ -227,14 +207,7 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
         except readers.ReadError as exc:
             warn('dstat log %s not used: %s' % (path, exc))
             continue
-        art = {'path': rel_path,
-               'artifact_name': 'dstat-csv.log' if first else 'dstat-%s' % node,
-               'artifact_type': 'dstat', 'content_type': 'text/csv', 'primary': False,
-               'node': node or 'primary',
-               'script_path': output.twin_path(rel_path)}
-        if gzipped:
-            art['content_encoding'] = 'gzip'
-        artifacts.append(art)
+        artifacts.append(data_format.dstat_artifact(rel_path, node, first, gzipped))
     return artifacts
 
 

@@ -14,7 +14,6 @@ from stackviz_publish.readers import FIRST_STAMP
 from stackviz_publish.readers import LAST_STAMP
 
 FINAL = frozenset(('success', 'fail', 'skip', 'xfail', 'uxsuccess'))
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _NON_WORD = re.compile(r'\W')
 _WORKER = re.compile(r'^worker-(\d+)$')
 FAILURE_LINES = 10

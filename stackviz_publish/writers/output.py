@@ -6,12 +6,10 @@ import os
 
 from stackviz_publish import atomic_folders
 from stackviz_publish.readers import files
+from stackviz_publish.format import DATASET_KEYS
+from stackviz_publish.format import twin_path
 from stackviz_publish.writers.datafile import DataFile
-from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
-
-DATASET_KEYS = ('name', 'url', 'status', 'ci_username', 'pipeline', 'change_id',
-                'revision', 'change_project', 'change_subject')
 
 
 GENERATOR = 'stackviz-publish'

@@ -4,13 +4,13 @@ import json
 import os
 import shutil
 
+from stackviz_publish import format as data_format
+from stackviz_publish.format import json_string
+from stackviz_publish.format import twin_path
 from stackviz_publish.writers.background import Inline
 from stackviz_publish.writers.datafile import DataFile
-from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
 
-# JSON string quoting, as json.dumps does it (ASCII only: safe in any encoding).
-_q = json.encoder.encode_basestring_ascii
 _ENTRY = ('{"name": %s, "status": %s, "tags": [%s], "timestamps": [%s, %s], '
           '"duration": %s, "details": {}, "id": %s, "worker": %s, "shard": %s}')
 _KEYS = ('name', 'status', 'tags', 'timestamps', 'duration', 'details', 'id', 'worker',
@@ -20,7 +20,7 @@ SHARD_TESTS = 500
 
 
 def _opt(value):
-    return 'null' if value is None else _q(value) if isinstance(value, str) else str(value)
+    return 'null' if value is None else json_string(value) if isinstance(value, str) else str(value)
 
 
 def entry_json(entry):
@@ -28,9 +28,9 @@ def entry_json(entry):
     if tuple(entry) != _KEYS or not isinstance(entry['duration'], float):
         return json.dumps(entry)
     start, end = entry['timestamps']
-    return _ENTRY % (_q(entry['name']), _q(entry['status']),
-                     ', '.join([_q(t) for t in entry['tags']]), _opt(start), _opt(end),
-                     float.__repr__(entry['duration']), _q(entry['id']),
+    return _ENTRY % (json_string(entry['name']), json_string(entry['status']),
+                     ', '.join([json_string(t) for t in entry['tags']]), _opt(start), _opt(end),
+                     float.__repr__(entry['duration']), json_string(entry['id']),
                      _opt(entry['worker']), _opt(entry['shard']))
 
 
@@ -70,17 +70,17 @@ class RunWriter:
             parts = []
             sep = '{'
             for key, value in details.items():
-                parts += (sep, _q(key), ': ', _q(value))
+                parts += (sep, json_string(key), ': ', json_string(value))
                 sep = ', '
             parts.append('}')
-            self._shard += (self._shard_sep, _q(entry['id']), ': ')
+            self._shard += (self._shard_sep, json_string(entry['id']), ': ')
             self._shard += parts
             self._shard_sep = ',\n'
             self._shard_tests += 1
             self._shard_size += sum(map(len, parts))
             entry['shard'] = self.shard_count
             if self.details is not None:
-                self.details.write('%s%s: ' % (self._details_sep, _q(entry['name'])))
+                self.details.write('%s%s: ' % (self._details_sep, json_string(entry['name'])))
                 for part in parts:
                     self.details.write(part)
                 self._details_sep = ',\n'
@@ -134,25 +134,6 @@ class RunWriter:
 
     def _artifacts(self, stats_rel):
         gz = '.gz' if self.gzipped else ''
-        name = self.name
-        files = [(self.raw.rel_path, 'subunit', True)]
-        if self.details is not None:
-            files.append((self.details.rel_path, 'subunit-details', False))
-        files.append((stats_rel + gz, 'subunit-stats', False))
-        out = []
-        for path, kind, primary in files:
-            art = {'path': path, 'artifact_name': name, 'artifact_type': kind,
-                   'content_type': 'application/json', 'primary': primary}
-            if kind != 'subunit-details':
-                art['script_path'] = twin_path(path)
-            if self.gzipped:
-                art['content_encoding'] = 'gzip'
-            out.append(art)
-        shards = {'path': self.shard_dir + '/', 'artifact_name': name,
-                  'artifact_type': 'subunit-details-shards',
-                  'content_type': 'application/json', 'primary': False,
-                  'shard_count': self.shard_count, 'suffix': '.json' + gz}
-        if self.gzipped:
-            shards['content_encoding'] = 'gzip'
-        out.append(shards)
-        return out
+        return data_format.run_artifacts(
+            self.name, self.raw.rel_path, self.details and self.details.rel_path,
+            stats_rel + gz, self.shard_dir, self.shard_count, self.gzipped)

@@ -18,6 +18,7 @@ MODULE_LAYER = {
     '': 'shared',                     # the package itself: version()
     'stopping': 'shared',
     'atomic_folders': 'shared',
+    'format': 'shared',
     'logs_folder': 'shared',
     'sitefiles': 'shared',
     'shipped': 'shared',

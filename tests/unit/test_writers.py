@@ -7,18 +7,18 @@ import os
 import pytest
 
 from stackviz_publish import atomic_folders
+from stackviz_publish.format import twin_path
 from stackviz_publish.writers import datafile
 from stackviz_publish.writers import output
 from tests.unit.conftest import read_twin
 
 
 def test_twin_paths():
-    assert datafile.twin_path('x-raw.json.gz') == 'x-raw.json.js'
-    assert datafile.twin_path('x-raw.json') == 'x-raw.json.js'
-    assert datafile.twin_path('x-0-details/12.json.gz') == os.path.join('x-0-details',
-                                                                        '12.js')
-    assert datafile.twin_path('config.json') == 'config.js'
-    assert datafile.twin_path('dstat.csv') == 'dstat.csv.js'
+    assert twin_path('x-raw.json.gz') == 'x-raw.json.js'
+    assert twin_path('x-raw.json') == 'x-raw.json.js'
+    assert twin_path('x-0-details/12.json.gz') == os.path.join('x-0-details', '12.js')
+    assert twin_path('config.json') == 'config.js'
+    assert twin_path('dstat.csv') == 'dstat.csv.js'
 
 
 @pytest.mark.parametrize('gzipped', [False, True])
