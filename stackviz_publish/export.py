@@ -111,22 +111,22 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
     return summaries
 
 
-def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
+def _export_all(sources, data_dir, gzipped, max_attachment_bytes, classic_details, warn):
     summaries = []
     artifacts = []
     problems = []
     for source, name in zip(sources, _unique_names(sources)):
         stopping.check()
         try:
-            summary, arts = export_one(source, name, data_dir, gzipped, limit,
-                                       classic_details)
+            summary, run_artifacts = export_one(
+                source, name, data_dir, gzipped, max_attachment_bytes, classic_details)
         except readers.ReadError as exc:
             problems.append(str(exc))
             continue
         for message in summary.warnings:
             warn('%s: %s' % (source.path or source.name, message))
         summaries.append(summary)
-        artifacts += arts
+        artifacts += run_artifacts
     if not summaries:
         raise ExportError(problems[0] if len(problems) == 1 else
                           'no readable subunit input: ' + '; '.join(problems))
@@ -135,7 +135,8 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
     return summaries, artifacts
 
 
-def export_one(source, name, data_dir, gzipped=False, limit=None, classic_details=True):
+def export_one(source, name, data_dir, gzipped=False, max_attachment_bytes=None,
+               classic_details=True):
     """Read one source, write its run's files; return (RunSummary, artifacts)."""
     label = source.path or source.name
     opened = readers.open_input(source.path, source.stream, source.within)
@@ -145,7 +146,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
                                     'v1 lines at its start)' % label)
         writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
-        builder = model.RunBuilder(writer, limit)
+        builder = model.RunBuilder(writer, max_attachment_bytes)
         damage = readers.Damage()
         try:
             builder.consume(_checked(readers.read_events(opened, damage)))
@@ -153,12 +154,12 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
             writer.discard()
             raise
         stats = builder.finish()
-        early = []
+        stream_warnings = []
         if opened.kind == 'empty':
-            early.append('the stream is empty: the run has no tests')
+            stream_warnings.append('the stream is empty: the run has no tests')
         if opened.problem:
-            early.append(opened.problem)
-        early += damage.messages()
+            stream_warnings.append(opened.problem)
+        stream_warnings += damage.messages()
         if opened.kind == 'v2' and not damage.packets:
             writer.discard()
             raise readers.ReadError('%s: no valid subunit packet in it' % label)
@@ -168,9 +169,9 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
             raise readers.ReadError('%s: not a subunit stream (no test results in it)'
                                     % label)
         if opened.kind == 'v2' and not ran:
-            early.append('no test results in the stream (%d packets read)'
-                         % damage.packets)
-        stats['warnings'][:0] = early
+            stream_warnings.append('no test results in the stream (%d packets read)'
+                                   % damage.packets)
+        stats['warnings'][:0] = stream_warnings
         artifacts = writer.close(stats)
     finally:
         background.close()

@@ -103,7 +103,7 @@ class RunBuilder:
 
     def __init__(self, sink, max_attachment_bytes=None):
         self.sink = sink
-        self.limit = max_attachment_bytes
+        self.max_attachment_bytes = max_attachment_bytes
         self.open = {}
         self.seen_ids = {}
         self.first = None
@@ -163,8 +163,9 @@ class RunBuilder:
         sizes = test.sizes
         size = sizes.get(file_name, 0)
         sizes[file_name] = size + len(data)
-        if self.limit is not None and size + len(data) > self.limit:
-            data = data[:max(0, self.limit - size)]
+        cap = self.max_attachment_bytes
+        if cap is not None and size + len(data) > cap:
+            data = data[:max(0, cap - size)]
             if not data:
                 return
         chunks = test.files.get(file_name)
@@ -287,7 +288,7 @@ class RunBuilder:
                                                            test_id))
         if self.cut:
             self.warnings.append('%d attachment(s) longer than %d bytes were cut'
-                                 % (self.cut, self.limit))
+                                 % (self.cut, self.max_attachment_bytes))
 
     def stats(self):
         first, last = self.first, self.last

@@ -76,7 +76,9 @@ def add_parser(subparsers):
     out.add_argument('--gzip', action='store_true',
                      help='write gzipped data (config.json stays plain); works from any '
                           'static server, object storage included')
-    out.add_argument('--max-attachment-size', type=parse_size, metavar='SIZE',
+    # --max-attachment-bytes: stackviz-export's spelling of the same setting.
+    out.add_argument('--max-attachment-size', '--max-attachment-bytes', type=parse_size,
+                     metavar='SIZE', dest='max_attachment_bytes',
                      default=publish.DEFAULT_MAX_ATTACHMENT,
                      help='cut attachments above SIZE bytes (suffix K, M; 0: no limit; '
                           'default 4M)')
@@ -121,7 +123,7 @@ def options_from_args(args, environ, stdin):
     return publish.Options(
         args.logs_dir, subunit=args.subunit, stestr_dirs=args.stestr_dir,
         dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
-        max_attachment_bytes=args.max_attachment_size,
+        max_attachment_bytes=args.max_attachment_bytes,
         classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
         environ=environ, stdin=stdin, warnings=meta_warnings)
 

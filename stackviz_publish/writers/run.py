@@ -19,8 +19,11 @@ SHARD_TEXT = 256 * 1024
 SHARD_TESTS = 500
 
 
-def _opt(value):
-    return 'null' if value is None else json_string(value) if isinstance(value, str) else str(value)
+def _json_scalar(value):
+    """A str, int or None as JSON."""
+    if value is None:
+        return 'null'
+    return json_string(value) if isinstance(value, str) else str(value)
 
 
 def entry_json(entry):
@@ -29,9 +32,10 @@ def entry_json(entry):
         return json.dumps(entry)
     start, end = entry['timestamps']
     return _ENTRY % (json_string(entry['name']), json_string(entry['status']),
-                     ', '.join([json_string(t) for t in entry['tags']]), _opt(start), _opt(end),
+                     ', '.join([json_string(t) for t in entry['tags']]),
+                     _json_scalar(start), _json_scalar(end),
                      float.__repr__(entry['duration']), json_string(entry['id']),
-                     _opt(entry['worker']), _opt(entry['shard']))
+                     _json_scalar(entry['worker']), _json_scalar(entry['shard']))
 
 
 class RunWriter:
