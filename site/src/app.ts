@@ -3,7 +3,7 @@
 import { h, clear, plural } from './dom';
 import { Dstat, parseDstat } from './dstat';
 import { Attachments, renderDetails } from './details';
-import { Source } from './loader';
+import { Source, twinPath } from './loader';
 import { Index, Run, RunRef, buildRun, readConfig, Config } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
@@ -76,7 +76,7 @@ export class App {
   }
 
   private async loadConfig(): Promise<Config> {
-    if (this.source.mode === 'file') return parseJson('config.json', await this.source.text('config.json', 'config.js'));
+    if (this.source.mode === 'file') return parseJson('config.json', await this.source.text('config.json', twinPath('config.json')));
     // Logs gzipped by an old job may hold only config.json.gz: the source tries it.
     return parseJson('config.json', await this.source.text('config.json'));
   }
@@ -131,6 +131,7 @@ export class App {
       return;
     }
     this.generation++;
+    this.timeline?.dispose();
     this.timeline = null;
     this.probe.view = null;
     clear(this.root);
@@ -142,6 +143,7 @@ export class App {
   /** A run name the folder does not have: say so, and link to the runs it has. */
   private unknownRun(r: Route): void {
     this.generation++;
+    this.timeline?.dispose();
     this.timeline = null;
     this.probe.view = null;
     this.route = r;
@@ -245,11 +247,11 @@ export class App {
 
   detailsOf(run: Run, id: string): Promise<Attachments | null> {
     const test = run.byId.get(id);
-    const sh = run.ref.shards;
-    if (sh && typeof sh.shard_count === 'number') {
+    const shardIndex = run.ref.shards;
+    if (shardIndex && typeof shardIndex.shard_count === 'number') {
       if (!test || test.shard === null) return Promise.resolve(null);
-      const path = `${sh.path}${test.shard}${sh.suffix || '.json'}`;
-      return this.shardOf(path, `${sh.path}${test.shard}.js`).then((o) => o[id] || null);
+      const path = `${shardIndex.path}${test.shard}${shardIndex.suffix || '.json'}`;
+      return this.shardOf(path, `${shardIndex.path}${test.shard}.js`).then((o) => o[id] || null);
     }
     const mono = run.ref.details;
     if (mono) {

@@ -4,7 +4,12 @@ import { parseIso } from './iso';
 
 export const STATUSES = ['success', 'fail', 'skip', 'xfail', 'uxsuccess', 'inprogress'] as const;
 export type Status = (typeof STATUSES)[number];
+// A test's status is its index in STATUSES: one code per status, named here.
+export const SUCCESS = 0;
 export const FAIL = 1;
+export const SKIP = 2;
+export const XFAIL = 3;
+export const UXSUCCESS = 4;
 export const INPROGRESS = 5;
 
 export interface Artifact {
@@ -65,10 +70,10 @@ export function readConfig(cfg: Config): Index {
     for (const [k, v] of Object.entries(ds.metadata || {})) {
       if (v !== null && v !== undefined && typeof v !== 'object') metadata[k] = String(v);
     }
-    for (const [name, arts] of groups) {
-      const raw = arts.find((a) => a.primary && a.artifact_type === 'subunit');
+    for (const [name, runArtifacts] of groups) {
+      const raw = runArtifacts.find((a) => a.primary && a.artifact_type === 'subunit');
       if (!raw) continue;
-      const find = (t: string) => arts.find((a) => a.artifact_type === t) || null;
+      const find = (t: string) => runArtifacts.find((a) => a.artifact_type === t) || null;
       runs.push({
         name,
         raw,
@@ -360,7 +365,7 @@ function buildFailures(tests: Test[], byId: Map<string, Test>, stats: any): Fail
     out.push({ test: t, name: f.name, id: t ? t.id : f.id || f.name, message: messageOf(f.details) });
   }
   for (const t of tests) {
-    if ((t.status === FAIL || t.status === 4) && !seen.has(t.idx)) {
+    if ((t.status === FAIL || t.status === UXSUCCESS) && !seen.has(t.idx)) {
       out.push({ test: t, name: t.name, id: t.id, message: null });
     }
   }
@@ -377,7 +382,7 @@ function buildSkips(tests: Test[], stats: any) {
         reason: typeof s.details === 'string' ? s.details : null,
       }));
   }
-  return tests.filter((t) => t.status === 2).map((t) => ({ name: t.name, id: t.id, reason: null }));
+  return tests.filter((t) => t.status === SKIP).map((t) => ({ name: t.name, id: t.id, reason: null }));
 }
 
 /** Index in a sorted array of the last value <= x, or -1. */

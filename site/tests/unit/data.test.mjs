@@ -54,6 +54,10 @@ describe('decoding', () => {
   it('names twins as the format says', () => {
     assert.equal(twinPath('x-raw.json.gz'), 'x-raw.json.js');
     assert.equal(twinPath('dstat.csv'), 'dstat.csv.js');
+    // As the Python exporter names them (stackviz_publish.format.twin_path).
+    assert.equal(twinPath('config.json'), 'config.js');
+    assert.equal(twinPath('x-0-details/12.json.gz'), 'x-0-details/12.js');
+    assert.equal(twinPath('12.json'), '12.json.js');
   });
   it('fetches over HTTP whatever the server did with Content-Encoding', async () => {
     const files = { 'a.json.gz': gzipSync(text), 'b.json.gz': Buffer.from(text), 'c.json': Buffer.from(text) };
