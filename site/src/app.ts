@@ -3,8 +3,9 @@
 import { h, clear, plural } from './dom';
 import { Dstat, parseDstat } from './dstat';
 import { Attachments, renderDetails } from './details';
+import { Config, ShardFile, Stats, readStats } from './format';
 import { Source, twinPath } from './loader';
-import { Index, Run, RunRef, buildRun, readConfig, Config } from './model';
+import { Index, Run, RunRef, buildRun, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
@@ -12,7 +13,7 @@ import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
 
 /** JSON.parse with the file named in its error: a damaged file says which it is. */
-function parseJson(path: string, text: string): any {  // eslint-disable-line @typescript-eslint/no-explicit-any
+function parseJson(path: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -31,11 +32,11 @@ export interface Probe {
 export class App {
   index: Index | null = null;
   route: Route = emptyRoute();
-  private stats = new Map<string, Promise<unknown>>();
+  private stats = new Map<string, Promise<Stats | null>>();
   private runs = new Map<string, Promise<Run>>();
   private dstat: Promise<Dstat[]> | null = null;
   readonly dstatProblems: string[] = [];
-  private shards = new Map<string, Promise<Record<string, Attachments>>>();
+  private shards = new Map<string, Promise<ShardFile>>();
   private timeline: TimelineView | null = null;
   private generation = 0;
   readonly probe: Probe;
@@ -76,9 +77,12 @@ export class App {
   }
 
   private async loadConfig(): Promise<Config> {
-    if (this.source.mode === 'file') return parseJson('config.json', await this.source.text('config.json', twinPath('config.json')));
+    // readConfig checks the shape.
+    if (this.source.mode === 'file') {
+      return parseJson('config.json', await this.source.text('config.json', twinPath('config.json'))) as Config;
+    }
     // Logs gzipped by an old job may hold only config.json.gz: the source tries it.
-    return parseJson('config.json', await this.source.text('config.json'));
+    return parseJson('config.json', await this.source.text('config.json')) as Config;
   }
 
   /** The run a route names; the first one when it names none, null for an unknown name. */
@@ -197,11 +201,11 @@ export class App {
     if (meta.length) this.header.append(h('span', { cls: 'meta' }, meta.map(([k, v]) => `${k}: ${v}`).join(' · ')));
   }
 
-  statsOf(ref: RunRef): Promise<unknown> {
+  statsOf(ref: RunRef): Promise<Stats | null> {
     let p = this.stats.get(ref.name);
     if (!p) {
       p = ref.stats
-        ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => parseJson(ref.stats!.path, t))
+        ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => readStats(parseJson(ref.stats!.path, t)))
         : Promise.resolve(null);
       this.stats.set(ref.name, p);
     }
@@ -260,10 +264,11 @@ export class App {
     return Promise.resolve(null);
   }
 
-  private shardOf(path: string, twin: string | null): Promise<Record<string, Attachments>> {
+  private shardOf(path: string, twin: string | null): Promise<ShardFile> {
     let p = this.shards.get(path);
     if (!p) {
-      p = this.source.text(path, twin).then((t) => parseJson(path, t));
+      // renderDetails shows each attachment as text, whatever it holds.
+      p = this.source.text(path, twin).then((t) => parseJson(path, t) as ShardFile);
       p.catch(() => this.shards.delete(path));
       this.shards.set(path, p);
     }

@@ -189,3 +189,20 @@ describe('buildRun', () => {
     assert.throws(() => buildRun(ref, { a: 1 }, null), /not a list of tests/);
   });
 });
+
+describe('format: reading stats.json fields that may be damaged', async () => {
+  const { readStats, statsTests, statsCounts, field } = await import('../../.build/lib/format.mjs');
+  it('keeps objects only', () => {
+    assert.equal(readStats([1, 2]), null);
+    assert.equal(readStats(null), null);
+    assert.deepEqual(readStats({ count: 1 }), { count: 1 });
+    assert.deepEqual(statsTests([{ name: 'a' }, null, 'x', [1], { id: 'b' }]), [{ name: 'a' }, { id: 'b' }]);
+    assert.deepEqual(statsTests('not a list'), []);
+  });
+  it('reads counts as numbers and fields of objects only', () => {
+    assert.deepEqual(statsCounts({ fail: '2', skip: 'x', success: 3 }), { fail: 2, skip: 0, success: 3 });
+    assert.equal(statsCounts([1]), null);
+    assert.equal(field({ a: 1 }, 'a'), 1);
+    assert.equal(field('a', 'length'), undefined);
+  });
+});
