@@ -242,6 +242,8 @@ def _service_log_artifacts(plan, collectors, data_dir, gzipped, note):
     for result in results:
         artifact, _size = servicelogs_writer.write(data_dir, result, gzipped, notes)
         artifacts.append(artifact)
+        note('service logs: %d file(s) read for run %s; %d test(s) have lines'
+             % (len(plan.logs), result.collector.name, len(result.tests)))
     return artifacts
 
 

@@ -4,15 +4,18 @@ Everything new is built in a temporary sibling of LOGS_DIR/stackviz, then swappe
 (see safety.place), so readers and uploaders only ever see a whole site.
 """
 import os
+import time
 
 from stackviz_publish import discover
 from stackviz_publish import export
 from stackviz_publish import readers
 from stackviz_publish import safety
+from stackviz_publish import servicelogs
 from stackviz_publish import sitefiles
 from stackviz_publish.readers import files as input_files
 
 DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
+DEFAULT_SERVICE_LOG_SECONDS = 300
 
 # Outcomes, from best to worst; the CLI maps them to exit codes.
 PUBLISHED = 'published'
@@ -26,7 +29,8 @@ class Options:
     def __init__(self, logs_dir, subunit=(), stestr_dirs=(), dstat=(), work_dirs=(),
                  site=None, gzip=False, max_attachment_bytes=DEFAULT_MAX_ATTACHMENT,
                  classic_details=False, metadata=None, environ=None, stdin=None,
-                 warnings=()):
+                 warnings=(), service_logs=True, service_log_globs=None,
+                 service_log_seconds=DEFAULT_SERVICE_LOG_SECONDS):
         self.logs_dir = logs_dir
         self.subunit = list(subunit)          # paths, '-' for stdin
         self.stestr_dirs = list(stestr_dirs)
@@ -40,6 +44,9 @@ class Options:
         self.environ = os.environ if environ is None else environ
         self.stdin = stdin
         self.warnings = list(warnings)        # found before publishing (job metadata)
+        self.service_logs = service_logs      # index the service logs in LOGS_DIR
+        self.service_log_globs = list(service_log_globs or servicelogs.DEFAULT_GLOBS)
+        self.service_log_seconds = service_log_seconds
 
 
 class Result:
@@ -137,7 +144,9 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
         stage = safety.make_stage(logs_root)
         try:
             checkpoint('staged')
-            summaries = _fill_stage(opts, stage, site, sources, dstat, note, checkpoint)
+            plan = _service_log_plan(opts, logs_root, inform)
+            summaries = _fill_stage(opts, stage, site, sources, dstat, note, checkpoint,
+                                    plan, inform)
             total = tree_size(stage)
             safety.place(stage, target, checkpoint)
         finally:
@@ -147,7 +156,25 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
     return Result(status, target, summaries, warnings, total, site)
 
 
-def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint):
+def _service_log_plan(opts, logs_root, inform):
+    """The service logs to index, or None (turned off, or none found)."""
+    if not opts.service_logs:
+        return None
+    notes = []
+    logs = servicelogs.find_logs(logs_root, opts.service_log_globs, notes)
+    for message in notes:
+        if inform:
+            inform(message)
+    if not logs:
+        return None
+    deadline = None
+    if opts.service_log_seconds:
+        deadline = time.monotonic() + opts.service_log_seconds
+    return servicelogs.Plan(logs, deadline=deadline)
+
+
+def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint, plan=None,
+                inform=None):
     if site is not None:
         sitefiles.copy_site(site, stage)
     checkpoint('site-copied')
@@ -155,7 +182,8 @@ def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint):
         sources, os.path.join(stage, 'data'), dstat_logs=dstat, gzip=opts.gzip,
         metadata=opts.metadata or None, env=False,
         max_attachment_bytes=opts.max_attachment_bytes,
-        classic_details=opts.classic_details, warn=note)
+        classic_details=opts.classic_details, warn=note, service_logs=plan,
+        inform=inform or (lambda message: None))
     checkpoint('exported')
     return summaries
 

@@ -211,7 +211,7 @@ def index(plan, collectors, note):
     budget = _Budget(plan)
     wanted_set = frozenset(wanted)
     for number, log in enumerate(plan.logs):
-        scan = oslolog.Scan(log.path, log.within, wanted_set, budget.spend)
+        scan = oslolog.Scan(log.path, log.within, wanted_set, budget.spend, log.rel)
         try:
             for record in scan.records():
                 _assign(record, number, wanted, windows, timelines, results)

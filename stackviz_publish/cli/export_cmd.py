@@ -27,6 +27,10 @@ def add_arguments(parser):
                         help='cut attachments longer than N bytes (with a marker)')
     parser.add_argument('--no-classic-details', action='store_true',
                         help='skip the monolithic details.json (the shards remain)')
+    parser.add_argument('--service-logs', action='append', default=[], metavar='GLOB',
+                        help='oslo.log service logs (shell glob, repeatable): add each '
+                        'test\'s lines from them; links are made relative to the '
+                        'site, the parent of the output folder')
     parser.add_argument('path', help='the output (data) folder, replaced as a whole')
 
 
@@ -47,6 +51,19 @@ def _sources(args, stdin):
     if args.stdin:
         sources.append(export.Source('stdin', stream=stdin))
     return sources
+
+
+def _service_log_plan(args, warn):
+    """None without --service-logs: the export is then the classic one, unchanged."""
+    if not args.service_logs:
+        return None
+    from stackviz_publish import servicelogs
+    notes = []
+    site_dir = os.path.dirname(os.path.abspath(args.path))
+    plan = servicelogs.Plan(servicelogs.named_logs(args.service_logs, site_dir, notes))
+    for message in notes:
+        warn(message)
+    return plan
 
 
 def run(args, stdout, stderr, stdin=None):
@@ -71,7 +88,9 @@ def run(args, stdout, stderr, stdin=None):
             _sources(args, stdin), args.path,
             dstat_logs=[('primary', args.dstat)] if args.dstat else (),
             gzip=args.gzip, env=args.env, max_attachment_bytes=args.max_attachment_bytes,
-            classic_details=not args.no_classic_details, warn=warn)
+            classic_details=not args.no_classic_details, warn=warn,
+            service_logs=_service_log_plan(args, warn),
+            inform=lambda message: stderr.write('%s: note: %s\n' % (PROG, message)))
     except export.ExportError as exc:
         stderr.write('%s: error: %s\n' % (PROG, exc))
         return 1

@@ -52,6 +52,14 @@ def add_parser(subparsers):
     inputs.add_argument('--work-dir', action='append', default=[], metavar='DIR',
                         help='also look for testrepository.subunit and .stestr here '
                              '(Zuul v3: the job\'s work folder); repeatable')
+    inputs.add_argument('--service-logs', action='append', default=[], metavar='GLOB',
+                        dest='service_log_globs',
+                        help='service logs to index (a GLOB with "/" matches paths '
+                             'relative to LOGS_DIR, others file names; repeatable; '
+                             'default: devstack\'s screen-*.txt[.gz] and '
+                             'screen-*.log[.gz]); does not turn discovery off')
+    inputs.add_argument('--no-service-logs', dest='service_logs', action='store_false',
+                        help='do not index the service logs')
     out = parser.add_argument_group('output')
     out.add_argument('--site', metavar='DIR',
                      help='the built site to copy (default: $%s, %s, then the copy in '
@@ -119,7 +127,8 @@ def run(args, stdout, stderr, environ=None, stdin=None, checkpoint=None):
             max_attachment_bytes=args.max_attachment_size,
             classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
             environ=environ, stdin=stdin if stdin is not None else sys.stdin.buffer,
-            warnings=meta_warnings)
+            warnings=meta_warnings, service_logs=args.service_logs,
+            service_log_globs=args.service_log_globs)
         result = publish.publish(opts, warn=warn, checkpoint=checkpoint, inform=inform)
     except EXPECTED_ERRORS as exc:
         return finish(EXIT_ERROR, 'error: %s' % _one_line(exc), stderr)

@@ -91,8 +91,9 @@ class Scan:
     """The pass over one file: ``records()`` yields the Records kept, in file order;
     ``notes`` says what was skipped."""
 
-    def __init__(self, path, within, wanted, budget=None):
+    def __init__(self, path, within, wanted, budget=None, label=None):
         self.path = path
+        self.label = label or path      # how notes name the file
         self.within = within
         self.wanted = wanted            # a set of request ids (bytes)
         self.budget = budget or (lambda n: None)
@@ -105,10 +106,10 @@ class Scan:
             with files.open_file(self.path, self.within) as handle:
                 yield from self._read(handle)
         except files.InputError as exc:
-            self.notes.append('%s not read: %s' % (self.path, exc.reason))
+            self.notes.append('%s not read: %s' % (self.label, exc.reason))
         except (OSError, EOFError, zlib.error) as exc:   # damaged gzip: keep what was read
             self.notes.append('%s: damaged after %d bytes (%s): the lines before were read'
-                              % (self.path, self.bytes_read, _reason(exc)))
+                              % (self.label, self.bytes_read, _reason(exc)))
 
     def _read(self, handle):
         carry = b''
@@ -122,7 +123,7 @@ class Scan:
                 first = False
                 problem = looks_like_oslo(block)
                 if problem:
-                    self.notes.append('%s skipped: %s' % (self.path, problem))
+                    self.notes.append('%s skipped: %s' % (self.label, problem))
                     return
             if skipping:   # the rest of an over-long line
                 end = block.find(b'\n')
@@ -147,7 +148,7 @@ class Scan:
             yield from self._part(carry + b'\n', line_no)
         if self.long_lines:
             self.notes.append('%s: %d line(s) longer than %d bytes skipped'
-                              % (self.path, self.long_lines, MAX_LINE))
+                              % (self.label, self.long_lines, MAX_LINE))
 
     def _part(self, part, line_no):
         """The records of ``part`` (whole lines) worth keeping."""
