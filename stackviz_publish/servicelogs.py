@@ -1,3 +1,17 @@
+# Copyright stackviz-publish developers.
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Each test's requests, traced into the job's service logs.
 
 While a run is exported, a Tap sees every test's attachments and keeps the request
@@ -116,7 +130,7 @@ class Collector:
         self.prefix = prefix      # the run's file prefix (<name>-<i>)
         self.name = name          # its artifact name
         self.tests = []           # [test id, status, start, end] (epoch seconds)
-        self.ids = {}             # request id (bytes) -> [test index, ...]
+        self.ids = {}             # request uuid (bytes, no "req-") -> [test index, ...]
         self.dropped_ids = 0
 
     def add(self, entry, details):
@@ -132,7 +146,7 @@ class Collector:
                     self.dropped_ids += 1
                     continue
                 seen.add(rid)
-                self.ids.setdefault(rid.encode('ascii'), []).append(index)
+                self.ids.setdefault(rid[4:].encode('ascii'), []).append(index)
 
     def span(self):
         times = [t for test in self.tests for t in test[2:] if t is not None]

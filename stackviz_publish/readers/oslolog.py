@@ -1,3 +1,17 @@
+# Copyright stackviz-publish developers.
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Read an oslo.log service log (plain or gzip) in one streaming pass, keeping only the
 records that name a wanted request id and the ERROR/CRITICAL/TRACE records.
 
@@ -12,7 +26,6 @@ pass costs little more than the decompression. Memory: one block, the wanted ids
 the records kept.
 """
 import calendar
-import gzip
 import re
 import time
 import zlib
@@ -24,7 +37,9 @@ MAX_LINE = 1 << 20           # a longer line is skipped (counted in a note)
 MAX_CONTINUATION = 200       # lines after a head kept with it
 MAX_RECORD_BYTES = 16 << 10  # a longer record is cut, with a marker
 SNIFF_LINES = 200
-REQUEST_ID = re.compile(rb'req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
+ID_PREFIX = b'req-'
+ID_LENGTH = 36     # the uuid after "req-"; wanted ids are given as these 36 bytes
+RAW_BLOCK = 1 << 18
 # timestamp, pid, level, logger, and "[" when a context follows (a record's head).
 HEADER = re.compile(rb'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) (\d+) ([A-Z]+) '
                     rb'(\S+)(?: (\[))?')
@@ -66,15 +81,29 @@ def parse_time(stamp):
 
 
 def _blocks(handle):
-    """Decompressed blocks of an opened input (gzip found by its magic bytes)."""
-    head = handle.peek(2)[:2]
-    if head == b'\x1f\x8b':
-        handle = gzip.GzipFile(fileobj=handle, mode='rb')
+    """Decompressed blocks of an opened input (gzip found by its magic bytes), none
+    longer than BLOCK: a gzip bomb costs time (budgeted), never memory."""
+    if handle.peek(2)[:2] != b'\x1f\x8b':
+        yield from iter(lambda: handle.read(BLOCK), b'')
+        return
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = b''
     while True:
-        block = handle.read(BLOCK)
-        if not block:
-            return
-        yield block
+        if not data:
+            data = handle.read(RAW_BLOCK)
+            if not data:
+                break
+        block = inflate.decompress(data, BLOCK)
+        data = inflate.unconsumed_tail
+        if block:
+            yield block
+        if inflate.eof:   # members of a concatenated gzip file follow one another
+            data = inflate.unused_data or handle.read(RAW_BLOCK)
+            if not data:
+                return
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if not inflate.eof:
+        raise EOFError('the gzip stream is cut short')
 
 
 def looks_like_oslo(block):
@@ -95,7 +124,7 @@ class Scan:
         self.path = path
         self.label = label or path      # how notes name the file
         self.within = within
-        self.wanted = wanted            # a set of request ids (bytes)
+        self.wanted = wanted            # a set of request ids (36 bytes, no "req-")
         self.budget = budget or (lambda n: None)
         self.notes = []
         self.long_lines = 0
@@ -153,13 +182,18 @@ class Scan:
     def _part(self, part, line_no):
         """The records of ``part`` (whole lines) worth keeping."""
         starts = {}
-        found = set(REQUEST_ID.findall(part))
-        for rid in found.intersection(self.wanted):
-            pos = part.find(rid)
-            while pos >= 0:
-                head = _head_of(part, part.rfind(b'\n', 0, pos) + 1)
-                starts.setdefault(head, set()).add(rid)
-                pos = part.find(rid, pos + len(rid))
+        # Splitting at "req-" and looking up the 36 bytes after each is several times
+        # faster than a regex for ids, and finds every occurrence in the same pass.
+        pieces = part.split(ID_PREFIX)
+        hits = {piece[:ID_LENGTH] for piece in pieces[1:]}.intersection(self.wanted)
+        if hits:
+            pos = len(pieces[0])
+            for piece in pieces[1:]:
+                rid = piece[:ID_LENGTH]
+                if rid in hits:
+                    head = _head_of(part, part.rfind(b'\n', 0, pos) + 1)
+                    starts.setdefault(head, set()).add(rid)
+                pos += len(piece) + 4
         for needle in _ERROR_NEEDLES:
             pos = part.find(needle)
             while pos >= 0:
