@@ -133,7 +133,10 @@ class _Job:
             if status == 'fail' and i == calls - 1:
                 code = 500
             lines.append(self._tempest_lines(when, req, label, code, verb, url, took, area))
-            self._serve(api, callees, globals_, when, req, user, verb, url, code, took,
+            called = globals_
+            if area == 'compute' and rng.random() < 0.4:
+                called += ('c-api', 'c-vol')    # a volume attached to a server
+            self._serve(api, callees, called, when, req, user, verb, url, code, took,
                         failed=status == 'fail' and i == calls - 1)
         if status == 'fail':
             self.failed.append(test_id)

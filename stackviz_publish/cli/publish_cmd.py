@@ -127,8 +127,8 @@ def run(args, stdout, stderr, environ=None, stdin=None, checkpoint=None):
             max_attachment_bytes=args.max_attachment_size,
             classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
             environ=environ, stdin=stdin if stdin is not None else sys.stdin.buffer,
-            warnings=meta_warnings, service_logs=args.service_logs,
-            service_log_globs=args.service_log_globs)
+            warnings=meta_warnings, service_logs=getattr(args, 'service_logs', True),
+            service_log_globs=getattr(args, 'service_log_globs', None))
         result = publish.publish(opts, warn=warn, checkpoint=checkpoint, inform=inform)
     except EXPECTED_ERRORS as exc:
         return finish(EXIT_ERROR, 'error: %s' % _one_line(exc), stderr)

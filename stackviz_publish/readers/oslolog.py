@@ -39,6 +39,7 @@ MAX_LINE = 1 << 20           # a longer line is skipped (counted in a note)
 MAX_CONTINUATION = 200       # lines after a head kept with it
 MAX_RECORD_BYTES = 16 << 10  # a longer record is cut, with a marker
 SNIFF_LINES = 200
+SNIFF_BYTES = 65536
 ID_PREFIX = b'req-'
 ID_LENGTH = 36     # the uuid after "req-"; wanted ids are given as these 36 bytes
 RAW_BLOCK = 1 << 18
@@ -113,6 +114,24 @@ def _blocks(handle):
         raise EOFError('the gzip stream is cut short')
 
 
+def _sniffed(blocks):
+    """The same blocks, the first one grown to SNIFF_BYTES (or the whole file) so that
+    looks_like_oslo sees whole lines whatever the block size."""
+    first = []
+    size = 0
+    for block in blocks:
+        if first is None:
+            yield block
+            continue
+        first.append(block)
+        size += len(block)
+        if size >= SNIFF_BYTES:
+            yield b''.join(first)
+            first = None
+    if first:
+        yield b''.join(first)
+
+
 def looks_like_oslo(block):
     """None when ``block`` (the file's first bytes) reads as oslo.log, else why not."""
     if b'\0' in block[:65536]:
@@ -153,7 +172,7 @@ class Scan:
         line_no = 1
         skipping = False
         first = True
-        for block in _blocks(handle):
+        for block in _sniffed(_blocks(handle)):
             self.bytes_read += len(block)
             self.budget(len(block))
             if first:
