@@ -46,7 +46,9 @@ RAW_BLOCK = 1 << 18
 # timestamp, pid, level, logger, and "[" when a context follows (a record's head).
 HEADER = re.compile(rb'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) (\d+) ([A-Z]+) '
                     rb'(\S+)(?: (\[))?')
+_STAMP = re.compile(rb'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d')
 ERROR_LEVELS = (b'ERROR', b'CRITICAL', b'TRACE')
+_LEVEL_NAMES = {}
 # Heads only: oslo.log writes a traceback's lines with the TRACE (older) or ERROR
 # prefix after an ERROR head, and they are kept with it as continuation lines. No
 # space after the level: a needle ending in a frequent byte is searched slower.
@@ -247,9 +249,11 @@ class Scan:
             text += CUT_MARK
         if match is None:
             return Record(line_no, None, None, text, ids, False)
-        level = match.group(3)
-        return Record(line_no, parse_time(match.group(1)), level.decode('ascii'), text,
-                      ids, level in ERROR_LEVELS)
+        stamp, _pid, level = match.group(1, 2, 3)
+        name = _LEVEL_NAMES.get(level)
+        if name is None:
+            name = _LEVEL_NAMES[level] = level.decode('ascii')
+        return Record(line_no, parse_time(stamp), name, text, ids, level in ERROR_LEVELS)
 
 
 def _cut_point(buf):
@@ -271,9 +275,9 @@ def _cut_point(buf):
     return last
 
 
-def _prefix(match):
+def _prefix(part, match):
     """The bytes a record's oslo.log exception lines repeat: timestamp and PID."""
-    return match.group(0)[:match.end(2) - match.start(0)]
+    return part[match.start(1):match.end(2) + 1]
 
 
 def _head_of(part, line):
@@ -284,10 +288,8 @@ def _head_of(part, line):
         if (match and match.group(5)) or line == 0:
             return line
         prev = part.rfind(b'\n', 0, line - 1) + 1
-        if match is not None:
-            above = HEADER.match(part, prev)
-            if above is None or _prefix(above) != _prefix(match):
-                return line
+        if match is not None and not part.startswith(_prefix(part, match), prev):
+            return line
         line = prev
     return line
 
@@ -296,14 +298,18 @@ def _record_end(part, start, match):
     end = part.find(b'\n', start) + 1 or len(part)
     if match is None:
         return end
-    prefix = _prefix(match)
+    prefix = _prefix(part, match)
+    size = len(part)
     for _ in range(MAX_CONTINUATION):
-        if end >= len(part):
+        if end >= size:
             break
-        nxt = HEADER.match(part, end)
-        if nxt is not None and (nxt.group(5) or _prefix(nxt) != prefix):
+        if part.startswith(prefix, end):   # an exception line, or a record of its own
+            nxt = HEADER.match(part, end)
+            if nxt is None or nxt.group(5):
+                break
+        elif _STAMP.match(part, end):     # another time or process: the next record
             break
-        end = part.find(b'\n', end) + 1 or len(part)
+        end = part.find(b'\n', end) + 1 or size
     return end
 
 
