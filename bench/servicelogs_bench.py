@@ -78,7 +78,9 @@ def child(logs_dir, repeat):
     reset = _reset_peak()
     base = _rss_kb('VmRSS')
     notes = []
+    results = None
     for i in range(repeat):
+        results = None   # the previous pass's lines are not this one's memory
         began, cpu = time.perf_counter(), time.process_time()
         results = servicelogs.index(servicelogs.Plan(logs), [collector], notes.append)
         times.append(time.perf_counter() - began)
