@@ -250,3 +250,17 @@ def test_generated_job_shares_request_ids_with_its_tempest_run(tmp_path):
     assert ids and all(rid.encode('ascii') in text for rid in ids[::7])
     assert job['failed']
     assert os.path.exists(os.path.join(str(tmp_path), 'logs', 'testrepository.subunit.gz'))
+
+
+def test_a_huge_record_is_cut_with_a_marker(tmp_path):
+    """200 continuation lines at most, 16 KB of text at most, and a visible mark."""
+    path = tmp_path / 'screen-n-api.txt'
+    body = ''.join('    %s\n' % ('x' * 200) for _ in range(10000))
+    path.write_text(_line(1, 'INFO', RID, 'body:\n' + body) + _line(2, 'INFO', RID, 'ok'))
+    records, notes = _scan(path)
+    assert notes == []
+    assert [r.line for r in records] == [1, 10003]
+    first = records[0]
+    assert first.text.endswith(oslolog.CUT_MARK)
+    assert len(first.text.encode('utf-8')) == oslolog.MAX_RECORD_BYTES + len(oslolog.CUT_MARK)
+    assert records[1].text.endswith('] ok')

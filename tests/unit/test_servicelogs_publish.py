@@ -162,3 +162,30 @@ def test_export_is_unchanged_without_the_flag(job, tmp_path):
     for name in ('raw.json', 'stats.json'):
         rel = 'testrepository.subunit.gz-0-' + name
         assert _read(plain, rel) == _read(with_logs, rel)
+
+
+def test_bad_service_logs_are_notes_and_the_rest_is_published(tmp_path):
+    root = str(tmp_path / 'job')
+    summary = generate_services.generate_job(root, tests=20, fail_rate=0.3, seed=6,
+                                             log_bytes=100000, extras=False)
+    logs = os.path.join(root, 'logs')
+    with open(os.path.join(logs, 'screen-binary.txt'), 'wb') as f:
+        f.write(b'\x7fELF\x00\x00' * 1000)
+    with open(os.path.join(logs, 'screen-bad.txt.gz'), 'wb') as f:
+        f.write(b'\x1f\x8b\x08\x00' + b'not really deflate' * 100)
+    with open(os.path.join(logs, 'screen-long.txt'), 'w') as f:
+        f.write('2018-09-28 02:46:35.000 1 INFO x [-] start\n' + 'y' * (2 << 20) + '\n')
+    os.mkfifo(os.path.join(logs, 'screen-fifo.txt'))
+    os.symlink('/etc/passwd', os.path.join(logs, 'screen-link.txt'))
+    data, result, informed = _published((root, summary), tmp_path)
+    assert result.status == publish.PUBLISHED, result.warnings
+    notes = '\n'.join(informed)
+    for expected in ('logs/screen-binary.txt skipped: a binary file',
+                     'logs/screen-bad.txt.gz: damaged after 0 bytes',
+                     'logs/screen-long.txt: 1 line(s) longer than',
+                     'logs/screen-fifo.txt not read: not a regular file (a FIFO)',
+                     'logs/screen-link.txt not read: a symlink leading out of'):
+        assert expected in notes
+    index = _read(data, _service_artifact(data)['path'])
+    assert len(index['notes']) == 5
+    assert all(test_id in index['tests'] for test_id in summary['failed'])
