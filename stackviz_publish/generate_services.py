@@ -79,19 +79,23 @@ def _uuid(rng):
 
 
 class _Clock:
-    """oslo.log timestamps (``2018-09-28 02:46:35.626``), the second's text cached."""
+    """oslo.log timestamps (``2018-09-28 02:46:35.626``) or a journal export's
+    (``Sep 28 02:46:35.626543``), the second's text cached."""
 
-    def __init__(self):
+    def __init__(self, journal=False):
         self._second = None
         self._text = ''
+        self._format = '%b %d %H:%M:%S' if journal else '%Y-%m-%d %H:%M:%S'
+        self._fraction = '%s.%06d' if journal else '%s.%03d'
+        self._scale = 1000000 if journal else 1000
 
     def __call__(self, when):
         second = int(when)
         if second != self._second:
             self._second = second
             self._text = datetime.datetime.fromtimestamp(
-                second, datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S')
-        return '%s.%03d' % (self._text, int((when - second) * 1000))
+                second, datetime.timezone.utc).strftime(self._format)
+        return self._fraction % (self._text, int((when - second) * self._scale))
 
 
 class _Job:
@@ -100,7 +104,8 @@ class _Job:
     def __init__(self, rng, services):
         self.rng = rng
         self.services = set(services)
-        self.records = {name: [] for name in services}   # (time, text without stamp)
+        # (time, "LEVEL logger [context] message"): the writer adds time and source
+        self.records = {name: [] for name in services}
         self.requests = {}       # test id -> request ids its log names
         self.failed = []
         self.pids = {name: 1000 + 97 * i for i, name in enumerate(sorted(services))}
@@ -109,8 +114,7 @@ class _Job:
     def emit(self, service, when, level, logger, context, message):
         if service in self.services:
             self.records[service].append(
-                (when, ' %d %s %s [%s] %s\n' % (self.pids[service], level, logger, context,
-                                                message)))
+                (when, '%s %s [%s] %s' % (level, logger, context, message)))
 
     def test_log(self, test_id, status, start, end):
         """A test's pythonlogging: a few API calls, each served by the services."""
@@ -201,8 +205,8 @@ class _Job:
             (), (project, project, self.rng.randrange(100, 3000)), ('process',), (), (),
             (project, error, 'Unexpected error')))]
         if service in self.services:
-            self.records[service] += [(when, ' %d ERROR %s %s\n' % (
-                self.pids[service], logger, line)) for line in lines]
+            self.records[service] += [(when, 'ERROR %s %s' % (logger, line))
+                                      for line in lines]
 
 
 def _filler_pool(rng, service, size=300):
@@ -232,9 +236,17 @@ def _filler_pool(rng, service, size=300):
     return pool
 
 
-def _write_service(path, records, pool, rng, pid, start, end, target_bytes, gzipped):
+def _source(service, pid, journal):
+    """What a line carries after its time: the PID, or the journal's host, unit, PID."""
+    if journal:
+        return ' devstack devstack@%s.service[%d]: ' % (service, pid)
+    return ' %d ' % pid
+
+
+def _write_service(path, records, pool, rng, source, start, end, target_bytes, gzipped,
+                   journal=False):
     """Merge the service's request records with filler lines, in time order."""
-    clock = _Clock()
+    clock = _Clock(journal)
     records.sort(key=lambda r: r[0])
     times = [r[0] for r in records]
     avg = sum(len(p) for p in pool) / len(pool) + 30
@@ -248,15 +260,14 @@ def _write_service(path, records, pool, rng, pid, start, end, target_bytes, gzip
         size = 0
         when = start
         index = 0
-        pid_text = ' %d ' % pid
         while when < end or index < len(records):
             when += rng.expovariate(1.0 / mean_gap) if when < end else 1e9
             stop = bisect.bisect_right(times, when)
             for at, text in records[index:stop]:
-                buf.append(clock(at) + text)
+                buf.append(clock(at) + source + text + '\n')
             index = max(index, stop)
             if when < end:
-                buf.append(clock(when) + pid_text + rng.choice(pool) + '\n')
+                buf.append(clock(when) + source + rng.choice(pool) + '\n')
             if len(buf) >= 4096:
                 chunk = ''.join(buf).encode('utf-8', 'surrogateescape')
                 out.write(chunk)
@@ -271,14 +282,16 @@ def _write_service(path, records, pool, rng, pid, start, end, target_bytes, gzip
 def generate_job(logs_dir, tests=300, workers=4, fail_rate=0.05, skip_rate=0.05,
                  unfinished=1, seed=0, services=DEFAULT_SERVICES, log_bytes=20 << 20,
                  layout='devstack', gzipped=True, start=generate.DEFAULT_START,
-                 extras=True):
+                 extras=True, journal=None):
     """Write a Tempest run and its service logs into ``logs_dir``; return a summary:
     ``requests`` (test id -> request ids its log names), ``failed``, ``unfinished``
     (test ids), ``files`` (paths written), ``log_bytes`` (uncompressed).
 
     layout ``devstack``: logs/testrepository.subunit.gz and logs/screen-<svc>.txt[.gz];
-    ``zuul``: testrepository.subunit.gz and controller/logs/screen-<svc>.txt[.gz].
+    ``zuul``: testrepository.subunit.gz and controller/logs/screen-<svc>.txt[.gz],
+    written as journal exports unless ``journal`` is False (today's devstack).
     ``extras`` adds screen-dstat.txt (a log that is not oslo.log, as devstack had)."""
+    journal = layout == 'zuul' if journal is None else journal
     rng = random.Random(seed)
     job = _Job(rng, services)
     if layout == 'devstack':
@@ -299,8 +312,8 @@ def generate_job(logs_dir, tests=300, workers=4, fail_rate=0.05, skip_rate=0.05,
     for name in services:
         path = os.path.join(svc_dir, 'screen-%s.txt%s' % (name, '.gz' if gzipped else ''))
         total += _write_service(path, job.records.pop(name), _filler_pool(rng, name), rng,
-                                job.pids[name], t0, t1, log_bytes // len(services),
-                                gzipped)
+                                _source(name, job.pids[name], journal), t0, t1,
+                                log_bytes // len(services), gzipped, journal)
         files.append(path)
     if extras:
         with open(os.path.join(svc_dir, 'screen-dstat.txt'), 'w') as out:

@@ -224,8 +224,10 @@ def index(plan, collectors, note):
     timelines = [_Timeline(c.span()) for c in collectors]
     budget = _Budget(plan)
     wanted_set = frozenset(wanted)
+    starts = [c.span()[0] for c in collectors if c.span()[0] is not None]
+    year = time.gmtime(min(starts)).tm_year if starts else None   # for journal times
     for number, log in enumerate(plan.logs):
-        scan = oslolog.Scan(log.path, log.within, wanted_set, budget.spend, log.rel)
+        scan = oslolog.Scan(log.path, log.within, wanted_set, budget.spend, log.rel, year)
         try:
             for record in scan.records():
                 _assign(record, number, wanted, windows, timelines, results)

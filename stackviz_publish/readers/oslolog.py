@@ -15,10 +15,18 @@
 """Read an oslo.log service log (plain or gzip) in one streaming pass, keeping only the
 records that name a wanted request id and the ERROR/CRITICAL/TRACE records.
 
-A line: ``2018-09-28 02:46:35.626 1234 ERROR nova.compute.manager [req-... ...] msg``.
-A record is its head line plus continuation lines: lines that do not start with a
-timestamp (a multi-line message), and lines that carry the head's exact timestamp
-and PID but no ``[context]`` (oslo.log writes each traceback line that way).
+Two line formats, told apart from the file's first lines:
+
+- oslo.log's own: ``2018-09-28 02:46:35.626 1234 ERROR nova.compute.manager [req-...] msg``
+- a journal export of a devstack service (``journalctl -o short-precise``, today's
+  ``screen-*.txt``): ``Sep 28 02:46:35.626543 host devstack@n-cpu.service[1234]:
+  ERROR nova.compute.manager [None req-...] msg``; the year comes from the run.
+
+A record is its head line (one with a ``[context]``) plus continuation lines: lines
+that do not start with a timestamp (a multi-line message), and lines from the same
+source with no context (oslo.log writes each traceback line that way). The same
+source is the same timestamp and PID in oslo.log files, the same unit and PID in
+journal exports.
 
 The file is read in blocks; each block is searched by C code (a regex for request
 ids, ``bytes.find`` for levels), and Python only looks at the lines found, so the
@@ -43,10 +51,14 @@ SNIFF_BYTES = 65536
 ID_PREFIX = b'req-'
 ID_LENGTH = 36     # the uuid after "req-"; wanted ids are given as these 36 bytes
 RAW_BLOCK = 1 << 18
-# timestamp, pid, level, logger, and "[" when a context follows (a record's head).
+# timestamp, source (pid, or unit[pid]), level, logger, and "[" when a context
+# follows (a record's head).
 HEADER = re.compile(rb'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) (\d+) ([A-Z]+) '
                     rb'(\S+)(?: (\[))?')
 _STAMP = re.compile(rb'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d')
+JOURNAL_HEADER = re.compile(rb'([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) \S+ '
+                            rb'([^\s\[]+\[\d+\]): ([A-Z]+) (\S+)(?: (\[))?')
+_JOURNAL_STAMP = re.compile(rb'[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d')
 ERROR_LEVELS = (b'ERROR', b'CRITICAL', b'TRACE')
 _LEVEL_NAMES = {}
 # Heads only: oslo.log writes a traceback's lines with the TRACE (older) or ERROR
@@ -90,6 +102,39 @@ def parse_time(stamp):
     return base + float(stamp[17:])
 
 
+def parse_journal_time(stamp, year):
+    """b'Sep 28 02:46:35.626543' (and the run's year) -> seconds since the epoch."""
+    minute = stamp[:12]
+    key = (minute, year)
+    base = _minute_cache.get(key)
+    if base is None:
+        if len(_minute_cache) > 100000:
+            _minute_cache.clear()
+        base = _minute_cache[key] = calendar.timegm(time.strptime(
+            '%d %s' % (year, minute.decode('ascii')), '%Y %b %d %H:%M'))
+    return base + float(stamp[13:])
+
+
+class Format:
+    """A line format: its head regex (groups: time, source, level, logger, "["), what
+    starts any line of it, and how its times read."""
+
+    def __init__(self, name, header, stamp, key_group, parse):
+        self.name = name
+        self.header = header
+        self.stamp = stamp
+        self.key_group = key_group   # first group of what continuation lines repeat
+        self.parse = parse
+
+    def key(self, part, match):
+        return part[match.start(self.key_group):match.end(2)]
+
+
+OSLO = Format('oslo.log', HEADER, _STAMP, 1, lambda stamp, year: parse_time(stamp))
+JOURNAL = Format('journal', JOURNAL_HEADER, _JOURNAL_STAMP, 2, parse_journal_time)
+FORMATS = (OSLO, JOURNAL)
+
+
 def _blocks(handle):
     """Decompressed blocks of an opened input (gzip found by its magic bytes), none
     longer than BLOCK: a gzip bomb costs time (budgeted), never memory."""
@@ -118,7 +163,7 @@ def _blocks(handle):
 
 def _sniffed(blocks):
     """The same blocks, the first one grown to SNIFF_BYTES (or the whole file) so that
-    looks_like_oslo sees whole lines whatever the block size."""
+    sniff sees whole lines whatever the block size."""
     first = []
     size = 0
     for block in blocks:
@@ -134,22 +179,26 @@ def _sniffed(blocks):
         yield b''.join(first)
 
 
-def looks_like_oslo(block):
-    """None when ``block`` (the file's first bytes) reads as oslo.log, else why not."""
-    if b'\0' in block[:65536]:
-        return 'a binary file'
-    lines = block[:65536].split(b'\n', SNIFF_LINES)[:SNIFF_LINES]
-    if any(HEADER.match(line) for line in lines):
-        return None
-    return 'not an oslo.log file (no "YYYY-MM-DD HH:MM:SS.mmm PID LEVEL" line at its start)'
+def sniff(block):
+    """(the Format of ``block``, the file's first bytes, None) or (None, why not)."""
+    if b'\0' in block[:SNIFF_BYTES]:
+        return None, 'a binary file'
+    lines = block[:SNIFF_BYTES].split(b'\n', SNIFF_LINES)[:SNIFF_LINES]
+    for fmt in FORMATS:
+        if any(fmt.header.match(line) for line in lines):
+            return fmt, None
+    return None, ('not an oslo.log file (no "YYYY-MM-DD HH:MM:SS.mmm PID LEVEL" line, '
+                  'nor a journal export of one, at its start)')
 
 
 class Scan:
     """The pass over one file: ``records()`` yields the Records kept, in file order;
     ``notes`` says what was skipped."""
 
-    def __init__(self, path, within, wanted, budget=None, label=None):
+    def __init__(self, path, within, wanted, budget=None, label=None, year=None):
         self.path = path
+        self.year = year or time.gmtime().tm_year   # for journal times, which have none
+        self.fmt = OSLO
         self.label = label or path      # how notes name the file
         self.within = within
         self.wanted = wanted            # a set of request ids (36 bytes, no "req-")
@@ -179,10 +228,11 @@ class Scan:
             self.budget(len(block))
             if first:
                 first = False
-                problem = looks_like_oslo(block)
+                fmt, problem = sniff(block)
                 if problem:
                     self.notes.append('%s skipped: %s' % (self.label, problem))
                     return
+                self.fmt = fmt
             if skipping:   # the rest of an over-long line
                 end = block.find(b'\n')
                 if end < 0:
@@ -191,7 +241,7 @@ class Scan:
                 line_no += 1
                 skipping = False
             buf = carry + block if carry else block
-            cut = _cut_point(buf)
+            cut = _cut_point(buf, self.fmt)
             if cut == 0:
                 if len(buf) > MAX_LINE:
                     self.long_lines += 1
@@ -211,6 +261,7 @@ class Scan:
     def _part(self, part, line_no):
         """The records of ``part`` (whole lines) worth keeping."""
         starts = {}
+        fmt = self.fmt
         # Split at "req-" and look the 36 bytes after each up, with C-level maps only:
         # several times faster than a regex for ids or a Python loop over them.
         pieces = part.split(ID_PREFIX)
@@ -222,16 +273,16 @@ class Scan:
             for (end, skipped), piece in zip(itertools.compress(ends, flags),
                                              itertools.compress(pieces, flags)):
                 pos = end - len(piece) + skipped
-                head = _head_of(part, part.rfind(b'\n', 0, pos) + 1)
+                head = _head_of(part, part.rfind(b'\n', 0, pos) + 1, fmt)
                 starts.setdefault(head, set()).add(piece[:ID_LENGTH])
         for needle in _ERROR_NEEDLES:
             pos = part.find(needle)
             while pos >= 0:
                 line = part.rfind(b'\n', 0, pos) + 1
-                match = HEADER.match(part, line)
+                match = fmt.header.match(part, line)
                 if match and match.end(3) == pos + len(needle) and \
                         part[pos + len(needle):pos + len(needle) + 1] == b' ':
-                    starts.setdefault(_head_of(part, line), set())
+                    starts.setdefault(_head_of(part, line, fmt), set())
                 pos = part.find(needle, pos + len(needle))
         counted, at = line_no, 0
         for start in sorted(starts):
@@ -241,8 +292,9 @@ class Scan:
         self.lines = counted + part.count(b'\n', at)
 
     def _record(self, part, start, line_no, ids):
-        match = HEADER.match(part, start)
-        end = _record_end(part, start, match)
+        fmt = self.fmt
+        match = fmt.header.match(part, start)
+        end = _record_end(part, start, match, fmt)
         raw = part[start:end].rstrip(b'\r\n')
         text = raw[:MAX_RECORD_BYTES].decode('utf-8', 'replace')
         if len(raw) > MAX_RECORD_BYTES:
@@ -253,10 +305,11 @@ class Scan:
         name = _LEVEL_NAMES.get(level)
         if name is None:
             name = _LEVEL_NAMES[level] = level.decode('ascii')
-        return Record(line_no, parse_time(stamp), name, text, ids, level in ERROR_LEVELS)
+        return Record(line_no, fmt.parse(stamp, self.year), name, text, ids,
+                      level in ERROR_LEVELS)
 
 
-def _cut_point(buf):
+def _cut_point(buf, fmt):
     """Where to end this block's part: after its last whole line, and before the last
     record head found near the end, so that a record's continuation lines are never
     split between two parts (unless it is very long)."""
@@ -268,47 +321,51 @@ def _cut_point(buf):
         prev = buf.rfind(b'\n', 0, pos - 1) + 1
         if prev == 0:
             return last
-        match = HEADER.match(buf, prev)
+        match = fmt.header.match(buf, prev)
         if match and match.group(5):
             return prev
         pos = prev
     return last
 
 
-def _prefix(part, match):
-    """The bytes a record's oslo.log exception lines repeat: timestamp and PID."""
-    return part[match.start(1):match.end(2) + 1]
-
-
-def _head_of(part, line):
+def _head_of(part, line, fmt):
     """The start of the record holding the line at ``line`` (a continuation line
     belongs to the head above it)."""
     for _ in range(MAX_CONTINUATION):
-        match = HEADER.match(part, line)
+        match = fmt.header.match(part, line)
         if (match and match.group(5)) or line == 0:
             return line
+        if match is None and fmt.stamp.match(part, line):
+            return line    # a line of some other shape: a record of its own
         prev = part.rfind(b'\n', 0, line - 1) + 1
-        if match is not None and not part.startswith(_prefix(part, match), prev):
-            return line
+        if match is not None:
+            above = fmt.header.match(part, prev)
+            if above is None or fmt.key(part, above) != fmt.key(part, match):
+                return line
         line = prev
     return line
 
 
-def _record_end(part, start, match):
+def _record_end(part, start, match, fmt):
     end = part.find(b'\n', start) + 1 or len(part)
     if match is None:
         return end
-    prefix = _prefix(part, match)
+    key = fmt.key(part, match)
     size = len(part)
+    fast = fmt is OSLO   # oslo.log: continuation lines start with the head's key
     for _ in range(MAX_CONTINUATION):
         if end >= size:
             break
-        if part.startswith(prefix, end):   # an exception line, or a record of its own
-            nxt = HEADER.match(part, end)
-            if nxt is None or nxt.group(5):
+        if fast and not part.startswith(key, end):
+            if _STAMP.match(part, end):    # another time or process: the next record
                 break
-        elif _STAMP.match(part, end):     # another time or process: the next record
-            break
+        else:
+            nxt = fmt.header.match(part, end)
+            if nxt is None:
+                if fmt.stamp.match(part, end):
+                    break
+            elif nxt.group(5) or fmt.key(part, nxt) != key:
+                break
         end = part.find(b'\n', end) + 1 or size
     return end
 

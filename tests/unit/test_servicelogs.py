@@ -264,3 +264,23 @@ def test_a_huge_record_is_cut_with_a_marker(tmp_path):
     assert first.text.endswith(oslolog.CUT_MARK)
     assert len(first.text.encode('utf-8')) == oslolog.MAX_RECORD_BYTES + len(oslolog.CUT_MARK)
     assert records[1].text.endswith('] ok')
+
+
+def test_journal_exports_are_read_too(tmp_path):
+    """Today's devstack: screen-*.txt are journalctl exports; the year is the run's."""
+    path = tmp_path / 'screen-n-cpu.txt'
+    src = 'devstack devstack@n-cpu.service[77]:'
+    path.write_text(
+        'Sep 28 02:46:35.626543 %s DEBUG nova.compute [None %s admin admin] body {\n'
+        '    "a": 1\n}\n'
+        'Sep 28 02:46:36.000001 %s ERROR nova.compute [None %s admin admin] Failed\n'
+        'Sep 28 02:46:36.000002 %s ERROR nova.compute Traceback (most recent call last):\n'
+        'Sep 28 02:46:36.000003 %s ERROR nova.compute ValueError: boom\n'
+        'Sep 28 02:46:37.000000 %s INFO nova.compute [-] next\n'
+        % (src, RID, src, OTHER, src, src, src))
+    records, notes = _scan(path, year=2018)
+    assert notes == []
+    assert [(r.line, r.level, r.error, r.text.count('\n')) for r in records] == [
+        (1, 'DEBUG', False, 2), (4, 'ERROR', True, 2)]
+    assert records[0].time == pytest.approx(1538102795.626543)
+    assert records[1].text.endswith('ValueError: boom')
