@@ -6,6 +6,7 @@ import { Attachments, renderDetails } from './details';
 import { Source } from './loader';
 import { Index, Run, RunRef, buildRun, readConfig, Config } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
+import { ServiceIndex, ServiceView, addErrorBadges, readServiceIndex, readServiceLines } from './servicelogs';
 import { fullSummary, quickSummary, SummaryLinks } from './summary';
 import { TimelineView } from './timelineview';
 
@@ -34,6 +35,7 @@ export class App {
   private dstat: Promise<Dstat[]> | null = null;
   readonly dstatProblems: string[] = [];
   private shards = new Map<string, Promise<Record<string, Attachments>>>();
+  private services = new Map<string, Promise<ServiceIndex | null>>();
   private timeline: TimelineView | null = null;
   private generation = 0;
   readonly probe: Probe;
@@ -205,6 +207,31 @@ export class App {
     return Promise.resolve(null);
   }
 
+  /** The run's service log index, loaded once (null: the run has none). */
+  serviceIndexOf(ref: RunRef): Promise<ServiceIndex | null> {
+    let p = this.services.get(ref.name);
+    if (!p) {
+      const art = ref.services;
+      p = art
+        ? this.source.text(art.path, art.script_path).then((t) => readServiceIndex(parseJson(art.path, t)))
+        : Promise.resolve(null);
+      this.services.set(ref.name, p);
+    }
+    return p;
+  }
+
+  /** A test's service log lines: its shard is loaded only now. */
+  async serviceViewOf(ref: RunRef, id: string): Promise<ServiceView | null> {
+    const index = await this.serviceIndexOf(ref);
+    const art = ref.services;
+    if (!index || !art) return null;
+    const entry = index.tests.get(id);
+    if (!entry) return { index, lines: null };
+    const base = art.shards || '';
+    const shard = await this.shardOf(`${base}${entry[0]}${art.suffix || '.json'}`, `${base}${entry[0]}.js`);
+    return { index, lines: readServiceLines((shard as Record<string, unknown>)[id]) };
+  }
+
   private shardOf(path: string, twin: string | null): Promise<Record<string, Attachments>> {
     let p = this.shards.get(path);
     if (!p) {
@@ -240,6 +267,12 @@ export class App {
       box.append(fullSummary(run, links));
       this.mark('summary');
       this.mark('summary-full');
+      if (ref.services) {
+        // The failures' "N service errors" badges come with the index, after the summary.
+        this.serviceIndexOf(ref).then((index) => {
+          if (index && gen === this.generation) addErrorBadges(box, index);
+        }, (e) => this.probe.errors.push(String(e)));
+      }
     } catch (e) {
       if (gen !== this.generation) return;
       clear(box);
@@ -280,7 +313,7 @@ export class App {
       }
       this.root.append(renderDetails(run, test, this.detailsOf(run, test.id), {
         timeline: this.links(ref.name).timeline(test.id), page: null,
-      }));
+      }, ref.services ? this.serviceViewOf(ref, test.id) : null));
       this.mark('details');
     } catch (e) {
       if (gen !== this.generation) return;

@@ -88,6 +88,26 @@ export function readServiceLines(entry: any): ServiceLines | null {
   return { records, cut: num(entry.cut) };
 }
 
+/** What the "Service logs" tab shows: the index, and this test's lines (or none). */
+export interface ServiceView {
+  index: ServiceIndex;
+  lines: ServiceLines | null;
+}
+
+/** A "N service errors" badge on each failure of the summary that has any. */
+export function addErrorBadges(root: HTMLElement, index: ServiceIndex): void {
+  for (const li of Array.from(root.querySelectorAll<HTMLElement>('li.failure[data-test]'))) {
+    const entry = index.tests.get(li.dataset.test || '');
+    if (!entry || !entry[2] || li.querySelector('.svc-errors')) continue;
+    const name = li.querySelector('.fname');
+    const badge = h('span', { cls: 'badge svc-errors', title: 'ERROR and CRITICAL service log records of its requests or while it ran' },
+      errorsLabel(entry[2]));
+    if (name && name.nextSibling) li.insertBefore(badge, name.nextSibling);
+    else li.append(badge);
+    li.insertBefore(document.createTextNode(' '), badge);
+  }
+}
+
 export function errorsLabel(n: number): string {
   return `${n} service error${n === 1 ? '' : 's'}`;
 }

@@ -130,7 +130,7 @@ function warnings(el: HTMLElement, list: string[]): void {
 
 function failureItem(name: string, id: string, status: string, message: string[] | null,
   links: SummaryLinks): HTMLElement {
-  return h('li', { cls: `failure st-${status}` },
+  return h('li', { cls: `failure st-${status}`, data: { test: id } },
     h('span', { cls: `badge st-${status}` }, status === 'inprogress' ? 'unfinished' : 'failed'), ' ',
     h('a', { cls: 'fname', href: links.test(id) }, name), ' ',
     h('a', { cls: 'muted', href: links.timeline(id) }, '[timeline]'),
