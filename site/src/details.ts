@@ -82,7 +82,7 @@ function serviceTab(view: ServiceView | Error): ExtraTab {
   const errors = lines ? lines.records.filter((r) => r[3] === 'ERROR' || r[3] === 'CRITICAL' || r[3] === 'TRACE').length : 0;
   return {
     name: 'service-logs', label: 'Service logs',
-    note: ` ${count} line${count === 1 ? '' : 's'}${errors ? ', ' + errorsLabel(errors).replace('service ', '') : ''}`,
+    note: ` ${count} record${count === 1 ? '' : 's'}${errors ? ', ' + errorsLabel(errors).replace('service ', '') : ''}`,
     render: () => renderServiceLogs(view.index, lines),
   };
 }

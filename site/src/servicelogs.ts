@@ -149,9 +149,13 @@ export function renderServiceLogs(index: ServiceIndex, lines: ServiceLines | nul
     el.append(h('p', { cls: 'muted none' }, 'No service log line names this test\'s requests.'));
     return el;
   }
-  for (const [file, recs] of groupByFile(index, lines)) {
+  const isError = (r: ServiceRecord) => LEVEL_CLASSES[r[3] || ''] === 'lvl-error';
+  // Files with errors first: for a failed test, that is where to look.
+  const groups = groupByFile(index, lines);
+  groups.sort((a, b) => Number(b[1].some(isError)) - Number(a[1].some(isError)));
+  for (const [file, recs] of groups) {
     const name = file ? file.service : 'unknown file';
-    const errors = recs.filter((r) => LEVEL_CLASSES[r[3] || ''] === 'lvl-error').length;
+    const errors = recs.filter(isError).length;
     const head = h('h4', { cls: 'svc-file' }, name, ' ',
       file ? h('a', { href: file.href, title: `open ${file.path}` }, file.path) : '',
       h('span', { cls: 'muted' }, ` · ${recs.length} record${recs.length === 1 ? '' : 's'}`),

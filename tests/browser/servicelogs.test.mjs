@@ -98,7 +98,7 @@ describe('service logs tab in chromium', { skip }, () => {
     const p = await open(`#/${encodeURIComponent(RUN)}/test/${encodeURIComponent(chosen.id)}`, 'details');
     const tab = p.page.locator('button.tab[data-name="service-logs"]');
     await tab.waitFor();
-    assert.match(await tab.innerText(), new RegExp(`Service logs\\s+${chosen.records.length} lines`));
+    assert.match(await tab.innerText(), new RegExp(`Service logs\\s+${chosen.records.length} records`));
     await tab.click();
     await p.page.locator('.service-logs .svc-group').first().waitFor();
     const groups = await p.page.$$eval('.service-logs .svc-group', (els) => els.map((g) => ({
