@@ -126,7 +126,7 @@ def discover(logs_root, work_dirs=(), looks_like_subunit=None):
         found.info.append('using %s; not reading %s (the same run, most likely)' % (
             ', '.join(found.subunit), ', '.join(found.repositories)))
         found.repositories = []
-    found.dstat = _name_dstat(dstat)
+    found.dstat = name_dstat(dstat)
     return found
 
 
@@ -186,7 +186,7 @@ def _sniff(paths, root, looks_like_subunit, notes):
     return kept
 
 
-def _name_dstat(found):
+def name_dstat(found):
     """Name each dstat log by its node folder; the shallowest one is the primary node."""
     found = sorted(found, key=lambda item: (item[0].count(os.sep), item[0], item[1]))
     named, used = [], set()

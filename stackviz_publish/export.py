@@ -4,13 +4,14 @@ The publisher and the CLI call ``export_runs``; each source is read once, start 
 end, and its files are written as its tests finish (see doc/source/exporter.rst).
 """
 import functools
+import logging
 import os
 import re
-import sys
 
 from stackviz_publish import model
 from stackviz_publish import readers
 from stackviz_publish import servicelogs
+from stackviz_publish import stopping
 from stackviz_publish.readers import dstat as dstat_reader
 from stackviz_publish.readers import repository
 from stackviz_publish.readers import subunit_v2
@@ -50,7 +51,8 @@ class RunSummary:
     def __init__(self, name, stats, total_bytes):
         self.name = name
         counts = stats['counts']
-        self.tests = stats['count']
+        # Unfinished tests are tests, as the site counts them.
+        self.tests = stats['count'] + counts['inprogress']
         self.failures = counts['fail'] + counts['uxsuccess']
         self.skips = counts['skip']
         self.inprogress = counts['inprogress']
@@ -97,22 +99,31 @@ def _unique_names(sources):
     return names
 
 
-def _default_warn(message):
-    sys.stderr.write('stackviz-export: warning: %s\n' % message)
-
-
 def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=False,
-                max_attachment_bytes=None, classic_details=True, warn=None,
-                service_logs=None, inform=None):
+                max_attachment_bytes=None, classic_details=True, warn=None, replace=False,
+                make_parents=False, service_logs=None, inform=None):
     """Export every source as a run into ``out_dir`` (replaced atomically); return a
-    RunSummary per run. Raises ExportError (one line) when nothing can be exported.
+    RunSummary per run. Raises ExportError (one line) when nothing can be exported, or
+    when ``out_dir`` is not something it may replace (see output.check_out_dir;
+    ``replace`` allows an existing file or a foreign non-empty folder).
 
-    ``service_logs`` (a servicelogs.Plan) adds each test's service log lines; what
-    was skipped in them goes to ``inform`` (default: ``warn``)."""
-    warn = warn or _default_warn
+    ``warn`` gets one line per problem (default: this module's logger); the CLIs pass
+    their message sink. ``service_logs`` (a servicelogs.Plan) adds each test's service
+    log lines; what was skipped in them goes to ``inform`` (default: ``warn``)."""
+    warn = warn or logging.getLogger(__name__).warning
     sources = list(sources)
     if not sources:
         raise ExportError('no subunit input given')
+    inputs = [s.path for s in sources if s.path] + [entry[1] for entry in dstat_logs]
+    problem = output.check_out_dir(out_dir, inputs, replace)
+    if problem:
+        raise ExportError(problem)
+    if make_parents:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(out_dir)), exist_ok=True)
+        except OSError as exc:
+            raise ExportError('cannot create the folder of %s: %s'
+                              % (out_dir, exc.strerror or exc))
     try:
         with output.AtomicFolder(out_dir) as data_dir:
             summaries, artifacts, collectors = _export_all(
@@ -135,6 +146,7 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn, collec
     problems = []
     collectors = []
     for source, name in zip(sources, _unique_names(sources)):
+        stopping.check()
         collector = servicelogs.Collector(name + '-0', name) if collect else None
         try:
             summary, arts = export_one(source, name, data_dir, gzipped, limit,
@@ -172,7 +184,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
         builder = model.RunBuilder(sink, limit)
         damage = subunit_v2.Damage()
         try:
-            builder.consume(readers.read_events(opened, damage))
+            builder.consume(_checked(readers.read_events(opened, damage)))
         except readers.ReadError:   # an I/O error mid-read: the run leaves no files
             writer.discard()
             raise
@@ -200,6 +212,18 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
         background.close()
         opened.close()
     return RunSummary(name, stats, writer.bytes_written), artifacts
+
+
+def _checked(events, every=4096):
+    """Pass events through, checking the time limit every ``every`` of them: the
+    backstop for when no signal can stop the export (not on the main thread)."""
+    count = 0
+    for event in events:
+        count += 1
+        if count == every:
+            count = 0
+            stopping.check()
+        yield event
 
 
 def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
@@ -251,6 +275,7 @@ def _service_log_artifacts(plan, collectors, data_dir, gzipped, note):
 def _generator():
     try:
         from pbr import version
-        return 'stackviz-publish %s' % version.VersionInfo('stackviz-publish').version_string()
+        return '%s %s' % (output.GENERATOR,
+                          version.VersionInfo('stackviz-publish').version_string())
     except Exception:   # not installed (run from a source tree): no version to tell
-        return 'stackviz-publish'
+        return output.GENERATOR

@@ -9,6 +9,9 @@ shard index (or None); see writers.run.
 import datetime
 import re
 
+from stackviz_publish.readers.subunit_v2 import FIRST_STAMP
+from stackviz_publish.readers.subunit_v2 import LAST_STAMP
+
 FINAL = frozenset(('success', 'fail', 'skip', 'xfail', 'uxsuccess'))
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _NON_WORD = re.compile(r'\W')
@@ -18,17 +21,23 @@ TAIL = 20000   # failure messages come from the end of a traceback: look no furt
 
 
 _last_second = (None, '')
+_NAIVE_EPOCH = datetime.datetime(1970, 1, 1)
 
 
 def iso(stamp_us):
-    """ISO 8601 with offset, microseconds always shown. Consecutive timestamps mostly
-    share their second, so its text is kept from one call to the next."""
+    """ISO 8601 with offset, microseconds always shown, four-digit year (0001-9999; a
+    time outside those years is moved to the nearest, which the readers already do).
+    Consecutive timestamps mostly share their second, so its text is kept from one
+    call to the next."""
     global _last_second
     second, micro = divmod(stamp_us, 1000000)
     cached = _last_second
     if second != cached[0]:
-        cached = _last_second = (second, (EPOCH + datetime.timedelta(
-            seconds=second)).strftime('%Y-%m-%dT%H:%M:%S.'))
+        if not FIRST_STAMP <= stamp_us <= LAST_STAMP:
+            return iso(min(max(stamp_us, FIRST_STAMP), LAST_STAMP))
+        # isoformat, unlike strftime('%Y'), writes years before 1000 with four digits.
+        cached = _last_second = (second, (_NAIVE_EPOCH + datetime.timedelta(
+            0, second)).isoformat() + '.')
     return '%s%06d+00:00' % (cached[1], micro)
 
 

@@ -12,6 +12,7 @@ from stackviz_publish import readers
 from stackviz_publish import safety
 from stackviz_publish import servicelogs
 from stackviz_publish import sitefiles
+from stackviz_publish import stopping
 from stackviz_publish.readers import files as input_files
 
 DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
@@ -141,17 +142,23 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
         if site is None:
             note('no built site found (--site, $%s, %s, or the package): publishing the data'
                  ' only' % (sitefiles.ENV_VAR, sitefiles.IMAGE_SITE))
-        stage = safety.make_stage(logs_root)
+        stage = None
         try:
+            with stopping.shielded():   # a stop now must not leave an unknown stage
+                stage = safety.make_stage(logs_root)
             checkpoint('staged')
             plan = _service_log_plan(opts, logs_root, inform)
             summaries = _fill_stage(opts, stage, site, sources, dstat, note, checkpoint,
                                     plan, inform)
             total = tree_size(stage)
-            safety.place(stage, target, checkpoint)
+            stopping.check()
+            # Once begun, the swap completes: a stop arriving then is moot.
+            with stopping.shielded(discard=True):
+                safety.place(stage, target, checkpoint)
         finally:
-            if os.path.lexists(stage):
-                safety.remove_path(stage)
+            with stopping.shielded():
+                if stage and os.path.lexists(stage):
+                    safety.remove_path(stage)
     status = WARNINGS if warnings else PUBLISHED
     return Result(status, target, summaries, warnings, total, site)
 
@@ -167,16 +174,26 @@ def _service_log_plan(opts, logs_root, inform):
             inform(message)
     if not logs:
         return None
-    deadline = None
-    if opts.service_log_seconds:
-        deadline = time.monotonic() + opts.service_log_seconds
-    return servicelogs.Plan(logs, deadline=deadline)
+    return servicelogs.Plan(logs, deadline=_service_log_deadline(opts.service_log_seconds))
+
+
+def _service_log_deadline(seconds, now=None):
+    """When the service logs' pass stops: after ``seconds``, and in any case with a
+    third of the publish's time limit left, so that a slow pass costs its own lines,
+    never the site (the limit stops the whole publish)."""
+    now = time.monotonic() if now is None else now
+    deadlines = [now + seconds] if seconds else []
+    left = stopping.remaining()
+    if left is not None:
+        deadlines.append(now + left * 2 / 3)
+    return min(deadlines) if deadlines else None
 
 
 def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint, plan=None,
                 inform=None):
     if site is not None:
         sitefiles.copy_site(site, stage)
+    stopping.check()
     checkpoint('site-copied')
     summaries = export.export_runs(
         sources, os.path.join(stage, 'data'), dstat_logs=dstat, gzip=opts.gzip,

@@ -34,6 +34,8 @@ def is_within(path, root):
 
 def resolve_logs_dir(logs_dir):
     """The real path of LOGS_DIR; it must be an existing folder."""
+    if not logs_dir:   # realpath('') is the current folder: never guess it
+        raise UnsafePathError('LOGS_DIR is empty: name the logs folder')
     real = os.path.realpath(logs_dir)
     if not os.path.isdir(real):
         raise UnsafePathError('logs folder %s does not exist or is not a folder' % logs_dir)

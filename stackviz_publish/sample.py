@@ -10,7 +10,8 @@ without carrying megabytes of test data in the repository:
         --host devstack logs/dstat-csv_log.txt
 
 The layout is devstack-gate's: ``logs/testrepository.subunit.gz`` and
-``logs/dstat-csv_log.txt``.
+``logs/dstat-csv_log.txt``. It goes to a cache folder by default, never into the
+current folder (which is often a checkout).
 """
 import datetime
 import gzip
@@ -20,8 +21,22 @@ import os
 from stackviz_publish import generate
 
 SEED = 2018
+JOB_FACTS = {'job': 'sample-tempest-full', 'pipeline': 'check'}
 STREAM = dict(tests=3000, workers=6, unfinished=1, fail_rate=0.02, skip_rate=0.05,
               log_bytes=1024, seed=SEED)
+
+
+def default_dir(environ=None):
+    """$XDG_CACHE_HOME/stackviz-publish/sample, else ~/.cache/stackviz-publish/sample."""
+    environ = os.environ if environ is None else environ
+    cache = environ.get('XDG_CACHE_HOME')
+    if not cache or not os.path.isabs(cache):   # the XDG spec ignores relative paths
+        cache = os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(cache, 'stackviz-publish', 'sample')
+
+
+def default_dir_text():
+    return '$XDG_CACHE_HOME/stackviz-publish/sample or ~/.cache/stackviz-publish/sample'
 
 
 def make_sample(logs_dir):

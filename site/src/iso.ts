@@ -21,7 +21,8 @@ export function parseIso(s: unknown): number {
   if (base === undefined) {
     const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);
     if (s[4] !== '-' || s[7] !== '-' || isNaN(y + mo + d)) return Date.parse(s);
-    base = Date.UTC(y, mo - 1, d);
+    // Date.UTC maps years 0-99 to 1900-1999; the exporter writes years from 0001.
+    base = y < 100 ? new Date(0).setUTCFullYear(y, mo - 1, d) : Date.UTC(y, mo - 1, d);
     dayCache.set(day, base);
   }
   const h = digits(s, 11, 2), mi = digits(s, 14, 2), se = digits(s, 17, 2);

@@ -99,6 +99,8 @@ export interface Test {
   lane: number;
   shard: number | null;
   unfinished: boolean;
+  /** timestamps far outside the run's main group (a clock reset, a year-1000 date) */
+  outlier: boolean;
 }
 
 export interface Lane {
@@ -108,8 +110,10 @@ export interface Lane {
   tests: Int32Array;
   starts: Float64Array;
   ends: Float64Array;
-  /** running maximum of ends: finds the first visible test even after a long one */
+  /** running maximum of ends of non-outliers: finds the first visible test even after a long one */
   reach: Float64Array;
+  /** test indexes of this lane's outliers, drawn on their own: their ends would stretch reach */
+  outliers: Int32Array;
   busy: number;
   idle: number;
   longestGap: number;
@@ -130,6 +134,10 @@ export interface Run {
   lanes: Lane[];
   start: number;
   end: number;
+  /** the extent of the run without its outliers: what the timeline opens on */
+  core: { start: number; end: number };
+  /** tests with timestamps far outside the run, by start time */
+  outliers: Test[];
   counts: Record<Status, number>;
   totalDuration: number;
   failures: Failure[];
@@ -197,6 +205,7 @@ export function buildRun(ref: RunRef, raw: unknown, stats: any): Run {
       lane: 0,
       shard: typeof e.shard === 'number' ? e.shard : null,
       unfinished: e.unfinished === true || e.status === 'inprogress',
+      outlier: false,
     };
     tests.push(t);
     if (!byId.has(t.id)) byId.set(t.id, t);
@@ -216,13 +225,65 @@ export function buildRun(ref: RunRef, raw: unknown, stats: any): Run {
   if (!isNaN(s1) && s1 > end) end = s1;
   if (!tests.length && isNaN(s0)) start = end = Date.now();
 
-  const lanes = buildLanes(tests, start, end);
+  const core = markOutliers(tests) || { start, end };
+  const outliers = tests.filter((t) => t.outlier).sort((a, b) => a.start - b.start);
+  const lanes = buildLanes(tests, core.start, core.end);
   return {
-    ref, tests, byId, lanes, start, end, counts, totalDuration: total,
+    ref, tests, byId, lanes, start, end, core, outliers, counts, totalDuration: total,
     failures: buildFailures(tests, byId, stats),
     skips: buildSkips(tests, stats),
     warnings, classic,
   };
+}
+
+/** Gap between start times that splits a run into separate groups (see markOutliers). */
+export const OUTLIER_GAP_MS = 24 * 3600 * 1000;
+
+/**
+ * Flags tests whose timestamps lie far from the run: the start times are split into
+ * groups wherever two consecutive ones are more than OUTLIER_GAP_MS apart; the
+ * group holding the most tests (the later one on a tie: clocks reset backwards) is
+ * the run, and a test starting outside it, or ending more than the gap away from
+ * it, is an outlier. Returns the extent of the other tests, or null when there is
+ * no outlier. O(n log n), once per run.
+ */
+export function markOutliers(tests: Test[]): { start: number; end: number } | null {
+  if (tests.length < 2) return null;
+  const starts = new Float64Array(tests.length);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < tests.length; i++) {
+    const t = tests[i];
+    starts[i] = t.start;
+    if (t.start < lo) lo = t.start;
+    if (t.start > hi) hi = t.start;
+    if (t.end < lo) lo = t.end;
+    if (t.end > hi) hi = t.end;
+  }
+  // The usual run fits in one gap: no sort needed.
+  if (hi - lo <= OUTLIER_GAP_MS) return null;
+  starts.sort();
+  let best0 = 0, best1 = 0, g0 = 0;
+  for (let i = 1; i <= starts.length; i++) {
+    if (i === starts.length || starts[i] - starts[i - 1] > OUTLIER_GAP_MS) {
+      if (i - g0 >= best1 - best0 + 1) {
+        best0 = g0;
+        best1 = i - 1;
+      }
+      g0 = i;
+    }
+  }
+  const c0 = starts[best0], c1 = starts[best1];
+  let start = Infinity, end = -Infinity, any = false;
+  for (const t of tests) {
+    t.outlier = t.start < c0 || t.start > c1 || t.end < c0 - OUTLIER_GAP_MS || t.end > c1 + OUTLIER_GAP_MS;
+    if (t.outlier) {
+      any = true;
+      continue;
+    }
+    if (t.start < start) start = t.start;
+    if (t.end > end) end = t.end;
+  }
+  return any ? { start, end: Math.max(end, start) } : null;
 }
 
 function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
@@ -239,7 +300,8 @@ function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
     const lane: Lane = {
       worker: w, label: w === null ? 'no worker' : `worker ${w}`,
       tests: new Int32Array(n), starts: new Float64Array(n), ends: new Float64Array(n),
-      reach: new Float64Array(n), busy: 0, idle: 0, longestGap: 0, longestGapAt: runStart,
+      reach: new Float64Array(n), outliers: Int32Array.from(list.filter((t) => t.outlier), (t) => t.idx),
+      busy: 0, idle: 0, longestGap: 0, longestGapAt: runStart,
     };
     // Idle time: gaps between consecutive tests, and before the first / after the last.
     let reach = runStart;
@@ -249,7 +311,10 @@ function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
       lane.tests[i] = t.idx;
       lane.starts[i] = t.start;
       lane.ends[i] = t.end;
-      lane.reach[i] = Math.max(t.end, i ? lane.reach[i - 1] : -Infinity);
+      const before = i ? lane.reach[i - 1] : -Infinity;
+      lane.reach[i] = t.outlier ? before : Math.max(t.end, before);
+      // Outliers count neither as busy nor as idle: decades of "idle" help nobody.
+      if (t.outlier) continue;
       if (t.start > reach) {
         const gap = t.start - reach;
         lane.idle += gap;
@@ -359,15 +424,17 @@ export function testAt(run: Run, lane: Lane, t: number, tolerance: number): Test
   let i = lastAtOrBefore(lane.starts, t + tolerance);
   // Tests on one worker may overlap slightly; look back a few for the one covering t.
   let best: Test | null = null, bestDist = Infinity;
-  for (let k = 0; i >= 0 && k < 8; k++, i--) {
-    const s = lane.starts[i], e = Math.max(lane.ends[i], s);
+  const consider = (test: Test) => {
+    const s = test.start, e = Math.max(test.end, s);
     const dist = t < s ? s - t : t > e ? t - e : 0;
     if (dist <= tolerance && dist < bestDist) {
-      best = run.tests[lane.tests[i]];
+      best = test;
       bestDist = dist;
-      if (dist === 0) break;
     }
-  }
+  };
+  for (let k = 0; i >= 0 && k < 8 && bestDist > 0; k++, i--) consider(run.tests[lane.tests[i]]);
+  // An outlier's bar may span far beyond its neighbours in start order.
+  for (let j = 0; j < lane.outliers.length && bestDist > 0; j++) consider(run.tests[lane.outliers[j]]);
   return best;
 }
 

@@ -43,16 +43,20 @@ export function quickSummary(stats: any, links: SummaryLinks): HTMLElement | nul
 
 export function fullSummary(run: Run, links: SummaryLinks): HTMLElement {
   const workers = run.lanes.filter((l) => l.worker !== null).length;
+  // Date and wall time of the run without its outliers (a clock reset to 1970 is not
+  // when the run happened); the timeline's note names them.
   const el = h('section', { cls: 'summary' },
-    cards(run.start, (run.end - run.start) / 1000, run.tests.length, run.counts, workers, run.totalDuration));
-  warnings(el, run.warnings);
+    cards(run.core.start, (run.core.end - run.core.start) / 1000, run.tests.length, run.counts, workers, run.totalDuration));
+  const n = run.outliers.length;
+  warnings(el, n ? run.warnings.concat(`${n} test${n === 1 ? '' : 's'} with timestamps far outside the run ` +
+    `(e.g. ${formatTime(run.outliers[0].start)}) left out of the date and wall time`) : run.warnings);
   if (run.failures.length) {
     const list = h('ol', { cls: 'failures' });
     const item = (f: Failure) => {
       const t = f.test;
       const unfinished = t !== null && t.status === INPROGRESS;
       const message = unfinished
-        ? [`still running when the stream ended: started at +${formatDuration((t.start - run.start) / 1000)} on ${run.lanes[t.lane].label}`]
+        ? [`still running when the stream ended: started at +${formatDuration((t.start - run.core.start) / 1000)} on ${run.lanes[t.lane].label}`]
         : f.message;
       return failureItem(f.name, f.id, unfinished ? 'inprogress' : 'fail', message, links);
     };

@@ -1,10 +1,16 @@
 // The timeline: one canvas lane per worker, an overview strip with a brush,
 // and hover / click / keyboard selection. Drawing visits only the visible tests
 // (binary search by time) and merges sub-pixel tests into one column per pixel,
-// so a 100k-test run pans and zooms at frame rate.
+// and the axis draws ticks for the pixel width, not for the span, so a 100k-test
+// run, or one whose outliers stretch it over a thousand years, pans and zooms at
+// frame rate. The view opens on the run without its outliers (run.core); the
+// overview shows that extent and marks outliers at its edges.
+import { axisTicks, offsetLabel } from './axis';
 import { h, sizeCanvas } from './dom';
 import { formatDuration, formatTime } from './iso';
 import { Run, Test, Lane, STATUSES, firstAtOrAfter, lastAtOrBefore, testAt } from './model';
+
+export { offsetLabel };
 
 export const GUTTER = 76;
 const AXIS_H = 18;
@@ -38,10 +44,12 @@ export class Timeline {
   private frame = 0;
   private lists: number[][] = STATUS_COLORS.map(() => []).concat(FADED_COLORS.map(() => []));
   lastDrawMs = 0;
+  /** ticks on the axis in the last draw (the tests check that it stays bounded) */
+  ticksDrawn = 0;
 
   constructor(private run: Run, private hooks: TimelineHooks) {
-    this.t0 = run.start;
-    this.t1 = Math.max(run.end, run.start + 1000);
+    this.t0 = run.core.start;
+    this.t1 = Math.max(run.core.end, run.core.start + 1000);
     this.laneH = Math.max(10, Math.min(22, Math.floor(420 / Math.max(1, run.lanes.length))));
     this.el = h('div', { cls: 'timeline' }, this.overview, h('div', { cls: 'lanes-wrap' }, this.canvas, this.tip));
     this.canvas.setAttribute('role', 'img');
@@ -70,7 +78,18 @@ export class Timeline {
     return this.t0 + ((x - GUTTER) / this.plotWidth) * (this.t1 - this.t0);
   }
 
+  /** Offsets on the axis and in the URL count from here: the start of the run without outliers. */
+  get origin(): number {
+    return this.run.core.start;
+  }
+
+  /** The run without its outliers (what a double-click on the overview shows). */
+  home(): void {
+    this.setView(this.run.core.start, Math.max(this.run.core.end, this.run.core.start + 1000));
+  }
+
   setView(t0: number, t1: number, notify = true): void {
+    // Anywhere in the whole run, outliers included: they can be looked at.
     const full = Math.max(this.run.end - this.run.start, 1000);
     const pad = full * 0.02;
     let span = Math.min(Math.max(t1 - t0, 20), full + 2 * pad);
@@ -141,8 +160,8 @@ export class Timeline {
     ctx.font = '11px system-ui, sans-serif';
     this.drawAxis(ctx);
     const k = this.plotWidth / (this.t1 - this.t0);
-    const idle0 = Math.max(GUTTER, this.xOf(this.run.start));
-    const idle1 = Math.min(this.width, this.xOf(this.run.end));
+    const idle0 = Math.max(GUTTER, this.xOf(this.run.core.start));
+    const idle1 = Math.min(this.width, this.xOf(this.run.core.end));
     ctx.textBaseline = 'middle';
     this.run.lanes.forEach((lane, i) => {
       const y = AXIS_H + i * this.laneH;
@@ -165,7 +184,8 @@ export class Timeline {
     this.flush(ctx);
     for (const [t, color, w] of [[this.hovered, '#555', 1], [this.selected, '#000', 2]] as [Test | null, string, number][]) {
       if (!t) continue;
-      const x0 = this.xOf(t.start), x1 = Math.max(this.xOf(t.end), x0 + 2);
+      const x0 = Math.max(this.xOf(t.start), GUTTER - 4);
+      const x1 = Math.min(Math.max(this.xOf(t.end), x0 + 2), this.width + 4);
       const y = AXIS_H + t.lane * this.laneH + 1;
       ctx.strokeStyle = color;
       ctx.lineWidth = w;
@@ -185,12 +205,15 @@ export class Timeline {
     const lists = this.lists;
     for (let i = first; i <= last; i++) {
       const t = tests[lane.tests[i]];
+      if (t.outlier) continue;
       const x0 = left + (lane.starts[i] - t0) * k;
       const x1 = left + (lane.ends[i] - t0) * k;
       const faded = match !== null && !match[t.idx];
       const color = t.status + (faded ? 6 : 0);
       if (x1 - x0 >= 1.5) {
-        lists[color].push(x0, y, x1 - x0, hgt);
+        // Clamped: a bar far wider than the canvas costs one rect of the canvas's width.
+        const a = Math.max(x0, left - 2), b = Math.min(x1, right + 2);
+        lists[color].push(a, y, b - a, hgt);
         continue;
       }
       const px = Math.floor(x0);
@@ -206,6 +229,16 @@ export class Timeline {
       }
     }
     if (colX >= 0) lists[colColor].push(colX, y, 1, hgt);
+    // Outliers are out of the reach index (their ends would make every test after
+    // them look visible): each is drawn on its own, when it overlaps the view.
+    for (let j = 0; j < lane.outliers.length; j++) {
+      const t = tests[lane.outliers[j]];
+      if (t.end < t0 || t.start > tEnd) continue;
+      const a = Math.max(left + (t.start - t0) * k, left - 2);
+      const b = Math.min(left + (Math.max(t.end, t.start) - t0) * k, right + 2);
+      const faded = match !== null && !match[t.idx];
+      lists[t.status + (faded ? 6 : 0)].push(a, y, Math.max(1, b - a), hgt);
+    }
   }
 
   private flush(ctx: CanvasRenderingContext2D): void {
@@ -221,26 +254,28 @@ export class Timeline {
   }
 
   private drawAxis(ctx: CanvasRenderingContext2D): void {
-    const span = (this.t1 - this.t0) / 1000;
-    const steps = [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
-    const step = steps.find((s) => (this.plotWidth / span) * s >= 90) || 14400;
     ctx.fillStyle = '#555';
     ctx.strokeStyle = '#ddd';
     ctx.textBaseline = 'top';
-    const rel0 = (this.t0 - this.run.start) / 1000;
-    for (let s = Math.ceil(rel0 / step) * step; s <= rel0 + span; s += step) {
-      const x = this.xOf(this.run.start + s * 1000);
+    const ticks = axisTicks(this.t0, this.t1, this.origin, this.run.core.end, this.plotWidth);
+    let free = GUTTER;  // labels never overlap: one that would is left out
+    for (const tick of ticks) {
+      const x = this.xOf(tick.t);
       if (x < GUTTER) continue;
       ctx.fillRect(x, AXIS_H - 5, 1, 5);
-      const label = (s > 0 ? '+' : '') + offsetLabel(s, step);
-      if (x + 2 + ctx.measureText(label).width <= this.width) ctx.fillText(label, x + 2, 2);
+      const w = ctx.measureText(tick.label).width;
+      if (x >= free && x + 2 + w <= this.width) {
+        ctx.fillText(tick.label, x + 2, 2);
+        free = x + w + 8;
+      }
     }
+    this.ticksDrawn = ticks.length;
   }
 
   private drawOverview(): void {
     const ctx = sizeCanvas(this.overview, this.width, OVERVIEW_H);
     const run = this.run;
-    const s0 = run.start, s1 = Math.max(run.end, run.start + 1000);
+    const [s0, s1] = this.overviewExtent;
     const k = this.plotWidth / (s1 - s0);
     if (!this.overviewCache) {
       const c = document.createElement('canvas');
@@ -254,17 +289,44 @@ export class Timeline {
       octx.font = '11px system-ui, sans-serif';
       octx.textBaseline = 'middle';
       octx.fillText('overview', 4, OVERVIEW_H / 2);
+      this.drawOutlierMarks(octx, s0);
       this.overviewCache = c;
     }
     ctx.clearRect(0, 0, this.width, OVERVIEW_H);
     ctx.drawImage(this.overviewCache, 0, 0, this.width, OVERVIEW_H);
-    const b0 = GUTTER + (this.t0 - s0) * k, b1 = GUTTER + (this.t1 - s0) * k;
+    // Clamped to the strip: a window on an outlier lies far outside it.
+    const clamp = (x: number) => Math.max(GUTTER - 2, Math.min(this.width + 2, x));
+    const b0 = clamp(GUTTER + (this.t0 - s0) * k), b1 = clamp(GUTTER + (this.t1 - s0) * k);
     ctx.fillStyle = 'rgba(255,255,255,0.6)';
     ctx.fillRect(GUTTER, 0, Math.max(0, b0 - GUTTER), OVERVIEW_H);
     ctx.fillRect(b1, 0, Math.max(0, this.width - b1), OVERVIEW_H);
     ctx.strokeStyle = '#1565c0';
     ctx.lineWidth = 2;
     ctx.strokeRect(b0, 1, Math.max(2, b1 - b0), OVERVIEW_H - 2);
+  }
+
+  /** The overview's time range: the run without outliers. */
+  private get overviewExtent(): [number, number] {
+    const c = this.run.core;
+    return [c.start, Math.max(c.end, c.start + 1000)];
+  }
+
+  /** A red mark with a count at each edge of the overview that has outliers beyond it. */
+  private drawOutlierMarks(ctx: CanvasRenderingContext2D, s0: number): void {
+    const before = this.run.outliers.filter((t) => t.start < s0).length;
+    const after = this.run.outliers.length - before;
+    ctx.font = 'bold 11px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    for (const [n, left] of [[before, true], [after, false]] as [number, boolean][]) {
+      if (!n) continue;
+      const label = left ? `◀ ${n}` : `${n} ▶`;
+      const w = ctx.measureText(label).width + 8;
+      const x = left ? GUTTER : this.width - w;
+      ctx.fillStyle = 'rgba(198,40,40,0.9)';
+      ctx.fillRect(x, OVERVIEW_H / 2 - 8, w, 16);
+      ctx.fillStyle = '#fff';
+      ctx.fillText(label, x + 4, OVERVIEW_H / 2);
+    }
   }
 
   private laneAt(y: number): Lane | null {
@@ -331,8 +393,8 @@ export class Timeline {
     const c = this.overview;
     let mode: { kind: 'pan' | 'brush'; x: number; t0: number; t1: number } | null = null;
     const timeAt = (x: number) => {
-      const s1 = Math.max(this.run.end, this.run.start + 1000);
-      return this.run.start + ((x - GUTTER) / this.plotWidth) * (s1 - this.run.start);
+      const [s0, s1] = this.overviewExtent;
+      return s0 + ((x - GUTTER) / this.plotWidth) * (s1 - s0);
     };
     c.addEventListener('mousedown', (e) => {
       const t = timeAt(e.offsetX);
@@ -364,7 +426,7 @@ export class Timeline {
       }
       mode = null;
     });
-    c.addEventListener('dblclick', () => this.setView(this.run.start, this.run.end));
+    c.addEventListener('dblclick', () => this.home());
   }
 
   private showTip(t: Test | null, x: number, y: number): void {
@@ -376,22 +438,12 @@ export class Timeline {
     this.tip.append(
       h('div', { cls: 'tip-name' }, t.name),
       h('div', null, `${STATUSES[t.status]} · ${formatDuration(t.duration)} · ${this.run.lanes[t.lane].label}`),
-      h('div', null, `started ${formatTime(t.start)} (+${offsetLabel((t.start - this.run.start) / 1000, 1)})`),
+      h('div', null, `started ${formatTime(t.start)} ` +
+        (t.outlier ? '(far outside the run)' : `(+${offsetLabel((t.start - this.origin) / 1000, 1)})`)),
     );
     this.tip.classList.add('on');
     const left = Math.min(x + 14, this.width - 360);
     this.tip.style.left = Math.max(0, left) + 'px';
     this.tip.style.top = y + 16 + 'px';
   }
-}
-
-/** "+m:ss" style offset from the run's start. */
-export function offsetLabel(s: number, step: number): string {
-  const neg = s < 0;
-  s = Math.abs(s);
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const sec = step < 1 ? ss.toFixed(step < 0.1 ? 2 : 1).padStart(step < 0.1 ? 5 : 4, '0')
-    : String(Math.floor(ss)).padStart(2, '0');
-  const body = hh ? `${hh}:${String(mm).padStart(2, '0')}:${sec}` : `${mm}:${sec}`;
-  return (neg ? '-' : '') + body;
 }

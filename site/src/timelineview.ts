@@ -4,11 +4,13 @@ import type { App } from './app';
 import { h, clear } from './dom';
 import { renderDetails } from './details';
 import { Graphs } from './graphs';
+import { formatTime } from './iso';
 import { Run, STATUSES, Test } from './model';
 import { Route, formatHash } from './route';
 import { STATUS_COLORS, Timeline } from './timeline';
 
 const JUMP_LIMIT = 200;
+const OUTLIER_EXAMPLES = 3;
 
 export class TimelineView {
   readonly el: HTMLElement;
@@ -59,8 +61,8 @@ export class TimelineView {
       bar.append(h('label', { cls: 'status-toggle' }, box, swatch, `${s} ${run.counts[s]}`));
     });
     bar.append(h('span', { cls: 'legend' }, h('span', { cls: 'swatch idle' }), 'idle'), this.count);
-    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.tl.el, this.graphBox,
-      h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run · ← →: previous / next test on the worker · /: search'),
+    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.outlierNote(), this.tl.el, this.graphBox,
+      h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run (outliers aside) · ← →: previous / next test on the worker · /: search'),
       this.detailsBox);
   }
 
@@ -100,13 +102,13 @@ export class TimelineView {
     for (const [s, box] of this.toggles) box.checked = !r.hide.includes(s);
     this.applyFilter();
     if (r.from !== null && r.to !== null) {
-      this.tl.setView(this.run.start + r.from * 1000, this.run.start + r.to * 1000, false);
+      this.tl.setView(this.tl.origin + r.from * 1000, this.tl.origin + r.to * 1000, false);
       this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
     }
     const test = r.test ? this.run.byId.get(r.test) || null : null;
     if (first && test && r.from === null) {
       // Arriving from a link to one test: zoom to it and its neighbours.
-      const span = Math.max((test.end - test.start) * 20, 30000, (this.run.end - this.run.start) / 50);
+      const span = Math.max((test.end - test.start) * 20, 30000, (this.run.core.end - this.run.core.start) / 50);
       const mid = (test.start + test.end) / 2;
       this.tl.setView(mid - span / 2, mid + span / 2, false);
       this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
@@ -117,10 +119,42 @@ export class TimelineView {
     }
   }
 
+  /**
+   * "N tests with timestamps far outside the run, e.g. ...": they are left out of the
+   * default view (see markOutliers); each example zooms to its test, and one
+   * button comes back to the run. Empty when the run has no outlier.
+   */
+  private outlierNote(): HTMLElement | string {
+    const list = this.run.outliers;
+    if (!list.length) return '';
+    const n = list.length;
+    const picks = n <= OUTLIER_EXAMPLES ? list
+      : [list[0], list[Math.floor(n / 2)], list[n - 1]];
+    const note = h('p', { cls: 'outliers' },
+      `${n} test${n === 1 ? '' : 's'} with timestamps far outside the run, e.g. `);
+    note.setAttribute('role', 'status');
+    picks.forEach((t, i) => {
+      if (i) note.append(', ');
+      note.append(h('button', { cls: 'outlier-jump', title: 'zoom to this test', onclick: () => this.zoomTo(t) },
+        `${formatTime(t.start)} · ${t.name}`));
+    });
+    note.append(n > picks.length ? ` and ${n - picks.length} more` : '',
+      '. The view leaves them out. ',
+      h('button', { cls: 'outlier-home', onclick: () => this.tl.home() }, 'back to the run'));
+    return note;
+  }
+
+  private zoomTo(t: Test): void {
+    const span = Math.max((t.end - t.start) * 20, 60000);
+    const mid = (t.start + t.end) / 2;
+    this.tl.setView(mid - span / 2, mid + span / 2);
+    this.navigate({ test: t.id }, true);
+  }
+
   private navigate(change: Partial<Route>, push: boolean): void {
     const r = { ...this.route, ...change, view: 'timeline' as const };
-    r.from = (this.tl.t0 - this.run.start) / 1000;
-    r.to = (this.tl.t1 - this.run.start) / 1000;
+    r.from = (this.tl.t0 - this.tl.origin) / 1000;
+    r.to = (this.tl.t1 - this.tl.origin) / 1000;
     const hash = formatHash(r);
     if (push) location.hash = hash;
     else history.replaceState(null, '', hash);

@@ -1,9 +1,12 @@
 """``stackviz-export`` (the classic flags, unchanged) and ``stackviz-publish export``."""
-import argparse
 import os
 import sys
 
+from stackviz_publish.cli import harness
+
 PROG = 'stackviz-export'
+DESCRIPTION = 'Export subunit streams to a Stackviz data folder.'
+EXAMPLE = 'stackviz-export -f tempest.subunit --dstat dstat-csv.log out/'
 
 
 def add_arguments(parser):
@@ -31,13 +34,20 @@ def add_arguments(parser):
                         help='oslo.log service logs (shell glob, repeatable): add each '
                         'test\'s lines from them; links are made relative to the '
                         'site, the parent of the output folder')
-    parser.add_argument('path', help='the output (data) folder, replaced as a whole')
+    parser.add_argument('--replace', action='store_true',
+                        help='replace OUT even when it is a file or a non-empty folder '
+                             'that is not an earlier export')
+    harness.add_debug(parser)
+    parser.add_argument('path', metavar='OUT',
+                        help='the output (data) folder, created with its parents, or '
+                             'replaced as a whole when it is an earlier export')
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         'export', help='export subunit streams to Stackviz data',
-        description='Export subunit streams to a Stackviz data folder.')
+        **harness.parser_options(DESCRIPTION, EXAMPLE.replace(
+            'stackviz-export', 'stackviz-publish export')))
     add_arguments(parser)
     parser.set_defaults(run=run)
     return parser
@@ -66,59 +76,42 @@ def _service_log_plan(args, warn):
     return plan
 
 
+def export_and_report(reporter, args, stdin):
+    """Export as the flags say and print one summary line per run; return the code."""
+    from stackviz_publish import export
+    if not (args.stream_file or args.repository or args.stdin):
+        reporter.error('no input: give -f FILE, -r REPO or -i')
+        return harness.EXIT_USAGE
+    if args.run_id is not None and not args.repository:
+        reporter.error('--run needs -r/--repository')
+        return harness.EXIT_USAGE
+    summaries = export.export_runs(
+        _sources(args, stdin), args.path,
+        dstat_logs=[('primary', args.dstat)] if args.dstat else (),
+        gzip=args.gzip, env=args.env, max_attachment_bytes=args.max_attachment_bytes,
+        classic_details=not args.no_classic_details, warn=reporter.warn,
+        replace=args.replace, make_parents=True,   # the classic tool makes parents
+        service_logs=_service_log_plan(args, reporter.warn), inform=reporter.note)
+    for summary in summaries:
+        reporter.result(harness.summary_line(summary, args.path))
+    return harness.EXIT_OK
+
+
 def run(args, stdout, stderr, stdin=None):
     from stackviz_publish import export
-
-    def warn(message):
-        stderr.write('%s: warning: %s\n' % (PROG, message))
-
-    if not (args.stream_file or args.repository or args.stdin):
-        stderr.write('%s: error: no input: give -f FILE, -r REPO or -i\n' % PROG)
-        return 2
-    if args.run_id is not None and not args.repository:
-        stderr.write('%s: error: --run needs -r/--repository\n' % PROG)
-        return 2
-    try:
-        # The classic tool creates the output folder, parents included.
-        parent = os.path.dirname(os.path.abspath(args.path))
-        if not os.path.isdir(parent):
-            os.makedirs(parent)
-        stdin = stdin if stdin is not None else sys.stdin.buffer
-        summaries = export.export_runs(
-            _sources(args, stdin), args.path,
-            dstat_logs=[('primary', args.dstat)] if args.dstat else (),
-            gzip=args.gzip, env=args.env, max_attachment_bytes=args.max_attachment_bytes,
-            classic_details=not args.no_classic_details, warn=warn,
-            service_logs=_service_log_plan(args, warn),
-            inform=lambda message: stderr.write('%s: note: %s\n' % (PROG, message)))
-    except export.ExportError as exc:
-        stderr.write('%s: error: %s\n' % (PROG, exc))
-        return 1
-    except OSError as exc:
-        stderr.write('%s: error: cannot create the folder of %s: %s\n'
-                     % (PROG, args.path, exc.strerror or exc))
-        return 1
-    except KeyboardInterrupt:
-        stderr.write('%s: error: interrupted\n' % PROG)
-        return 130
-    except Exception as exc:   # never a traceback for the user: one line, and fail
-        stderr.write('%s: error: unexpected %s: %s\n' % (PROG, type(exc).__name__, exc))
-        return 1
-    for summary in summaries:
-        stdout.write('%s: %d tests, %d failed, %d skipped, %d unfinished -> %s\n' % (
-            summary.name, summary.tests, summary.failures, summary.skips,
-            summary.inprogress, args.path))
-    return 0
+    reporter = harness.Reporter(PROG, stdout, stderr)
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    return harness.execute(
+        reporter, lambda: export_and_report(reporter, args, stdin),
+        expected=(export.ExportError, OSError), debug=harness.debug_wanted(args),
+        stopped_note='%s left as it was' % args.path)
 
 
 def main(argv=None, stdout=None, stderr=None, stdin=None):
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
-    parser = argparse.ArgumentParser(
-        prog=PROG, description='Export subunit streams to a Stackviz data folder.')
+    parser = harness.Parser(prog=PROG, **harness.parser_options(DESCRIPTION, EXAMPLE))
     add_arguments(parser)
     args = parser.parse_args(argv)
-    return run(args, stdout, stderr, stdin)
+    return run(args, stdout or sys.stdout, stderr or sys.stderr, stdin)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,8 @@
 """``stackviz-publish``: one command with a subcommand per module."""
-import argparse
 import importlib
 import sys
+
+from stackviz_publish.cli import harness
 
 # Subcommand modules, in the order --help lists them.
 SUBCOMMANDS = (
@@ -9,13 +10,15 @@ SUBCOMMANDS = (
     'stackviz_publish.cli.publish_cmd',
     'stackviz_publish.cli.serve_cmd',
     'stackviz_publish.cli.sample_cmd',
+    'stackviz_publish.cli.view_cmd',
 )
 
 
 def build_parser(modules):
-    parser = argparse.ArgumentParser(
-        prog='stackviz-publish',
-        description='Export, publish and preview Stackviz test-run views.')
+    parser = harness.Parser(
+        prog='stackviz-publish', **harness.parser_options(
+            'Export, publish and preview Stackviz test-run views.',
+            'stackviz-publish publish logs/ && stackviz-publish serve logs/stackviz'))
     subparsers = parser.add_subparsers(dest='command', metavar='COMMAND')
     subparsers.required = True
     for module in modules:

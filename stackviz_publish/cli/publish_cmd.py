@@ -2,7 +2,8 @@
 
 Exit policy: a job must never fail because of this step unless it asks to. Without
 --strict every outcome exits 0 with one clear line; with --strict, nothing to publish
-exits 3, published-with-warnings exits 4, and an error exits 1.
+exits 3, published-with-warnings exits 4, an error (data only, no site included)
+exits 1 and the time limit exits 5. Ctrl-C and SIGTERM exit 130 and 143.
 """
 import os
 import re
@@ -14,11 +15,14 @@ from stackviz_publish import metadata
 from stackviz_publish import publish
 from stackviz_publish import safety
 from stackviz_publish import sitefiles
+from stackviz_publish.cli import harness
 
 PROG = 'stackviz-publish'
-EXIT_ERROR = 1
-EXIT_NOTHING = 3
-EXIT_WARNINGS = 4
+EXIT_ERROR = harness.EXIT_ERROR
+EXIT_NOTHING = harness.EXIT_NOTHING
+EXIT_WARNINGS = harness.EXIT_WARNINGS
+EXIT_TIME_LIMIT = harness.EXIT_TIME_LIMIT
+DEFAULT_TIME_LIMIT = 600
 # Problems with input or environment: reported on one line, never a traceback.
 EXPECTED_ERRORS = (export.ExportError, safety.UnsafePathError, sitefiles.SiteError,
                    metadata.MetadataError, OSError)
@@ -33,13 +37,26 @@ def parse_size(text):
     return value or None
 
 
+def parse_seconds(text):
+    """'600', '2.5' -> seconds; 0 means no limit (None)."""
+    value = float(text)
+    if not value >= 0 or value == float('inf'):
+        raise ValueError(text)
+    return value or None
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         'publish', help='export a run and place the site in LOGS_DIR/stackviz',
-        description='Find the run\'s subunit and dstat files in LOGS_DIR (or take them '
-                    'from flags), export them and place the site with its data in '
-                    'LOGS_DIR/stackviz, atomically. Exits 0 unless --strict.')
-    parser.add_argument('logs_dir', metavar='LOGS_DIR')
+        **harness.parser_options(
+            'Find the run\'s subunit and dstat files in LOGS_DIR (or take them from '
+            'flags), export them and place the site with its data in LOGS_DIR/stackviz, '
+            'atomically. Exits 0 unless --strict.',
+            'stackviz-publish publish ~/zuul-output/logs --work-dir ~/src/tempest '
+            '--job tempest-full'))
+    parser.add_argument('logs_dir', metavar='LOGS_DIR',
+                        help='the job\'s logs folder: inputs are looked for in it, and '
+                             'the site goes to LOGS_DIR/stackviz')
     inputs = parser.add_argument_group('inputs (any of them turns discovery off)')
     inputs.add_argument('--subunit', action='append', default=[], metavar='PATH',
                         help='a subunit stream file (v1 or v2, gzip ok); "-" for stdin; '
@@ -76,7 +93,12 @@ def add_parser(subparsers):
                           'classic site needs it)')
     out.add_argument('--strict', action='store_true',
                      help='exit non-zero when there is nothing to publish (3), an input '
-                          'is damaged (4) or publishing fails (1)')
+                          'is damaged (4), publishing fails or finds no site (1), or '
+                          'the time limit is reached (5)')
+    out.add_argument('--time-limit', type=parse_seconds, default=DEFAULT_TIME_LIMIT,
+                     metavar='SECONDS',
+                     help='stop after SECONDS, leaving LOGS_DIR/stackviz as it was '
+                          '(default %d; 0: no limit)' % DEFAULT_TIME_LIMIT)
     meta = parser.add_argument_group(
         'job metadata (flags override --zuul-json, which overrides the environment)')
     meta.add_argument('--no-env', dest='env', action='store_false',
@@ -86,6 +108,7 @@ def add_parser(subparsers):
     for field in metadata.FIELDS:
         meta.add_argument('--' + field.replace('_', '-'), dest='meta_' + field,
                           metavar=field.upper())
+    harness.add_debug(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -99,60 +122,57 @@ def job_metadata(args, environ, warn):
     return metadata.merge(env, from_file, flags)
 
 
-def summary_line(summary):
-    return '%s: %d tests, %d failures, %d skips, %d unfinished, wall time %.1f s' % (
-        summary.name, summary.tests, summary.failures, summary.skips, summary.inprogress,
-        summary.wall_time or 0.0)
+def options_from_args(args, environ, stdin):
+    """publish.Options from the parsed flags."""
+    meta_warnings = []
+    facts = job_metadata(args, environ, meta_warnings.append)
+    return publish.Options(
+        args.logs_dir, subunit=args.subunit, stestr_dirs=args.stestr_dir,
+        dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
+        max_attachment_bytes=args.max_attachment_size,
+        classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
+        environ=environ, stdin=stdin, warnings=meta_warnings,
+        service_logs=getattr(args, 'service_logs', True),
+        service_log_globs=getattr(args, 'service_log_globs', None))
+
+
+def publish_and_report(reporter, opts, checkpoint=None):
+    """Publish and say what happened; return the exit code --strict would give."""
+    result = publish.publish(opts, warn=reporter.warn, checkpoint=checkpoint,
+                             inform=reporter.note)
+    if result.status == publish.NOTHING:
+        reporter.info('nothing to publish: no subunit stream found in %s (looked for %s, '
+                      '%s)' % (opts.logs_dir, ', '.join(discover.SUBUNIT_SUFFIXES),
+                               ', '.join(discover.REPOSITORY_NAMES)))
+        return EXIT_NOTHING
+    size = publish.human_size(result.total_bytes)
+    if result.site is None:
+        reporter.info('published data only, no site: %s (%s)'
+                      % (os.path.join(result.target, 'data'), size))
+    else:
+        reporter.info('published %s (%s)'
+                      % (os.path.join(result.target, 'index.html'), size))
+    for summary in result.summaries:
+        reporter.result(harness.summary_line(summary))
+    if result.site is None:
+        return EXIT_ERROR
+    if result.status == publish.WARNINGS:
+        reporter.tell('%s; the readable part was published'
+                      % harness.plural(len(result.warnings), 'warning'))
+        return EXIT_WARNINGS
+    return 0
 
 
 def run(args, stdout, stderr, environ=None, stdin=None, checkpoint=None):
     environ = os.environ if environ is None else environ
+    reporter = harness.Reporter(PROG, stdout, stderr)
+    stdin = stdin if stdin is not None else sys.stdin.buffer
 
-    def warn(message):
-        stderr.write('%s: warning: %s\n' % (PROG, message))
+    def body():
+        return publish_and_report(reporter, options_from_args(args, environ, stdin),
+                                  checkpoint)
 
-    def inform(message):
-        stdout.write('%s: note: %s\n' % (PROG, message))
-
-    def finish(code, message, stream=stdout):
-        stream.write('%s: %s\n' % (PROG, message))
-        return code if args.strict else 0
-
-    try:
-        meta_warnings = []
-        facts = job_metadata(args, environ, meta_warnings.append)
-        opts = publish.Options(
-            args.logs_dir, subunit=args.subunit, stestr_dirs=args.stestr_dir,
-            dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
-            max_attachment_bytes=args.max_attachment_size,
-            classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
-            environ=environ, stdin=stdin if stdin is not None else sys.stdin.buffer,
-            warnings=meta_warnings, service_logs=getattr(args, 'service_logs', True),
-            service_log_globs=getattr(args, 'service_log_globs', None))
-        result = publish.publish(opts, warn=warn, checkpoint=checkpoint, inform=inform)
-    except EXPECTED_ERRORS as exc:
-        return finish(EXIT_ERROR, 'error: %s' % _one_line(exc), stderr)
-    except Exception as exc:  # never fail the job on our own bug, unless asked to
-        if environ.get('STACKVIZ_DEBUG'):
-            raise
-        return finish(EXIT_ERROR, 'internal error: %s: %s' % (
-            type(exc).__name__, _one_line(exc)), stderr)
-    if result.status == publish.NOTHING:
-        return finish(EXIT_NOTHING, 'nothing to publish: no subunit stream found in %s '
-                      '(looked for %s, %s)' % (args.logs_dir, ', '.join(
-                          discover.SUBUNIT_SUFFIXES), ', '.join(discover.REPOSITORY_NAMES)))
-    stdout.write('%s: published %s (%s)\n' % (
-        PROG, os.path.join(result.target, 'index.html'), publish.human_size(result.total_bytes)))
-    for summary in result.summaries:
-        stdout.write(summary_line(summary) + '\n')
-    if result.status == publish.WARNINGS:
-        return finish(EXIT_WARNINGS, '%d warning(s); the readable part was published'
-                      % len(result.warnings), stderr)
-    return 0
-
-
-def _one_line(exc):
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, OSError) and exc.filename and exc.strerror:
-        text = '%s: %s' % (exc.filename, exc.strerror)
-    return ' '.join(text.split())
+    return harness.execute(
+        reporter, body, expected=EXPECTED_ERRORS, debug=harness.debug_wanted(args, environ),
+        lenient=not args.strict, time_limit=args.time_limit,
+        stopped_note='%s left as it was' % os.path.join(args.logs_dir, safety.TARGET_NAME))

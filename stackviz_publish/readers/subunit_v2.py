@@ -8,13 +8,32 @@ and reading resumes at the next packet whose checksum is right, with a warning t
 says how much was lost. A stream cut in the middle of a packet keeps every packet
 before the cut.
 
+Time stays linear in the input whatever the damage. The search for the next 0xB3
+reads each byte once, each byte takes part in at most six header checks, every byte
+of a good packet is checksummed once, and the checksums of candidates that prove
+false (bytes that only look like a header, claiming up to 4 MB each) are paid from a
+credit of CREDIT_PER_BYTE bytes per input byte read plus CREDIT_START: a candidate
+the credit cannot pay for is skipped unchecked. The last RESERVE bytes of the credit
+go only to candidates followed by a 0xB3 byte or by the end of the stream, as real
+packets are: so the random bytes of binary test output cannot use it all up before
+the next real packet. A clean stream never spends any.
+
 Event tuple: (test_id, status, tags, timestamp_us, file_name, file_bytes, eof,
-route_code), where timestamp_us is an int of microseconds since the epoch or None.
+route_code), where timestamp_us is an int of microseconds since the epoch, between
+FIRST_STAMP and LAST_STAMP, or None.
 """
 import zlib
 
 SIGNATURE = 0xB3
 BLOCK = 1 << 20
+MAX_PACKET = (1 << 22) - 1     # the largest length a 3-byte length field can say
+CREDIT_PER_BYTE = 4
+CREDIT_START = 2 * MAX_PACKET
+RESERVE = MAX_PACKET           # of the credit, kept for candidates that end well
+# The years 1 to 9999 (UTC) in microseconds: what datetime and a four-digit ISO 8601
+# year can say. v2 times (32-bit seconds from 1970) always fall inside.
+FIRST_STAMP = -62135596800 * 1000000
+LAST_STAMP = 253402300800 * 1000000 - 1
 STATUSES = (None, 'exists', 'inprogress', 'success', 'uxsuccess', 'skip', 'fail',
             'xfail')
 FLAG_TEST_ID = 0x0800
@@ -108,6 +127,16 @@ class Damage:
         self.first_offset = None    # where the first damage was seen
         self.truncated_at = None    # offset of a packet cut by the end of the stream
         self.packets = 0
+        self.wasted_crc_bytes = 0   # checksum work on candidates that proved false
+        self.unchecked = 0          # candidates skipped because the credit ran out
+        self.clamped = 0            # v1 times outside the years 1 to 9999, moved in
+
+    def mark(self):
+        return (self.skipped_bytes, self.bad_packets, self.first_offset)
+
+    def rewind(self, mark):
+        """Forget what was noted since ``mark`` (it was the tail of a cut stream)."""
+        self.skipped_bytes, self.bad_packets, self.first_offset = mark
 
     def note(self, offset, nbytes, bad_packet=False):
         self.skipped_bytes += nbytes
@@ -121,9 +150,16 @@ class Damage:
             out.append('%d damaged subunit packet(s) or line(s) skipped (first at byte '
                        '%d); reading resumed at the next good one'
                        % (self.bad_packets, self.first_offset))
+        if self.unchecked:
+            out.append('%d packet header(s) after damage left unchecked: checking them '
+                       'would have cost more than the bound on checksum work'
+                       % self.unchecked)
         elif self.skipped_bytes:
             out.append('%d byte(s) of non-subunit data skipped (first at byte %d)'
                        % (self.skipped_bytes, self.first_offset))
+        if self.clamped:
+            out.append('%d time(s) outside the years 1 to 9999 (UTC) were moved to the '
+                       'nearest of those bounds' % self.clamped)
         if self.truncated_at is not None:
             out.append('stream cut short: it ends inside a packet or test at byte %d; '
                        'everything before was kept' % self.truncated_at)
@@ -151,6 +187,10 @@ def read_packets(stream, damage, head=b''):
     decode = _decode
     from_bytes = int.from_bytes
     packets = 0
+    spent = 0         # checksum bytes spent on candidates that proved false
+    # The first candidate that runs past the end of the stream, with the damage
+    # noted before it: a cut stream if no good packet follows, else a false header.
+    pending = None
     try:
         while True:
             avail = size - pos
@@ -161,7 +201,7 @@ def read_packets(stream, damage, head=b''):
                 pos = 0
                 continue
             if avail == 0:
-                return
+                break
             if buf[pos] != SIGNATURE:
                 nxt = buf.find(b'\xb3', pos)
                 if nxt < 0:
@@ -170,8 +210,9 @@ def read_packets(stream, damage, head=b''):
                 pos = nxt
                 continue
             if avail < 6:
-                damage.truncated_at = base + pos
-                return
+                if pending is None:
+                    pending = (base + pos, damage.mark())
+                break
             flags = (buf[pos + 1] << 8) | buf[pos + 2]
             b3 = buf[pos + 3]
             kind = b3 & 0xC0
@@ -186,59 +227,80 @@ def read_packets(stream, damage, head=b''):
                 length, hdr = b3, 4
             else:
                 length, hdr = ((b3 & 0x3F) << 16) | (buf[pos + 4] << 8) | buf[pos + 5], 6
-            if length < hdr + 4:
+            end = pos + length
+            if end < size and length >= hdr + 4 and not spent:
+                # The hot path: a whole packet in the buffer and no damage so far.
+                if crc32(view[pos:end - 4]) == from_bytes(buf[end - 4:end], 'big'):
+                    try:
+                        event = decode(buf, pos + hdr, end - 4, flags)
+                    except (_Bad, IndexError):
+                        pass
+                    else:
+                        pending = None
+                        packets += 1
+                        pos = end
+                        yield event
+                        continue
+                spent += length
                 damage.note(base + pos, 1, bad_packet=True)
                 pos += 1
                 continue
-            end = pos + length
-            if end > size:
-                if eof:
-                    # Either the stream was cut, or this 0xB3 is no real packet start.
-                    if _later_packet(buf, pos + 1):
-                        damage.note(base + pos, 1, bad_packet=True)
-                        pos += 1
-                        continue
-                    damage.truncated_at = base + pos
-                    return
+            if length < hdr + 4:
+                end = -1
+            elif end >= size and not eof:
+                # (end == size too: the byte after the packet is wanted below)
                 buf, view, eof = _refill(stream, buf, pos, max(BLOCK, end - size))
                 size = len(buf)
                 base += pos
                 pos = 0
                 continue
-            if crc32(view[pos:end - 4]) != from_bytes(buf[end - 4:end], 'big'):
+            elif end > size:
+                if pending is None:
+                    pending = (base + pos, damage.mark())
+                end = -1
+            elif spent and spent + length > CREDIT_PER_BYTE * (base + pos) + CREDIT_START - (
+                    0 if end == size or buf[end] == SIGNATURE else RESERVE):
+                # A packet followed by another (or by the end) may use the reserve;
+                # false headers in random bytes almost never are.
+                damage.unchecked += 1
+                end = -1
+            elif crc32(view[pos:end - 4]) != from_bytes(buf[end - 4:end], 'big'):
+                spent += length
+                end = -1
+            else:
+                try:
+                    event = decode(buf, pos + hdr, end - 4, flags)
+                except (_Bad, IndexError):
+                    spent += length
+                    end = -1
+            if end < 0:
                 damage.note(base + pos, 1, bad_packet=True)
                 pos += 1
                 continue
-            try:
-                event = decode(buf, pos + hdr, end - 4, flags)
-            except (_Bad, IndexError):
-                damage.note(base + pos, 1, bad_packet=True)
-                pos += 1
-                continue
+            pending = None
             packets += 1
             pos = end
             yield event
+        if pending is not None:
+            damage.rewind(pending[1])
+            damage.truncated_at = pending[0]
     finally:
         damage.packets += packets
+        damage.wasted_crc_bytes += spent
 
 
-def _later_packet(buf, start):
-    """True if a packet with a good checksum starts somewhere in buf[start:]."""
-    pos = buf.find(b'\xb3', start)
-    while 0 <= pos < len(buf) - 6:
-        flags = (buf[pos + 1] << 8) | buf[pos + 2]
-        b3 = buf[pos + 3]
-        kind = b3 & 0xC0
-        if flags >> 12 == 2 and kind != 0xC0:
-            if kind == 0:
-                length = b3
-            elif kind == 0x40:
-                length = ((b3 & 0x3F) << 8) | buf[pos + 4]
-            else:
-                length = ((b3 & 0x3F) << 16) | (buf[pos + 4] << 8) | buf[pos + 5]
-            end = pos + length
-            if 10 <= length and end <= len(buf) and zlib.crc32(
-                    memoryview(buf)[pos:end - 4]) == int.from_bytes(buf[end - 4:end], 'big'):
-                return True
-        pos = buf.find(b'\xb3', pos + 1)
-    return False
+def find_packet(buf, start=0):
+    """Offset of the first packet in ``buf[start:]`` whose checksum is right, or -1;
+    checksum work is bounded as in read_packets."""
+    damage = Damage()
+    for _event in read_packets(_Empty, damage, bytes(buf[start:])):
+        return start + damage.skipped_bytes   # every byte before it was noted once
+    return -1
+
+
+class _Empty:
+    """A stream with nothing more in it."""
+
+    @staticmethod
+    def read(_size):
+        return b''

@@ -7,11 +7,14 @@ most ``max_pending`` wait, so a slow disk slows the export instead of filling me
 import collections
 from concurrent import futures
 
+from stackviz_publish import stopping
+
 
 class Background:
     def __init__(self, max_pending=4):
-        self._pool = futures.ThreadPoolExecutor(max_workers=1,
-                                                thread_name_prefix='stackviz-writer')
+        self._pool = futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix='stackviz-writer',
+            initializer=stopping.keep_signals_off_this_thread)
         self._pending = collections.deque()
         self._max = max_pending
 

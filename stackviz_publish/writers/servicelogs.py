@@ -60,7 +60,9 @@ def write(data_dir, result, gzipped=False, notes=()):
     for number, parts in enumerate(shards):
         total += write_whole(data_dir, os.path.join(shard_dir, '%d.json' % number),
                              ['{'] + [',\n'.join(parts)] + ['}'], gzipped)
-    index_rel = collector.prefix + '-servicelogs.json'
+    # In the shards' folder: an export is one folder per run artifact (see
+    # output.is_own_export), and the index goes with its shards.
+    index_rel = os.path.join(shard_dir, 'index.json')
     total += write_whole(data_dir, index_rel, json.dumps(
         _index(result, tests, notes), separators=(',', ':')), gzipped)
     gz = '.gz' if gzipped else ''

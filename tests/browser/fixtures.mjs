@@ -87,3 +87,42 @@ export function publishStreams(root, name, streams) {
   cpSync(SITE, dir, { recursive: true });
   return dir;
 }
+
+function v1Time(ms) {
+  // subunit v1 "time:" lines take any year, unlike v2's unsigned seconds.
+  return `time: ${new Date(ms).toISOString().replace('T', ' ').replace('Z', '000Z')}\n`;
+}
+
+/**
+ * A subunit v1 run of `tests` tests on `workers` workers starting at 2018-09-28,
+ * plus tests whose clocks were far off (`outliers`: [name, ISO start] pairs, e.g. a
+ * node clock reset to 1970, or a year-1000 timestamp), exported and published.
+ */
+export function publishOutlierRun(root, name, { tests = 400, workers = 4, outliers = [] } = {}) {
+  const dir = join(root, name);
+  const src = join(root, `${name}-src`);
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(src, { recursive: true });
+  const start = Date.parse('2018-09-28T02:46:35Z');
+  const next = new Array(workers).fill(start);
+  const out = [];
+  const one = (id, worker, t0, t1, status) => {
+    out.push(v1Time(t0), `test: ${id}\n`, `tags: worker-${worker}\n`, v1Time(t1), `${status}: ${id}\n`);
+  };
+  for (let i = 0; i < tests; i++) {
+    const w = i % workers;
+    const dur = 200 + ((i * 7919) % 5000);
+    const status = i % 37 === 5 ? 'failure' : 'success';
+    one(`tempest.api.compute.test_servers.ServersTest.test_${i}`, w, next[w], next[w] + dur, status);
+    next[w] += dur + 30;
+  }
+  outliers.forEach(([id, iso], k) => {
+    const t0 = Date.parse(iso);
+    one(id, k % workers, t0, t0 + 1500, 'success');
+  });
+  const stream = join(src, 'tempest.subunit');
+  writeFileSync(stream, out.join(''));
+  py(['-m', 'stackviz_publish.cli.export_cmd', '-f', stream, join(dir, 'data')]);
+  cpSync(SITE, dir, { recursive: true });
+  return dir;
+}

@@ -43,7 +43,7 @@ function readJson(path) {
 
 /** A failed test whose lines come from both nova-api and cinder-api, and its lines. */
 function pickTest(data) {
-  const index = readJson(join(data, `${RUN}-0-servicelogs.json.gz`));
+  const index = readJson(join(data, `${RUN}-0-servicelogs`, 'index.json.gz'));
   const stats = readJson(join(data, `${RUN}-0-stats.json.gz`));
   for (const f of stats.failures) {
     const entry = index.tests[f.id];

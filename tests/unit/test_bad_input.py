@@ -14,6 +14,7 @@ from stackviz_publish import generate
 from stackviz_publish.cli import export_cmd
 from tests.unit.conftest import read_json
 from tests.unit.conftest import stream_bytes
+from tests.unit.test_fuzz import mutate
 
 
 def _cli(argv, stdin=None):
@@ -256,22 +257,10 @@ def test_random_damage_never_escapes(tmp_path):
         b'%s: pkg.T.test_%d [\nline one\nline two\n]\n'
         % (i, i, b'failure' if i % 3 else b'success', i) for i in range(8)))
     for i in range(60):
-        data = bytearray(rng.choice([v2_data, v1_data, gzip.compress(v2_data)]))
-        for _ in range(rng.randrange(1, 5)):
-            pos = rng.randrange(len(data))
-            action = rng.randrange(4)
-            if action == 0:
-                data[pos] = rng.randrange(256)
-            elif action == 1:
-                del data[pos:pos + rng.randrange(1, 100)]
-            elif action == 2:
-                data[pos:pos] = rng.randbytes(rng.randrange(1, 40))
-            else:
-                del data[pos:]
-            if not data:
-                break
+        source = rng.choice([v2_data, v1_data, gzip.compress(v2_data)])
+        data = mutate(rng, source, source is v1_data)
         path = tmp_path / 'fuzz.bin'
-        path.write_bytes(bytes(data))
+        path.write_bytes(data)
         out_dir = tmp_path / 'o'
         shutil.rmtree(out_dir, ignore_errors=True)
         code, out, err = _cli(['-f', str(path), str(out_dir)])

@@ -29,7 +29,7 @@ def test_counts_files_and_shards(make_stream, tmp_path):
     (summ,), warnings = _export([path], out)
     assert warnings == []
     assert (summ.tests, summ.failures, summ.skips, summ.inprogress) == (
-        summary['finished'], summary['fail'], summary['skip'], 2)
+        summary['finished'] + 2, summary['fail'], summary['skip'], 2)
     assert summ.total_bytes > 0 and summ.wall_time > 0
     files = run_files(out, 'tempest.subunit')
     raw = read_json(out, files['subunit']['path'])
@@ -132,8 +132,11 @@ def test_replaces_existing_output_and_limits(make_stream, tmp_path):
     out.mkdir()
     (out / 'stale.json').write_text('{}')
     path, _ = make_stream(tests=20, log_bytes=5000)
-    (summ,), warnings = _export([path], out, max_attachment_bytes=1000,
-                                classic_details=False)
+    with pytest.raises(export.ExportError, match='not a stackviz export'):
+        _export([path], out)   # a folder of someone else's files is not replaced...
+    assert (out / 'stale.json').exists()
+    (summ,), warnings = _export([path], out, max_attachment_bytes=1000,  # ...unless asked
+                                classic_details=False, replace=True)
     assert not (out / 'stale.json').exists()
     assert 'subunit-details' not in run_files(out, 'tempest.subunit')
     details = all_details(out, 'tempest.subunit')

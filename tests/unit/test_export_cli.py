@@ -32,7 +32,7 @@ def test_classic_flags(tmp_path, monkeypatch):
                            str(tmp_path / 'data')])
     assert code == 0, err
     assert err == ''
-    assert out.splitlines()[0].startswith('tempest.subunit: 60 tests, %d failed'
+    assert out.splitlines()[0].startswith('tempest.subunit: 60 tests, %d failures'
                                           % summary['fail'])
     config = read_json(tmp_path / 'data', 'config.json')
     assert config['datasets'][0]['pipeline'] == 'check'

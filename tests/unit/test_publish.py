@@ -7,6 +7,7 @@ import os
 import pytest
 
 from stackviz_publish.cli import main as cli_main
+from stackviz_publish.cli import harness
 from stackviz_publish.cli import publish_cmd
 
 from tests.unit import publish_fixtures as fx
@@ -59,9 +60,10 @@ def test_devstack_gate_layout(tmp_path, site):
     assert out.splitlines()[0] == 'stackviz-publish: published %s (%s)' % (
         os.path.join(published, 'index.html'), out.split('(')[1].split(')')[0])
     line = out.splitlines()[1]
-    assert line.startswith('testrepository.subunit.gz: %d tests, %d failures, %d skips, '
-                           '1 unfinished, wall time ' % (summary['finished'], summary['fail'],
-                                                         summary['skip']))
+    assert line.startswith('testrepository.subunit.gz: %d tests, %s, %d skips, '
+                           '1 unfinished, wall time ' % (
+                               summary['tests'], harness.plural(summary['fail'], 'failure'),
+                               summary['skip']))
     with open(os.path.join(published, 'index.html')) as f:
         assert 'stand-in site' in f.read()
     # The site's own development data is not published.
@@ -261,9 +263,54 @@ def test_without_any_site_data_is_still_published(tmp_path, monkeypatch, site):
     monkeypatch.setattr(sitefiles, 'IMAGE_SITE', str(tmp_path / 'no-image-site'))
     monkeypatch.setattr(sitefiles, 'PACKAGE_SITE', str(tmp_path / 'no-package-site'))
     fx.devstack_gate(str(tmp_path / 'ws'), tests=5)
-    code, _, err = run_cli([str(tmp_path / 'ws')], environ={})
+    code, out, err = run_cli([str(tmp_path / 'ws')], environ={})
     assert code == 0 and 'no built site found' in err
     assert os.path.exists(str(tmp_path / 'ws' / 'stackviz' / 'data' / 'config.json'))
+    # Nobody is told a site was published: no index.html is claimed.
+    assert 'index.html' not in out + err
+    assert out.splitlines()[0].startswith(
+        'stackviz-publish: published data only, no site: %s (' % os.path.join(
+            str(tmp_path / 'ws'), 'stackviz', 'data'))
+    # --strict makes it an error.
+    code, out, _ = run_cli([str(tmp_path / 'ws'), '--strict'], environ={})
+    assert code == publish_cmd.EXIT_ERROR and 'data only, no site' in out
+
+
+def test_empty_logs_dir_argument_is_refused(tmp_path, site, monkeypatch):
+    fx.write_stream(str(tmp_path / 'tempest.subunit'), tests=5)
+    monkeypatch.chdir(tmp_path)   # '' would otherwise mean this folder
+    code, out, err = run_cli([''], environ={})
+    assert code == 0 and out == ''
+    assert err == 'stackviz-publish: error: LOGS_DIR is empty: name the logs folder\n'
+    assert not os.path.exists(str(tmp_path / 'stackviz'))
+    assert run_cli(['', '--strict'], environ={})[0] == publish_cmd.EXIT_ERROR
+
+
+def test_time_limit_in_process_keeps_previous_site(tmp_path, site, monkeypatch):
+    """The backstop check in the export loop (no signal involved: the limit is
+    already over when the export starts)."""
+    from stackviz_publish import stopping
+    fx.write_stream(str(tmp_path / 'tempest.subunit'), tests=30)
+    assert run_cli([str(tmp_path)], environ={})[0] == 0
+    before = sorted(os.listdir(str(tmp_path / 'stackviz' / 'data')))
+    fx.write_stream(str(tmp_path / 'tempest.subunit'), tests=3000, seed=9)
+    real_check = stopping.check
+    calls = []
+
+    def late_check():   # the deadline passes inside the export's event loop
+        calls.append(1)
+        if len(calls) > 3:
+            stopping._state.deadline = 0
+        real_check()
+    monkeypatch.setattr(stopping, 'check', late_check)
+    code, out, err = run_cli([str(tmp_path), '--time-limit', '3600'], environ={})
+    assert code == 0 and out == ''
+    assert err == ('stackviz-publish: error: time limit of 3600 s reached; %s left as it '
+                   'was\n' % os.path.join(str(tmp_path), 'stackviz'))
+    assert sorted(os.listdir(str(tmp_path / 'stackviz' / 'data'))) == before
+    assert not [n for n in os.listdir(str(tmp_path)) if n.startswith('.stackviz')]
+    code, _, _ = run_cli([str(tmp_path), '--time-limit', '3600', '--strict'], environ={})
+    assert code == publish_cmd.EXIT_TIME_LIMIT
 
 
 def test_max_attachment_size_parsing():
@@ -283,7 +330,8 @@ def test_unexpected_error_never_fails_the_job(tmp_path, site, monkeypatch):
     monkeypatch.setattr(publish, 'publish', broken)
     code, out, err = run_cli([str(tmp_path)], environ={})
     assert code == 0
-    assert err == "stackviz-publish: internal error: KeyError: 'artifacts'\n"
+    assert err == ("stackviz-publish: internal error: KeyError: 'artifacts' (run with "
+                   "--debug for a traceback)\n")
     assert run_cli([str(tmp_path), '--strict'], environ={})[0] == publish_cmd.EXIT_ERROR
     with pytest.raises(KeyError):  # STACKVIZ_DEBUG=1 shows the traceback
         run_cli([str(tmp_path)], environ={'STACKVIZ_DEBUG': '1'})

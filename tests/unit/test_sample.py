@@ -34,7 +34,7 @@ def test_sample_command_publishes(tmp_path, monkeypatch):
     code = cli_main.main(['sample', str(tmp_path / 'demo'), '--no-serve'], out, err)
     assert code == 0, err.getvalue()
     lines = out.getvalue().splitlines()
-    assert lines[2].startswith('testrepository.subunit.gz: 2999 tests, ')
+    assert lines[2].startswith('testrepository.subunit.gz: 3000 tests, ')
     assert ', 1 unfinished, ' in lines[2]
     data = tmp_path / 'demo' / 'logs' / 'stackviz' / 'data'
     assert (data / 'config.json').exists() and (data / 'dstat.csv').exists()
@@ -57,3 +57,34 @@ def test_sample_command_serves_and_prints_url(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_sample_goes_to_the_cache_folder_not_the_current_one(tmp_path, monkeypatch):
+    monkeypatch.setenv('STACKVIZ_SITE', fx.write_site(str(tmp_path / 'site')))
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
+    (tmp_path / 'checkout').mkdir()
+    monkeypatch.chdir(tmp_path / 'checkout')
+    out, err = io.StringIO(), io.StringIO()
+    assert cli_main.main(['sample', '--no-serve'], out, err) == 0, err.getvalue()
+    assert os.listdir(str(tmp_path / 'checkout')) == []
+    logs = tmp_path / 'cache' / 'stackviz-publish' / 'sample' / 'logs'
+    assert out.getvalue().splitlines()[0] == (
+        'stackviz-publish: sample run written to %s (3000 tests)' % logs)
+    assert (logs / 'stackviz' / 'index.html').exists()
+    # Without XDG_CACHE_HOME (or with a relative one): ~/.cache.
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    for environ in ({}, {'XDG_CACHE_HOME': 'relative'}):
+        assert sample.default_dir(environ) == str(
+            tmp_path / 'home' / '.cache' / 'stackviz-publish' / 'sample')
+
+
+def test_sample_without_a_site_claims_none(tmp_path, monkeypatch):
+    from stackviz_publish import sitefiles
+    monkeypatch.delenv('STACKVIZ_SITE', raising=False)
+    monkeypatch.setattr(sitefiles, 'IMAGE_SITE', str(tmp_path / 'no-image-site'))
+    monkeypatch.setattr(sitefiles, 'PACKAGE_SITE', str(tmp_path / 'no-package-site'))
+    out, err = io.StringIO(), io.StringIO()
+    code = cli_main.main(['sample', str(tmp_path / 'demo'), '--no-serve'], out, err)
+    assert code == 1
+    assert 'index.html' not in out.getvalue() + err.getvalue()
+    assert 'published data only, no site: ' in out.getvalue()

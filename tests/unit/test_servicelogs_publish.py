@@ -16,11 +16,13 @@ import gzip
 import io
 import json
 import os
+import time
 
 import pytest
 
 from stackviz_publish import generate_services
 from stackviz_publish import publish
+from stackviz_publish import stopping
 from stackviz_publish.cli import export_cmd
 from stackviz_publish.cli import main as cli_main
 from tests.unit import publish_fixtures
@@ -77,7 +79,7 @@ def test_a_failed_test_gets_the_nova_and_cinder_lines_that_served_it(job, tmp_pa
     assert result.status == publish.PUBLISHED, result.warnings
     assert any('screen-dstat.txt skipped: not an oslo.log file' in m for m in informed)
     art = _service_artifact(data)
-    assert art['path'].endswith('-servicelogs.json.gz') and art['shard_count'] >= 1
+    assert art['path'].endswith('-servicelogs/index.json.gz') and art['shard_count'] >= 1
     assert os.path.exists(os.path.join(data, art['script_path']))
     index = _read(data, art['path'])
     files = index['files']
@@ -158,12 +160,14 @@ def test_export_is_unchanged_without_the_flag(job, tmp_path):
     assert export_cmd.main(['-f', stream, '--service-logs',
                             os.path.join(root, _logs_rel(root, summary), 'screen-*'),
                             with_logs], io.StringIO(), err) == 0
+    # an export with service logs is recognised as ours: it is replaced without --replace
+    assert export_cmd.main(['-f', stream, '--service-logs',
+                            os.path.join(root, _logs_rel(root, summary), 'screen-*'),
+                            with_logs], io.StringIO(), err) == 0, err.getvalue()
     extra = set(os.listdir(with_logs)) - set(os.listdir(plain))
-    assert extra == {'testrepository.subunit.gz-0-servicelogs',
-                     'testrepository.subunit.gz-0-servicelogs.json',
-                     'testrepository.subunit.gz-0-servicelogs.json.js'}
+    assert extra == {'testrepository.subunit.gz-0-servicelogs'}
     assert _service_artifact(plain) is None
-    index = _read(with_logs, 'testrepository.subunit.gz-0-servicelogs.json')
+    index = _read(with_logs, 'testrepository.subunit.gz-0-servicelogs/index.json')
     href = index['files'][0]['href']
     assert os.path.samefile(os.path.join(str(tmp_path / 'b'), href),
                             os.path.join(root, index['files'][0]['path']))
@@ -197,3 +201,12 @@ def test_bad_service_logs_are_notes_and_the_rest_is_published(tmp_path):
     index = _read(data, _service_artifact(data)['path'])
     assert len(index['notes']) == 5
     assert all(test_id in index['tests'] for test_id in summary['failed'])
+
+
+def test_the_pass_ends_before_the_publish_time_limit():
+    assert publish._service_log_deadline(300, now=100.0) == 400.0
+    assert publish._service_log_deadline(0, now=100.0) is None
+    with stopping.guarded(time_limit=60):
+        deadline = publish._service_log_deadline(300)
+        left = deadline - time.monotonic()
+        assert 35 < left <= 40   # two thirds of the 60 s left

@@ -7,6 +7,11 @@ import { decodeBody, decodeTwin, gunzip, isGzip, twinPath, HttpSource } from '..
 import { buildRun, readConfig, isFixture, testAt, lastAtOrBefore, firstAtOrAfter, slowest } from '../../.build/lib/model.mjs';
 
 describe('parseIso', () => {
+  it('keeps years below 100 (Date.UTC would map them to 19xx)', () => {
+    assert.equal(new Date(parseIso('0001-01-01T00:00:00.000000Z')).getUTCFullYear(), 1);
+    assert.equal(new Date(parseIso('0099-12-31T23:59:59.000000Z')).getUTCFullYear(), 99);
+  });
+
   it('matches Date.parse on offsets and fractions', () => {
     for (const s of ['2018-09-28T02:46:35.626800+00:00', '2018-09-28T02:46:35+02:00',
       '2018-12-31T23:59:59.5-05:30', '2020-02-29T00:00:00Z', '2018-09-28 02:46:35.1+00:00']) {

@@ -1,0 +1,99 @@
+// Unit tests of the timeline's axis ticks and of outlier detection.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_TICKS, axisTicks, tickStep } from '../../.build/lib/axis.mjs';
+import { buildRun, markOutliers, OUTLIER_GAP_MS } from '../../.build/lib/model.mjs';
+
+const RUN0 = Date.parse('2018-09-28T02:46:35Z');
+const HOUR = 3600e3;
+const YEAR1000 = Date.parse('1000-01-01T00:00:00Z');
+
+describe('axisTicks', () => {
+  it('draws a bounded number of ticks whatever the span', () => {
+    for (const width of [300, 1200, 4000]) {
+      for (const span of [20, 1000, 60e3, HOUR, 30 * 24 * HOUR, RUN0 - YEAR1000, 1e15]) {
+        const ticks = axisTicks(RUN0 - span / 2, RUN0 + span / 2, RUN0, RUN0 + HOUR, width);
+        assert.ok(ticks.length >= 1, `${span} ms over ${width} px: no tick`);
+        assert.ok(ticks.length <= width / 90 + 2, `${ticks.length} ticks for ${span} ms over ${width} px`);
+        assert.ok(ticks.length <= MAX_TICKS);
+        for (let i = 1; i < ticks.length; i++) assert.ok(ticks[i].t > ticks[i - 1].t);
+      }
+    }
+  });
+
+  it('labels offsets near the run, dates and clock times far from it', () => {
+    const near = axisTicks(RUN0, RUN0 + 10 * 60e3, RUN0, RUN0 + HOUR, 1000);
+    assert.equal(near[0].label, '0:00');
+    assert.ok(near.slice(1).every((t) => t.label.startsWith('+')), near.map((t) => t.label).join(' '));
+    const t1970 = Date.parse('1970-01-01T00:00:05Z');
+    const far = axisTicks(t1970 - 10e3, t1970 + 20e3, RUN0, RUN0 + HOUR, 1000);
+    assert.match(far[0].label, /^1969-12-31 23:59:5\d$/);
+    assert.match(far[far.length - 1].label, /^00:00:\d\d$/);
+    const years = axisTicks(YEAR1000, RUN0, RUN0, RUN0 + HOUR, 1000);
+    assert.equal(years[0].label, '1000');
+    assert.equal(years[0].t, YEAR1000);
+    assert.ok(years.every((t) => /^\d{4}$/.test(t.label)), years.map((t) => t.label).join(' '));
+    const days = axisTicks(RUN0, RUN0 + 20 * 24 * HOUR, RUN0, RUN0 + HOUR, 1000);
+    assert.ok(days.every((t) => /^\d{4}-\d\d-\d\d$/.test(t.label)), days.map((t) => t.label).join(' '));
+  });
+
+  it('chooses steps at least 90 px apart', () => {
+    assert.equal(tickStep(60e3, 900), 10);
+    assert.ok(tickStep(RUN0 - YEAR1000, 1000) >= 100 * 365 * 86400);
+  });
+
+  it('answers nothing for an empty or broken window', () => {
+    assert.deepEqual(axisTicks(5, 5, 0, 0, 800), []);
+    assert.deepEqual(axisTicks(NaN, 5, 0, 0, 800), []);
+  });
+});
+
+function entry(name, start, end, worker = 0) {
+  return {
+    name, id: name, status: 'success', worker, tags: [],
+    timestamps: [new Date(start).toISOString(), new Date(end).toISOString()],
+  };
+}
+
+const REF = { name: 'r', raw: { path: 'r-raw.json' }, stats: null, details: null, shards: null, metadata: {} };
+
+describe('outliers', () => {
+  it('leaves a clock reset and a year-1000 test out of the run extent', () => {
+    const raw = [];
+    for (let i = 0; i < 50; i++) raw.push(entry(`t${i}`, RUN0 + i * 60e3, RUN0 + i * 60e3 + 50e3, i % 2));
+    raw.push(entry('reset', Date.parse('1970-01-01T00:00:05Z'), Date.parse('1970-01-01T00:00:06Z')));
+    raw.push(entry('ancient', YEAR1000, YEAR1000 + 1000, 1));
+    const run = buildRun(REF, raw, null);
+    assert.deepEqual(run.outliers.map((t) => t.name), ['ancient', 'reset']);
+    assert.equal(run.core.start, RUN0);
+    assert.equal(run.core.end, RUN0 + 49 * 60e3 + 50e3);
+    assert.equal(run.start, YEAR1000);
+    // Idle time counts the run only, not the centuries before it.
+    for (const lane of run.lanes) assert.ok(lane.idle < HOUR, String(lane.idle));
+    assert.equal(run.lanes[0].outliers.length, 1);
+  });
+
+  it('flags a test whose end lies far after the run', () => {
+    const raw = [entry('a', RUN0, RUN0 + 1000), entry('b', RUN0 + 2000, RUN0 + 3000),
+      entry('stuck', RUN0 + 4000, RUN0 + 400 * 24 * HOUR)];
+    const run = buildRun(REF, raw, null);
+    assert.deepEqual(run.outliers.map((t) => t.name), ['stuck']);
+    assert.equal(run.core.end, RUN0 + 3000);
+  });
+
+  it('flags nothing in an ordinary run, long gaps included', () => {
+    const raw = [entry('a', RUN0, RUN0 + 1000), entry('b', RUN0 + OUTLIER_GAP_MS - 1, RUN0 + OUTLIER_GAP_MS)];
+    const run = buildRun(REF, raw, null);
+    assert.deepEqual(run.outliers, []);
+    assert.deepEqual(run.core, { start: run.start, end: run.end });
+    assert.equal(markOutliers([]), null);
+  });
+
+  it('keeps the larger group, the later one on a tie', () => {
+    const tests = [0, 1, 2].map((i) => ({ start: RUN0 + i, end: RUN0 + i + 1, outlier: false }))
+      .concat([0, 1, 2].map((i) => ({ start: RUN0 + 5 * OUTLIER_GAP_MS + i, end: RUN0 + 5 * OUTLIER_GAP_MS + i + 1, outlier: false })));
+    const core = markOutliers(tests);
+    assert.equal(core.start, RUN0 + 5 * OUTLIER_GAP_MS);
+    assert.deepEqual(tests.map((t) => t.outlier), [true, true, true, false, false, false]);
+  });
+});
