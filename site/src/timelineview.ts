@@ -211,9 +211,10 @@ export class TimelineView {
       return;
     }
     const links = this.app.links(this.run.ref.name);
+    const ref = this.run.ref;
     this.detailsBox.append(renderDetails(this.run, t, this.app.detailsOf(this.run, t.id), {
       timeline: links.timeline(t.id), page: links.test(t.id),
-    }));
+    }, ref.services ? this.app.serviceViewOf(ref, t.id) : null));
   }
 
   private key(e: KeyboardEvent): void {
