@@ -3,6 +3,7 @@
 import type { App } from './app';
 import { h, clear } from './dom';
 import { renderDetails } from './details';
+import { ErrorStrip } from './errorstrip';
 import { Graphs } from './graphs';
 import { formatTime } from './iso';
 import { Run, STATUSES, Test } from './model';
@@ -16,6 +17,8 @@ export class TimelineView {
   readonly el: HTMLElement;
   readonly tl: Timeline;
   graphs: Graphs | null = null;
+  errors: ErrorStrip | null = null;
+  private errorBox = h('div', { cls: 'error-box' });
   private route: Route;
   private lower: string[] | null = null;
   private search = h('input', { type: 'search', cls: 'search' });
@@ -35,6 +38,7 @@ export class TimelineView {
       onSelect: (t) => this.navigate({ test: t ? t.id : null }, true),
       onView: (t0, t1) => {
         this.graphs?.setView(t0, t1, this.tl.el.clientWidth || 800);
+        this.errors?.setView(t0, t1, this.tl.el.clientWidth || 800);
         this.saveView();
       },
       onCursor: (t) => this.graphs?.setCursor(t),
@@ -61,7 +65,7 @@ export class TimelineView {
       bar.append(h('label', { cls: 'status-toggle' }, box, swatch, `${s} ${run.counts[s]}`));
     });
     bar.append(h('span', { cls: 'legend' }, h('span', { cls: 'swatch idle' }), 'idle'), this.count);
-    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.outlierNote(), this.tl.el, this.graphBox,
+    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.outlierNote(), this.tl.el, this.graphBox, this.errorBox,
       h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run (outliers aside) · ← →: previous / next test on the worker · /: search'),
       this.detailsBox);
   }
@@ -76,6 +80,15 @@ export class TimelineView {
       this.graphs.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
       this.showSelected();
     });
+    const ref = this.run.ref;
+    if (ref.services) {
+      this.app.serviceIndexOf(ref).then((index) => {
+        if (!index || !this.el.isConnected || !index.timeline || !index.timeline.counts.size) return;
+        this.errors = new ErrorStrip(index);
+        this.errorBox.append(this.errors.el);
+        this.errors.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+      }, () => null);   // the strip is optional: the timeline works without it
+    }
     this.resize();
     this.update(this.route, true);
     // Detach the document listeners once the view leaves the page.
@@ -93,6 +106,7 @@ export class TimelineView {
     const w = this.el.clientWidth || 800;
     this.tl.resize(w);
     this.graphs?.setView(this.tl.t0, this.tl.t1, w);
+    this.errors?.setView(this.tl.t0, this.tl.t1, w);
   }
 
   /** Apply a route (from the URL) to the view. */
@@ -104,6 +118,7 @@ export class TimelineView {
     if (r.from !== null && r.to !== null) {
       this.tl.setView(this.tl.origin + r.from * 1000, this.tl.origin + r.to * 1000, false);
       this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+      this.errors?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
     }
     const test = r.test ? this.run.byId.get(r.test) || null : null;
     if (first && test && r.from === null) {
@@ -112,6 +127,7 @@ export class TimelineView {
       const mid = (test.start + test.end) / 2;
       this.tl.setView(mid - span / 2, mid + span / 2, false);
       this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+      this.errors?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
     }
     if (test !== this.tl.selected || first) {
       this.tl.select(test, true);

@@ -161,4 +161,28 @@ describe('service logs tab in chromium', { skip }, () => {
     assert.deepEqual(p.problems, []);
     await p.context.close();
   });
+
+  it('draws a strip of service errors on the timeline\'s axis', async () => {
+    const p = await open(`#/${encodeURIComponent(RUN)}/timeline`, 'timeline');
+    await p.page.locator('.service-errors canvas').waitFor();
+    const rows = Object.values(chosen.index.timeline.counts).filter((c) => c.some((n) => n > 0)).length;
+    assert.ok(rows > 0);
+    const size = await p.page.$eval('.service-errors canvas', (c) => [c.clientWidth, c.clientHeight]);
+    assert.ok(size[0] > 300, String(size));
+    assert.equal(size[1], rows * 14);
+    // Something red was drawn in the plot area.
+    const red = await p.page.$eval('.service-errors canvas', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i + 1] < 120 && d[i + 3] > 0) n++;
+      return n;
+    });
+    assert.ok(red > 0, 'error bars drawn');
+    if (process.env.STACKVIZ_SHOTS) {
+      await p.page.locator('.service-errors').scrollIntoViewIfNeeded();
+      await p.page.screenshot({ path: join(process.env.STACKVIZ_SHOTS, 'timeline-errors.png') });
+    }
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  });
 });
