@@ -122,6 +122,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--scale', type=float, default=1.0,
                         help='tests and log size times this (1.0: 3,000 tests, 200 MB)')
+    parser.add_argument('--log-mb', type=float,
+                        help='MB of log text, whatever --scale says (the ids stay: memory '
+                             'must not follow)')
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--keep', metavar='DIR',
                         help='generate into DIR and keep it (reused when it exists)')
@@ -136,7 +139,7 @@ def main(argv=None):
             made = generate_services.generate_job(
                 work, tests=int(3000 * args.scale), workers=8, fail_rate=0.02,
                 services=tuple(generate_services.SERVICES), seed=2018, extras=False,
-                log_bytes=int(200e6 * args.scale))
+                log_bytes=int(args.log_mb * 1e6 if args.log_mb else 200e6 * args.scale))
             print('generated %d tests, %d service logs, %.0f MB of text in %.0f s'
                   % (made['run']['tests'], len(made['files']), made['log_bytes'] / 1e6,
                      time.perf_counter() - began))
