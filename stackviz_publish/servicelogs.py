@@ -29,6 +29,7 @@ import glob
 import os
 import re
 import time
+import urllib.parse
 
 from stackviz_publish import discover
 from stackviz_publish.readers import oslolog
@@ -90,7 +91,7 @@ def find_logs(logs_root, globs=DEFAULT_GLOBS, notes=None):
             rel = os.path.join(rel_dir, name)
             if any(fnmatch.fnmatchcase(rel if '/' in g else name, g) for g in globs):
                 found.append(LogFile(os.path.join(logs_root, rel), logs_root, rel,
-                                     os.path.relpath(os.path.join(logs_root, rel), site)))
+                                     _href(os.path.join(logs_root, rel), site)))
     return _limit(found, notes)
 
 
@@ -107,8 +108,15 @@ def named_logs(patterns, site_dir, notes=None):
             real = os.path.abspath(path)
             if real not in seen and not os.path.isdir(path):
                 seen.add(real)
-                found.append(LogFile(path, None, path, os.path.relpath(real, site_dir)))
+                found.append(LogFile(path, None, path, _href(real, site_dir)))
     return _limit(found, notes)
+
+
+def _href(path, site_dir):
+    """A relative URL from the site's page to ``path``: quoted (a ``#`` or ``?`` in a
+    file name stays part of it) and starting with ``.`` (never read as a scheme)."""
+    rel = urllib.parse.quote(os.path.relpath(path, site_dir).replace(os.sep, '/'))
+    return rel if rel.startswith('../') else './' + rel
 
 
 def _limit(found, notes):

@@ -56,7 +56,9 @@ export function readServiceIndex(json: any): ServiceIndex {
   if (!json || typeof json !== 'object') throw new Error('the service log index is not an object');
   const files = (Array.isArray(json.files) ? json.files : []).map((f: unknown) => {
     const o = (f && typeof f === 'object' ? f : {}) as Record<string, unknown>;
-    return { path: str(o.path), href: str(o.href), service: str(o.service, str(o.path)) };
+    // A link is relative to the page; anything with a scheme (javascript:) is dropped.
+    const href = str(o.href);
+    return { path: str(o.path), href: /^[a-z][a-z0-9+.-]*:/i.test(href) ? '' : href, service: str(o.service, str(o.path)) };
   });
   const tests = new Map<string, [number, number, number, number]>();
   if (json.tests && typeof json.tests === 'object') {
@@ -157,13 +159,13 @@ export function renderServiceLogs(index: ServiceIndex, lines: ServiceLines | nul
     const name = file ? file.service : 'unknown file';
     const errors = recs.filter(isError).length;
     const head = h('h4', { cls: 'svc-file' }, name, ' ',
-      file ? h('a', { href: file.href, title: `open ${file.path}` }, file.path) : '',
+      file && file.href ? h('a', { href: file.href, title: `open ${file.path}` }, file.path) : file ? file.path : '',
       h('span', { cls: 'muted' }, ` · ${recs.length} record${recs.length === 1 ? '' : 's'}`),
       errors ? h('span', { cls: 'badge st-fail' }, errorsLabel(errors).replace('service ', '')) : '');
     const list = h('div', { cls: 'svc-records', data: { service: name } });
     for (const r of recs) {
       const level = r[3] || '';
-      const loc = file
+      const loc = file && file.href
         ? h('a', { cls: 'svc-loc', href: file.href, title: `${file.path}, line ${r[1]}` }, `line ${r[1]}`)
         : h('span', { cls: 'svc-loc' }, `line ${r[1]}`);
       const pre = h('pre', { cls: 'svc-text' });

@@ -234,6 +234,15 @@ def test_find_logs_follows_devstack_layouts_and_globs(tmp_path):
     assert [f.rel for f in servicelogs.find_logs(root, ('logs/*.log',))] == ['logs/n-cpu.log']
 
 
+def test_links_are_relative_urls_never_schemes(tmp_path):
+    site = tmp_path / 'stackviz'
+    site.mkdir()
+    for name in ('javascript:alert(1)', 'a#b?c%d.txt'):
+        (site / name).write_text('x')
+    found = servicelogs.named_logs([str(site / '*')], str(site))
+    assert sorted(f.href for f in found) == ['./a%23b%3Fc%25d.txt', './javascript%3Aalert%281%29']
+
+
 def test_generated_job_shares_request_ids_with_its_tempest_run(tmp_path):
     job = generate_services.generate_job(str(tmp_path), tests=30, log_bytes=300000, fail_rate=0.3,
                                          seed=3)

@@ -36,6 +36,9 @@ describe('service logs data', () => {
     assert.equal(index.timeline.start, Date.UTC(2018, 8, 28, 2, 46, 35));
     assert.deepEqual(index.notes, ['logs/screen-dstat.txt skipped']);
     assert.throws(() => readServiceIndex(null), /not an object/);
+    const hostile = readServiceIndex({ files: [{ path: 'x', href: 'javascript:alert(1)', service: 'x' },
+      { path: 'y', href: 'JavaScript:alert(1)' }, { path: 'z', href: './javascript:z' }] });
+    assert.deepEqual(hostile.files.map((f) => f.href), ['', '', './javascript:z']);
     const empty = readServiceIndex({ files: 'x', tests: [], timeline: { start: 3 } });
     assert.deepEqual([empty.files, empty.tests.size, empty.timeline], [[], 0, null]);
   });
