@@ -23,6 +23,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { haveChromium, launch, newPage } from './browser.mjs';
 import { REPO, SITE } from './fixtures.mjs';
 import { serve } from './server.mjs';
@@ -85,9 +86,9 @@ describe('service logs tab in chromium', { skip }, () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  async function open(hash, mark) {
+  async function open(hash, mark, base = `${server.url}stackviz/index.html`) {
     const p = await newPage(browser);
-    await p.page.goto(`${server.url}stackviz/index.html${hash}`);
+    await p.page.goto(`${base}${hash}`);
     await p.page.waitForFunction((m) => window.__stackviz && (window.__stackviz.marks[m] !== undefined ||
       window.__stackviz.errors.length > 0), mark);
     assert.deepEqual(await p.page.evaluate(() => window.__stackviz.errors), []);
@@ -182,6 +183,17 @@ describe('service logs tab in chromium', { skip }, () => {
       await p.page.locator('.service-errors').scrollIntoViewIfNeeded();
       await p.page.screenshot({ path: join(process.env.STACKVIZ_SHOTS, 'timeline-errors.png') });
     }
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  });
+
+  it('works from file:// too (script twins of the index and the shard)', async () => {
+    const base = pathToFileURL(join(root, 'stackviz', 'index.html')).href;
+    const p = await open(`#/${encodeURIComponent(RUN)}/test/${encodeURIComponent(chosen.id)}`, 'details', base);
+    await p.page.locator('button.tab[data-name="service-logs"]').click();
+    await p.page.locator('.service-logs .svc-group').first().waitFor();
+    assert.equal(await p.page.locator('.service-logs .svc-rec').count(), chosen.records.length);
+    assert.deepEqual(await p.page.evaluate(() => window.__stackviz.errors), []);
     assert.deepEqual(p.problems, []);
     await p.context.close();
   });
