@@ -273,9 +273,6 @@ def _service_log_artifacts(plan, collectors, data_dir, gzipped, note):
 
 @functools.lru_cache(maxsize=None)
 def _generator():
-    try:
-        from pbr import version
-        return '%s %s' % (output.GENERATOR,
-                          version.VersionInfo('stackviz-publish').version_string())
-    except Exception:   # not installed (run from a source tree): no version to tell
-        return output.GENERATOR
+    import stackviz_publish
+    ver = stackviz_publish.version()
+    return '%s %s' % (output.GENERATOR, ver) if ver else output.GENERATOR

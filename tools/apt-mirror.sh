@@ -1,24 +1,34 @@
 #!/bin/bash
-# Print the Debian archive and security archive that this host's apt uses, as
-# shell assignments for diskimage-builder:
+# Print the archives that this host's apt uses for a release, as shell
+# assignments for diskimage-builder. Debian (the default):
 #     DIB_DISTRIBUTION_MIRROR=<uri>
 #     DIB_DEBIAN_SECURITY_MIRROR=<uri>
+# Ubuntu (one archive serves the release and its -updates, -security and
+# -backports suites; only the suites the host lists there are used):
+#     DIB_DISTRIBUTION_MIRROR=<uri>
+#     DIB_UBUNTU_MIRROR_DISTS=<updates,security,...>
 # Image builds must use the mirror the host can reach, never a hard-coded one.
 #
-# Usage: tools/apt-mirror.sh [--release CODENAME] [--etc-apt DIR]
+# Usage: tools/apt-mirror.sh [--distro debian|ubuntu] [--release CODENAME] [--etc-apt DIR]
 # CODENAME defaults to the host's VERSION_CODENAME; DIR to /etc/apt.
 set -eu -o pipefail
 
+distro=debian
 release=""
 etc_apt=/etc/apt
 while [ $# -gt 0 ]; do
     case "$1" in
+        --distro) distro=$2; shift 2 ;;
         --release) release=$2; shift 2 ;;
         --etc-apt) etc_apt=$2; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "apt-mirror.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
 done
+case "$distro" in
+    debian|ubuntu) ;;
+    *) echo "apt-mirror.sh: unknown distro '$distro' (debian or ubuntu)" >&2; exit 2 ;;
+esac
 if [ -z "$release" ] && [ -r /etc/os-release ]; then
     # shellcheck source=/dev/null
     release=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
@@ -76,15 +86,31 @@ list_deb822() {
 }
 
 sources=$(list_sources)
-# The main archive serves the release itself; the security archive serves
-# RELEASE-security (or, on old hosts, RELEASE/updates).
+# The main archive serves the release itself.
 mirror=$(awk -v r="$release" '$2 == r { print $1; exit }' <<< "$sources")
-security=$(awk -v r="$release" '$2 == r "-security" || $2 == r "/updates" { print $1; exit }' \
-    <<< "$sources")
 if [ -z "$mirror" ]; then
     echo "apt-mirror.sh: no apt source for '$release' in $etc_apt" >&2
     exit 1
 fi
+
+if [ "$distro" = ubuntu ]; then
+    dists=$(awk -v r="$release" -v m="${mirror%/}" '
+        { sub(/\/$/, "", $1) }
+        $1 == m { listed[$2] = 1 }
+        END {
+            n = split("updates security backports", d, " ")
+            for (i = 1; i <= n; i++) if ((r "-" d[i]) in listed) out = out "," d[i]
+            print substr(out, 2)
+        }' <<< "$sources")
+    echo "DIB_DISTRIBUTION_MIRROR=${mirror%/}"
+    echo "DIB_UBUNTU_MIRROR_DISTS=$dists"
+    exit 0
+fi
+
+# Debian's security archive serves RELEASE-security (or, on old hosts,
+# RELEASE/updates).
+security=$(awk -v r="$release" '$2 == r "-security" || $2 == r "/updates" { print $1; exit }' \
+    <<< "$sources")
 if [ -z "$security" ]; then
     echo "apt-mirror.sh: no apt source for '$release-security' in $etc_apt" >&2
     exit 1

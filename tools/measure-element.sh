@@ -1,6 +1,7 @@
 #!/bin/bash
 # Measure what the stackviz element costs an image: build seconds and megabytes,
-# against the same debian-minimal image without it, all in one run.
+# against the same OS image without it, all in one run (STACKVIZ_DIB_DISTRO and
+# DIB_RELEASE pick the OS, as for build-image.sh).
 #
 # Usage: tools/measure-element.sh [WHEEL]
 #   WHEEL  a release wheel (tox -e dist) to also measure the artifact install
@@ -37,12 +38,11 @@ measure() {
 
 # A first build fills the debootstrap and apt caches, so that all measured
 # builds use them.
-if ! ls "$cache"/image-cache/debootstrap-debian-"${DIB_RELEASE:-bookworm}"-*.tar.gz \
+if ! ls "$cache"/image-cache/debootstrap-*-"${DIB_RELEASE:-bookworm}"-*.tar.gz \
         >/dev/null 2>&1; then
     measure warm-up
 fi
 measure base
-measure base+source-repos source-repositories
 DIB_REPOLOCATION_stackviz=$repo DIB_REPOREF_stackviz=$(git -C "$repo" rev-parse HEAD) \
     measure stackviz-source stackviz
 if [ -n "$wheel" ]; then

@@ -11,6 +11,7 @@ SUBCOMMANDS = (
     'stackviz_publish.cli.serve_cmd',
     'stackviz_publish.cli.sample_cmd',
     'stackviz_publish.cli.view_cmd',
+    'stackviz_publish.cli.elements_cmd',
 )
 
 

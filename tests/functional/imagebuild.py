@@ -34,8 +34,29 @@ def missing_requirements():
                            stderr=subprocess.STDOUT, universal_newlines=True)
     if probe.returncode != 0:
         return 'no free loop device: %s' % probe.stdout.strip()
-    if not os.path.isdir(os.path.join(REPO, '.git')):
+    if not os.path.exists(os.path.join(REPO, '.git')):  # a folder, or a file in a worktree
         return '%s is not a git checkout (the source build clones it)' % REPO
+    return None
+
+
+APT_MIRROR = os.path.join(REPO, 'tools', 'apt-mirror.sh')
+UBUNTU_KEYRING = '/usr/share/keyrings/ubuntu-archive-keyring.gpg'
+
+
+def missing_ubuntu_source(release, etc_apt='/etc/apt', keyring=UBUNTU_KEYRING):
+    """Why an Ubuntu image of ``release`` cannot be built from this host's apt
+    configuration, or None."""
+    proc = subprocess.run([APT_MIRROR, '--distro', 'ubuntu', '--release', release,
+                           '--etc-apt', etc_apt], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+    if proc.returncode != 0:
+        return ('this host\'s apt configuration (%s/sources.list, %s/sources.list.d) names '
+                'no Ubuntu archive for %r, and image builds use only the host\'s mirrors '
+                '(tools/apt-mirror.sh --distro ubuntu --release %s said: %s)'
+                % (etc_apt, etc_apt, release, release, proc.stderr.strip()))
+    if not os.path.isfile(keyring):
+        return ('no Ubuntu archive keyring at %s for debootstrap (Debian package '
+                'ubuntu-keyring)' % keyring)
     return None
 
 

@@ -97,3 +97,42 @@ def test_this_host():
     assert proc.returncode == 0
     assert [line.split('=')[0] for line in proc.stdout.splitlines()] == [
         'DIB_DISTRIBUTION_MIRROR', 'DIB_DEBIAN_SECURITY_MIRROR']
+
+
+UBUNTU = """\
+Types: deb
+URIs: http://ubuntu.example.test/ubuntu/
+Suites: jammy jammy-updates jammy-security
+Components: main universe
+"""
+
+
+def test_ubuntu_archive_and_the_suites_the_host_lists(tmp_path):
+    etc = make_etc(tmp_path, {'sources.list.d/debian.sources': DEB822,
+                              'sources.list.d/ubuntu.sources': UBUNTU})
+    proc = subprocess.run([SCRIPT, '--distro', 'ubuntu', '--release', 'jammy', '--etc-apt',
+                           str(etc)], stdout=subprocess.PIPE, universal_newlines=True)
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines() == ['DIB_DISTRIBUTION_MIRROR=http://ubuntu.example.test/ubuntu',
+                                        'DIB_UBUNTU_MIRROR_DISTS=updates,security']
+
+
+def test_no_ubuntu_source_is_a_precise_skip_reason(tmp_path):
+    from tests.functional import imagebuild
+    etc = make_etc(tmp_path, {'sources.list.d/debian.sources': DEB822})
+    reason = imagebuild.missing_ubuntu_source('jammy', etc_apt=str(etc))
+    assert "no Ubuntu archive for 'jammy'" in reason
+    assert "no apt source for 'jammy' in %s" % etc in reason
+    (tmp_path / 'u').mkdir()
+    etc2 = make_etc(tmp_path / 'u', {'sources.list.d/ubuntu.sources': UBUNTU})
+    keyring = tmp_path / 'ubuntu.gpg'
+    keyring.write_bytes(b'key')
+    assert imagebuild.missing_ubuntu_source('jammy', str(etc2), keyring=str(keyring)) is None
+    assert 'keyring' in imagebuild.missing_ubuntu_source(
+        'jammy', str(etc2), keyring=str(tmp_path / 'none.gpg'))
+
+
+def test_unknown_distro_is_refused(tmp_path):
+    proc = subprocess.run([SCRIPT, '--distro', 'fedora'], stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    assert proc.returncode == 2 and "unknown distro 'fedora'" in proc.stderr

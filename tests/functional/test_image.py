@@ -3,17 +3,21 @@
 Builds debian-minimal + elements/stackviz (its test-elements case, build-succeeds,
 checks the install from inside the build), then publishes a site from inside the
 extracted image as an unprivileged user with no network. Also: an image from a
-release wheel (no npm), and the failure policy both ways.
+release wheel (no npm), the default source (the release of the element's own version,
+the element coming from an installed release), the failure policy both ways, and
+ubuntu-minimal jammy from the wheel where the host's apt has an Ubuntu source.
 
 Needs root, loop devices and the host tools in bindep.txt; skips LOUDLY without
 them (run pytest with -rs). One build at a time: about 2 minutes each here.
 """
+import glob
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 
 import pytest
@@ -113,9 +117,11 @@ def test_publish_inside_the_image(image_root):
 
 def test_nothing_of_the_build_is_left(image_root):
     root = image_root
-    size = imagebuild.tree_size(root.path('/opt/stackviz'))
-    print('/opt/stackviz: %.1f MB' % (size / 1e6))
-    assert size < 30e6, '/opt/stackviz is %.1f MB' % (size / 1e6)
+    du = subprocess.check_output(['du', '-sb', root.path('/opt/stackviz')],
+                                 universal_newlines=True)
+    size = int(du.split()[0])
+    print('/opt/stackviz: %d bytes (du -sb), %.1f MB' % (size, size / 1e6))
+    assert size <= 6e6, '/opt/stackviz is %.1f MB, over the 6 MB budget' % (size / 1e6)
     with open(root.path('/var/lib/dpkg/status')) as f:
         installed = [block.split('\n', 1)[0][len('Package: '):]
                      for block in f.read().split('\n\n')
@@ -136,19 +142,46 @@ def test_nothing_of_the_build_is_left(image_root):
 
 
 @pytest.fixture(scope='module')
-def wheel(workdir):
-    """A release wheel of this checkout's HEAD (the site built into it by npm)."""
+def release(workdir):
+    """A release of this checkout's HEAD: dist/ with its wheel and sdist (the site built
+    into both by npm), made with PyPA build in a throwaway venv."""
     if not shutil.which('npm'):
-        pytest.skip('ARTIFACT IMAGE BUILD NOT RUN: no npm on this host to build the wheel')
+        pytest.skip('RELEASE IMAGE BUILDS NOT RUN: no npm on this host to build the release')
     clone = os.path.join(workdir, 'clone')
     subprocess.check_call(['git', 'clone', '-q', imagebuild.REPO, clone])
+    subprocess.check_call(['git', '-C', clone, 'checkout', '-q', imagebuild.head_commit()])
+    tools = os.path.join(workdir, 'build-venv')
+    subprocess.check_call([sys.executable, '-m', 'venv', tools])
+    subprocess.check_call([os.path.join(tools, 'bin', 'pip'), 'install', '-q', 'build'])
+    dist = os.path.join(workdir, 'dist')
     env = dict(os.environ, STACKVIZ_REQUIRE_SITE='1')
-    subprocess.check_call([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps', '-w',
-                           os.path.join(workdir, 'dist'), clone], env=env)
-    (name,) = os.listdir(os.path.join(workdir, 'dist'))
-    path = os.path.join(workdir, 'dist', name)
+    subprocess.check_call([os.path.join(tools, 'bin', 'python'), '-m', 'build', '--sdist',
+                           '--wheel', '--outdir', dist, clone], env=env,
+                          stdout=subprocess.DEVNULL)
+    return dist
+
+
+@pytest.fixture(scope='module')
+def wheel(release):
+    (path,) = glob.glob(os.path.join(release, '*.whl'))
     assert 'stackviz_publish/site/index.html' in zipfile.ZipFile(path).namelist()
     return path
+
+
+def release_install_manifest(build, artifact):
+    """Checks every install of a release file passes; returns the image's manifest."""
+    assert build.returncode == 0, build.excerpt()
+    log = build.text()
+    assert 'stackviz test: OK: name=stackviz-publish' in log
+    assert 'stackviz: cloning' not in log                     # no git fetch
+    assert 'Mapping for stackviz : nodejs' not in log        # no Node.js at all
+    manifest = imagebuild.read_manifest(build.member('opt/stackviz/manifest'))
+    with open(artifact, 'rb') as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    assert manifest['install_type'] == 'package'
+    assert manifest['artifact'] == os.path.basename(artifact)
+    assert manifest['artifact_sha256'] == digest
+    return manifest
 
 
 def test_image_from_a_release_wheel_needs_no_npm(workdir, wheel):
@@ -156,17 +189,38 @@ def test_image_from_a_release_wheel_needs_no_npm(workdir, wheel):
                              DIB_STACKVIZ_ARTIFACT=wheel)
     print('wheel image build: %.0f s' % build.seconds)
     try:
-        assert build.returncode == 0, build.excerpt()
-        log = build.text()
-        assert 'stackviz test: OK: name=stackviz-publish' in log
-        assert 'stackviz install type not set to source' in log  # no git fetch
-        assert 'Mapping for stackviz : nodejs' not in log        # no Node.js at all
-        manifest = imagebuild.read_manifest(build.member('opt/stackviz/manifest'))
-        with open(wheel, 'rb') as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
-        assert manifest['install_type'] == 'package'
-        assert manifest['artifact'] == os.path.basename(wheel)
-        assert manifest['artifact_sha256'] == digest
+        manifest = release_install_manifest(build, wheel)
+        assert 'legacy_tarball' not in manifest  # a wheel is no sdist for devstack's role
+    finally:
+        build.remove()
+
+
+def test_default_source_is_the_release_of_the_elements_version(workdir, release, wheel):
+    """The element as a release installs it (elements-path), no variable naming a source:
+    the image gets that release's sdist from the index (here: find-links on dist/), and
+    the sdist also lands where devstack's process-stackviz role looks for it."""
+    host = os.path.join(workdir, 'host-venv')
+    subprocess.check_call([sys.executable, '-m', 'venv', host])
+    subprocess.check_call([os.path.join(host, 'bin', 'pip'), 'install', '-q', wheel])
+    elements = subprocess.check_output([os.path.join(host, 'bin', 'stackviz-publish'),
+                                        'elements-path'], universal_newlines=True).strip()
+    assert elements == os.path.join(host, 'share', 'stackviz-publish', 'elements')
+    (sdist,) = glob.glob(os.path.join(release, '*.tar.gz'))
+    version = os.path.basename(wheel).split('-')[1]
+    find_links = ' '.join(filter(None, [release, os.environ.get('PIP_FIND_LINKS')]))
+    build = imagebuild.build(os.path.join(workdir, 'release'), [CASE],
+                             ELEMENTS_PATH=elements + ':' + imagebuild.TEST_ELEMENTS,
+                             PIP_FIND_LINKS=find_links)
+    print('default (release) image build: %.0f s' % build.seconds)
+    try:
+        manifest = release_install_manifest(build, sdist)
+        assert 'downloading the stackviz-publish %s sdist' % version in build.text()
+        assert manifest['version'] == version
+        assert manifest['legacy_tarball'] == '/opt/cache/files/stackviz-latest.tar.gz'
+        with tarfile.open(build.tar) as tar:
+            member = tar.getmember('./opt/cache/files/stackviz-latest.tar.gz')
+            placed = tar.extractfile(member).read()
+        assert hashlib.sha256(placed).hexdigest() == manifest['artifact_sha256']
     finally:
         build.remove()
 
@@ -207,5 +261,59 @@ def test_a_failed_install_fails_the_build_clearly(workdir, broken_wheel):
         assert errors and errors[0].startswith(
             'stackviz: ERROR: the Stackviz package install failed (exit '), errors
         assert not os.path.exists(build.tar)
+    finally:
+        build.remove()
+
+
+def loud_skip(what, reason):
+    sys.stderr.write('\n%s\n%s NOT RUN: %s\n%s\n' % ('!' * 70, what, reason, '!' * 70))
+    pytest.skip('%s NOT RUN: %s' % (what, reason))
+
+
+def test_jammy_image_from_the_wheel(workdir, request):
+    """ubuntu-minimal jammy with the element installing the wheel; the Ubuntu archive
+    comes from the host's apt configuration, as Debian's does."""
+    reason = imagebuild.missing_ubuntu_source('jammy')
+    if reason:
+        loud_skip('JAMMY IMAGE BUILD', reason)
+    wheel = request.getfixturevalue('wheel')  # built only when the image can be
+    build = imagebuild.build(os.path.join(workdir, 'jammy'), [CASE],
+                             STACKVIZ_DIB_DISTRO='ubuntu-minimal', DIB_RELEASE='jammy',
+                             DIB_STACKVIZ_ARTIFACT=wheel)
+    print('jammy wheel image build: %.0f s' % build.seconds)
+    try:
+        assert build.returncode == 0, build.excerpt()
+        assert 'stackviz test: OK: name=stackviz-publish' in build.text()
+        os_release = build.member('etc/os-release') or build.member('usr/lib/os-release')
+        assert 'VERSION_CODENAME=jammy' in os_release
+        with imagebuild.Chroot(build.tar, os.path.join(workdir, 'jammy-root')) as root:
+            du = subprocess.check_output(['du', '-sb', root.path('/opt/stackviz')],
+                                         universal_newlines=True)
+            print('jammy /opt/stackviz: %s bytes (du -sb)' % du.split()[0])
+            logs = '/tmp/job/logs'
+            os.makedirs(root.path(logs))
+            gen = root.run(['/opt/stackviz/venv/bin/python', '-m', 'stackviz_publish.generate',
+                            'stream', '--tests', '50', logs + '/testrepository.subunit'])
+            assert gen.returncode == 0, gen.stderr
+            pub = root.run(['stackviz-publish', 'publish', logs, '--strict'], network=False)
+            assert pub.returncode == 0, pub.stdout + pub.stderr
+            assert os.path.isfile(root.path(logs + '/stackviz/data/config.json'))
+    finally:
+        build.remove()
+
+
+def test_jammy_source_build_fails_clearly_on_old_node(workdir):
+    """Jammy's nodejs is 12: a source build must say it needs Node.js 18, not crash."""
+    reason = imagebuild.missing_ubuntu_source('jammy')
+    if reason:
+        loud_skip('JAMMY SOURCE BUILD', reason)
+    build = imagebuild.build(os.path.join(workdir, 'jammy-source'), [CASE],
+                             STACKVIZ_DIB_DISTRO='ubuntu-minimal', DIB_RELEASE='jammy',
+                             DIB_REPOLOCATION_stackviz=imagebuild.REPO,
+                             DIB_REPOREF_stackviz=imagebuild.head_commit())
+    try:
+        assert build.returncode != 0
+        assert 'stackviz: ERROR: a source build needs Node.js 18 or later' in build.text(), \
+            build.excerpt()
     finally:
         build.remove()

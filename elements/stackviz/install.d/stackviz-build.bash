@@ -1,10 +1,10 @@
 #!/bin/bash
 # The Stackviz install proper, run by 75-stackviz (this name, with a dot, is
 # not run by dib-run-parts itself). Usage: stackviz-build.bash source|package
-#   source:  build the site with npm from the tree that source-repositories
-#            cloned into /tmp/stackviz-src, then install that tree;
-#   package: install the release artifact (wheel, sdist or tarball holding
-#            the built site) copied in by extra-data.d, with no npm at all.
+#   source:  build the site with npm (Node.js 18 or later) from the clone of
+#            DIB_REPOLOCATION_stackviz that extra-data.d made, then install it;
+#   package: install the release artifact (wheel or sdist holding the built
+#            site) that extra-data.d brought in, with no npm at all.
 # Any error exits non-zero; 75-stackviz then removes every trace.
 
 if [ "${DIB_DEBUG_TRACE:-0}" -gt 0 ]; then
@@ -16,6 +16,8 @@ set -o pipefail
 MODE=${1:-}
 PREFIX=/opt/stackviz
 SRC=/tmp/stackviz-src
+LEGACY_TARBALL=/opt/cache/files/stackviz-latest.tar.gz
+NODE_MIN=18
 # extra-data.d put these in the hooks folder, mounted here as /tmp/in_target.d.
 INPUTS=$(cd "$(dirname "$0")/.." && pwd)/stackviz-inputs
 
@@ -53,28 +55,42 @@ setup_downloads() {
 
 # Each prepare_* sets REQUIREMENT (what pip installs) and writes its source
 # lines of the manifest into $WORK/manifest.
+# The site's build tools (esbuild, TypeScript) need Node.js 18 or later.
+check_node() {
+    local version major
+    version=$(node --version 2>/dev/null || echo none)
+    major=${version#v}
+    major=${major%%.*}
+    case "$major" in
+        ''|*[!0-9]*) major=0 ;;
+    esac
+    if [ "$major" -lt "$NODE_MIN" ]; then
+        die "a source build needs Node.js $NODE_MIN or later to build the site; this" \
+            "distribution's nodejs is $version. Install a release instead (the default," \
+            "or DIB_STACKVIZ_ARTIFACT)."
+    fi
+}
+
 prepare_source() {
-    [ -f "$SRC/setup.cfg" ] || die "no source tree in $SRC (source-repositories found nothing)"
+    [ -f "$INPUTS/src/setup.cfg" ] || die "no source tree (extra-data.d cloned nothing)"
+    cp -a "$INPUTS/src" "$SRC"
     [ -f "$SRC/site/package-lock.json" ] || die "$SRC/site/package-lock.json is missing"
-    # Node.js and npm are build-only: 75-stackviz removes them afterwards.
+    # Node.js and npm are build-only, git is for pbr's version: 75-stackviz
+    # removes them afterwards.
     install-packages -m stackviz nodejs npm git
+    check_node
     echo "stackviz: building the site with node $(node --version), npm $(npm --version)"
     (cd "$SRC/site" && npm ci --no-audit --no-fund && npm run build)
-
-    local line
-    line=$(cat /etc/dib-manifests/dib-manifest-git-* 2>/dev/null | awk '$1 == "stackviz"' | tail -n 1 || true)
     {
         echo "install_type=source"
-        echo "source_location=$(echo "$line" | awk '{print $4}')"
-        echo "source_ref=${DIB_REPOREF_stackviz:-master}"
-        echo "source_commit=$(git -C "$SRC" rev-parse HEAD)"
+        cat "$INPUTS/source-info"
     } >> "$WORK/manifest"
     REQUIREMENT=$SRC
 }
 
 prepare_package() {
     local artifact
-    artifact=$(find "$INPUTS" -maxdepth 1 -type f ! -name ca-bundle.pem 2>/dev/null | head -n 1 || true)
+    artifact=$(find "$INPUTS/release" -maxdepth 1 -type f 2>/dev/null | head -n 1 || true)
     [ -n "$artifact" ] || die "no release artifact (DIB_STACKVIZ_ARTIFACT='${DIB_STACKVIZ_ARTIFACT:-}')"
     {
         echo "install_type=package"
@@ -82,6 +98,27 @@ prepare_package() {
         echo "artifact_sha256=$(sha256sum "$artifact" | awk '{print $1}')"
     } >> "$WORK/manifest"
     REQUIREMENT=$artifact
+}
+
+# devstack's process-stackviz role pip-installs this sdist path (auto: when the
+# release is an sdist; 1: required; 0: never). Never replaces a file already there.
+place_legacy_tarball() {
+    local want=$DIB_STACKVIZ_LEGACY_TARBALL
+    [ "$want" != "0" ] || return 0
+    if [ "$MODE" != "package" ] || [[ "$REQUIREMENT" != *.tar.gz ]]; then
+        [ "$want" != "1" ] ||
+            die "DIB_STACKVIZ_LEGACY_TARBALL=1 needs an sdist release (the default," \
+                "or an sdist as DIB_STACKVIZ_ARTIFACT), not a $MODE install of $(basename "$REQUIREMENT")"
+        echo "stackviz: no sdist at hand: $LEGACY_TARBALL not placed"
+        return 0
+    fi
+    if [ -e "$LEGACY_TARBALL" ]; then
+        [ "$want" != "1" ] || die "$LEGACY_TARBALL already exists in the image"
+        echo "stackviz: $LEGACY_TARBALL already exists: left as it is"
+        return 0
+    fi
+    install -D -m 0644 "$REQUIREMENT" "$LEGACY_TARBALL"
+    echo "legacy_tarball=$LEGACY_TARBALL" >> "$WORK/manifest"
 }
 
 # The image's venv gets no pip or setuptools (they would be most of its size):
@@ -122,6 +159,7 @@ write_manifest() {
     mv "$PREFIX/manifest.tmp" "$PREFIX/manifest"
 }
 
+[ ! -f "$INPUTS/error" ] || die "$(cat "$INPUTS/error")"
 setup_downloads
 case "$MODE" in
     source) prepare_source ;;
@@ -132,4 +170,5 @@ mkdir -p "$PREFIX"
 install_venv
 install_site
 ln -sf "$PREFIX/venv/bin/stackviz-publish" "$PREFIX/venv/bin/stackviz-export" /usr/local/bin/
+place_legacy_tarball
 write_manifest
