@@ -30,11 +30,15 @@ await build({
 copyFileSync(join(here, 'src', 'index.html'), join(out, 'index.html'));
 
 // Modules without DOM use, as ES modules the node test runner can import.
+rmSync(join(here, '.build', 'lib'), { recursive: true, force: true });
 await build({
-  entryPoints: ['iso', 'route', 'loader', 'model', 'dstat', 'logfilter', 'axis', 'servicelogs'].map((m) => join(here, 'src', `${m}.ts`)),
+  entryPoints: ['iso', 'route', 'loader', 'model', 'dstat', 'logfilter', 'axis', 'timefmt', 'triage', 'servicelogs'].map((m) => join(here, 'src', `${m}.ts`)),
   outdir: join(here, '.build', 'lib'),
   outExtension: { '.js': '.mjs' },
   bundle: true,
+  // Shared modules become shared chunks: the time notation set through timefmt is
+  // the one axis and route read, as in the page.
+  splitting: true,
   format: 'esm',
   platform: 'neutral',
   logLevel: 'warning',

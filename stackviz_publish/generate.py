@@ -111,8 +111,15 @@ def _log(rng, pool, when, size):
     return ''.join(out).encode('utf-8')
 
 
-def _traceback(rng, test_id):
-    exc = rng.choice(_EXCEPTIONS).format(uid=uuid.UUID(int=rng.getrandbits(128)))
+# The cause of --same-cause failures: one import that broke many tests. Its numbers,
+# id and quoted values change from test to test, as a real repeated failure's do.
+SAME_CAUSE = ('ImportError: cannot import name \'wait_for_server_status_{num}\' from '
+              '\'tempest.common.waiters\' (request req-{uid}, attempt {num})')
+
+
+def _traceback(rng, test_id, same_cause=False):
+    exc = SAME_CAUSE if same_cause else rng.choice(_EXCEPTIONS)
+    exc = exc.format(uid=uuid.UUID(int=rng.getrandbits(128)), num=rng.randrange(1, 999))
     method = test_id.rsplit('.', 1)[-1].split('[')[0]
     return ('Traceback (most recent call last):\n'
             '  File "/opt/stack/tempest/tempest/api/base.py", line %d, in %s\n'
@@ -122,7 +129,7 @@ def _traceback(rng, test_id):
             % (rng.randrange(40, 400), method, exc)).encode('utf-8')
 
 
-def _plan(rng, tests, fail_rate, skip_rate, hostile):
+def _plan(rng, tests, fail_rate, skip_rate, hostile, same_cause=0):
     """The list of (test_id, status, kind) to run, in queue order."""
     ids = _test_ids(rng, max(tests, 4))[:tests]
     plan = []
@@ -141,6 +148,11 @@ def _plan(rng, tests, fail_rate, skip_rate, hostile):
         plan[10] = ['setUpClass (%s)' % cls, 'fail', 'fixture']
         plan[12] = ['setUpClass (%s)' % cls.replace('TestJSON', 'V2Test'), 'skip',
                     'fixture']
+    if same_cause:
+        # Spread over the run, past the special entries above.
+        span = len(plan) - 13
+        for k in range(min(same_cause, span)):
+            plan[13 + k * span // min(same_cause, span)][1:] = ['fail', 'same-cause']
     if hostile:
         plan.insert(min(3, len(plan)), [HOSTILE_NAME, 'fail', 'hostile'])
     return plan
@@ -154,18 +166,19 @@ def _duration(rng, kind):
 
 def generate_stream(out, tests=2000, workers=4, fail_rate=0.02, skip_rate=0.05,
                     log_bytes=2048, unfinished=0, seed=0, start=DEFAULT_START,
-                    hostile=False, big_attachment=0, log_hook=None):
+                    hostile=False, big_attachment=0, same_cause=0, log_hook=None):
     """Write a Tempest-like subunit v2 stream of ``tests`` tests to the binary ``out``.
 
     ``unfinished`` of the tests start and never finish (the stream ends as a run
     killed by a timeout would). ``big_attachment`` > 0 gives the first test a log of
-    that many bytes. ``log_hook(test_id, status, start, end)``, when given, returns
+    that many bytes. ``same_cause`` more tests fail, all with one cause (an
+    ImportError). ``log_hook(test_id, status, start, end)``, when given, returns
     each test's log bytes instead (generate_services: logs naming request ids).
     Returns a summary dict of what was written.
     """
     rng = random.Random(seed)
     pool = _log_lines(rng)
-    plan = _plan(rng, tests, fail_rate, skip_rate, hostile)
+    plan = _plan(rng, tests, fail_rate, skip_rate, hostile, same_cause)
     writer = v2.StreamResultToBytes(out)
     workers = max(1, workers)
     queues = [plan[w::workers] for w in range(workers)]
@@ -223,7 +236,8 @@ def generate_stream(out, tests=2000, workers=4, fail_rate=0.02, skip_rate=0.05,
             _attach(writer, test_id, "pythonlogging:''", log[len(log) // 2:],
                     'text/plain; charset="utf8"', when, eof=True)
             if status == 'fail':
-                _attach(writer, test_id, 'traceback', _traceback(rng, test_id),
+                _attach(writer, test_id, 'traceback',
+                        _traceback(rng, test_id, kind == 'same-cause'),
                         'text/x-traceback; charset="utf8"', when, eof=True)
             elif status == 'skip':
                 reason = rng.choice(_SKIP_REASONS).format(
@@ -319,6 +333,8 @@ def main(argv=None, stdout=None):
     stream.add_argument('--log-bytes', type=int, default=2048)
     stream.add_argument('--big-attachment', type=int, default=0,
                         help='give the first test a log of this many bytes')
+    stream.add_argument('--same-cause', type=int, default=0, metavar='N',
+                        help='make N tests fail from one cause (an ImportError)')
     stream.add_argument('--seed', type=int, default=0)
     stream.add_argument('--start', type=_parse_time, default=DEFAULT_START)
     stream.add_argument('--hostile', action='store_true',
@@ -340,7 +356,8 @@ def main(argv=None, stdout=None):
                 out, tests=args.tests, workers=args.workers, fail_rate=args.fail_rate,
                 skip_rate=args.skip_rate, log_bytes=args.log_bytes,
                 unfinished=args.unfinished, seed=args.seed, start=args.start,
-                hostile=args.hostile, big_attachment=args.big_attachment)
+                hostile=args.hostile, big_attachment=args.big_attachment,
+                same_cause=args.same_cause)
         summary.pop('ids')
         stdout.write(' '.join('%s=%s' % kv for kv in sorted(summary.items())) + '\n')
     else:

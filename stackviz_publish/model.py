@@ -9,6 +9,7 @@ shard index (or None); see writers.run.
 import datetime
 import re
 
+from stackviz_publish import triage
 from stackviz_publish.readers.subunit_v2 import FIRST_STAMP
 from stackviz_publish.readers.subunit_v2 import LAST_STAMP
 
@@ -304,6 +305,7 @@ class RunBuilder:
             'counts': dict(self.counts),
             'inprogress': self.inprogress,
             'warnings': self.warnings,
+            'triage': triage.triage(self.failures, self.skips),
         }
 
 

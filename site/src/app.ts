@@ -1,13 +1,15 @@
 // The app: loads the index, keeps the loaded runs, and renders the view the
 // hash route names. Views reuse what is loaded: switching views fetches nothing new.
-import { h, clear } from './dom';
+import { h, clear, plural } from './dom';
 import { Dstat, parseDstat } from './dstat';
 import { Attachments, renderDetails } from './details';
 import { Source } from './loader';
 import { Index, Run, RunRef, buildRun, readConfig, Config } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { ServiceIndex, ServiceView, addErrorBadges, readServiceIndex, readServiceLines } from './servicelogs';
-import { fullSummary, quickSummary, SummaryLinks } from './summary';
+import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
+import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
+import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
 
 /** JSON.parse with the file named in its error: a damaged file says which it is. */
@@ -81,13 +83,27 @@ export class App {
     return parseJson('config.json', await this.source.text('config.json'));
   }
 
-  refOf(name: string | null): RunRef {
+  /** The run a route names; the first one when it names none, null for an unknown name. */
+  refOf(name: string | null): RunRef | null {
     const runs = this.index!.runs;
-    return runs.find((r) => r.name === name) || runs[0];
+    if (name === null || name === '') return runs[0];
+    return runs.find((r) => r.name === name) || null;
   }
 
   link(r: Partial<Route>): string {
     return formatHash({ ...emptyRoute(), run: this.route.run, ...r });
+  }
+
+  /** The summary's filter, kept in the URL (q, st) without adding history entries. */
+  private summaryFilter(): SummaryFilter {
+    return {
+      q: this.route.q, hide: this.route.hide,
+      onChange: (q, hide) => {
+        this.route = { ...this.route, q, hide };
+        this.probe.route = this.route;
+        history.replaceState(null, '', formatHash(this.route));
+      },
+    };
   }
 
   links(run: string): SummaryLinks {
@@ -100,13 +116,19 @@ export class App {
   private onRoute(): void {
     const prev = this.route;
     const r = parseHash(location.hash);
+    setTimeMode(r.time);
     const ref = this.refOf(r.run);
+    if (!ref) {
+      this.unknownRun(r);
+      return;
+    }
     r.run = ref.name;
     this.route = r;
     this.probe.route = r;
     this.renderHeader(ref);
     document.title = `${r.view === 'test' && r.test ? r.test + ' · ' : ''}${ref.name} · ${r.view === 'test' ? 'test' : r.view} · Stackviz`;
-    if (r.view === 'timeline' && this.timeline && prev.view === 'timeline' && prev.run === r.run) {
+    if (r.view === 'timeline' && this.timeline && prev.view === 'timeline' && prev.run === r.run &&
+      prev.time === r.time) {
       this.timeline.update(r);
       return;
     }
@@ -119,12 +141,34 @@ export class App {
     else this.showTest(ref, r.test!);
   }
 
+  /** A run name the folder does not have: say so, and link to the runs it has. */
+  private unknownRun(r: Route): void {
+    this.generation++;
+    this.timeline = null;
+    this.probe.view = null;
+    this.route = r;
+    this.probe.route = r;
+    clear(this.header);
+    this.header.append(h('span', { cls: 'brand' }, 'Stackviz'));
+    clear(this.root);
+    document.title = 'Unknown run · Stackviz';
+    const runs = this.index!.runs;
+    this.root.append(h('section', { cls: 'not-found' },
+      h('p', { cls: 'error' }, `This folder has no run named ${JSON.stringify(r.run)}.`),
+      h('p', null, `It has ${plural(runs.length, 'run')}:`),
+      h('ul', null, ...runs.map((x) => h('li', null,
+        h('a', { href: formatHash({ ...emptyRoute(), run: x.name }) }, x.name), ' · ',
+        h('a', { href: formatHash({ ...emptyRoute(), run: x.name, view: 'timeline' }) }, 'timeline'))))));
+  }
+
   private renderHeader(ref: RunRef): void {
     clear(this.header);
     const runs = this.index!.runs;
+    const view = this.route.view;
     const nav = h('nav', null,
-      h('a', { href: this.link({ view: 'summary' }), cls: this.route.view === 'summary' ? 'on' : '' }, 'Summary'),
-      h('a', { href: this.link({ view: 'timeline' }), cls: this.route.view === 'timeline' ? 'on' : '' }, 'Timeline'));
+      h('a', { href: this.link({ view: 'summary' }), cls: view === 'summary' ? 'on' : '' }, 'Summary'),
+      h('a', { href: this.link({ view: 'timeline' }), cls: view === 'timeline' ? 'on' : '' }, 'Timeline'),
+      view === 'test' ? h('a', { href: location.hash, cls: 'on', title: this.route.test || '' }, 'Test details') : null);
     this.header.append(h('span', { cls: 'brand' }, 'Stackviz'));
     if (runs.length > 1) {
       const sel = h('select', { cls: 'run-select', title: 'test run', onchange: () => {
@@ -140,6 +184,15 @@ export class App {
       this.header.append(h('span', { cls: 'run-name' }, ref.name));
     }
     this.header.append(nav);
+    const time = h('select', { cls: 'time-mode', title: 'how times are shown', onchange: () => {
+      location.hash = formatHash({ ...this.route, time: TIME_MODES[time.selectedIndex] });
+    } });
+    for (const m of TIME_MODES) {
+      const o = h('option', { value: m }, `times: ${TIME_MODE_LABELS[m]}`);
+      o.selected = m === this.route.time;
+      time.append(o);
+    }
+    this.header.append(time);
     const meta = Object.entries(ref.metadata).filter(([k]) => k !== 'log_url');
     if (meta.length) this.header.append(h('span', { cls: 'meta' }, meta.map(([k, v]) => `${k}: ${v}`).join(' · ')));
   }
@@ -253,7 +306,7 @@ export class App {
     runP.catch(() => null);
     const stats = await this.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
-    const quick = quickSummary(stats, links);
+    const quick = quickSummary(stats, links, this.summaryFilter());
     if (quick) {
       box.append(quick);
       this.mark('summary');
@@ -264,7 +317,8 @@ export class App {
       const run = await runP;
       if (gen !== this.generation) return;
       clear(box);
-      box.append(fullSummary(run, links));
+      // The full summary replaces the quick one: keep the filter the user typed meanwhile.
+      box.append(fullSummary(run, stats, links, this.summaryFilter()));
       this.mark('summary');
       this.mark('summary-full');
       if (ref.services) {
@@ -288,6 +342,8 @@ export class App {
       const run = await this.runOf(ref);
       if (gen !== this.generation) return;
       clear(this.root);
+      setTimeMode(r.time, run.core.start);
+      if (r.test && !run.byId.has(r.test)) this.root.append(this.unknownTest(ref, r.test));
       const view = new TimelineView(this, run, r);
       this.timeline = view;
       this.probe.view = view;
@@ -301,18 +357,42 @@ export class App {
     }
   }
 
+  /** A test id the run does not have: say so, with links onward. */
+  private unknownTest(ref: RunRef, id: string): HTMLElement {
+    const words = id.split(/[.\[\s(]/).filter(Boolean);
+    const guess = words.length ? words[words.length - 1] : id;
+    this.probe.errors.push(`unknown test ${id}`);
+    return h('div', { cls: 'not-found' },
+      h('p', { cls: 'error' }, `The run ${ref.name} has no test with id ${JSON.stringify(id)}.`),
+      h('p', null, 'Go to ',
+        h('a', { href: formatHash({ ...emptyRoute(), run: ref.name }) }, 'the summary'), ', ',
+        h('a', { href: formatHash({ ...emptyRoute(), run: ref.name, view: 'timeline' }) }, 'the timeline'),
+        ', or ', h('a', { href: formatHash({ ...emptyRoute(), run: ref.name, view: 'timeline', q: guess }) },
+          `search the timeline for ${JSON.stringify(guess)}`), '.'));
+  }
+
   private async showTest(ref: RunRef, id: string): Promise<void> {
     const gen = this.generation;
     try {
       const run = await this.runOf(ref);
+      const stats = await this.statsOf(ref).catch(() => null);
       if (gen !== this.generation) return;
+      setTimeMode(this.route.time, run.core.start);
       const test = run.byId.get(id) || run.tests.find((t) => t.name === id);
       if (!test) {
-        this.fail(new Error(`No test with id ${JSON.stringify(id)} in ${ref.name}.`));
+        this.root.append(this.unknownTest(ref, id));
         return;
       }
+      const links = this.links(ref.name);
+      // Previous / next failure, in the order the summary lists them.
+      const order = failureOrder(readTriage(stats, run));
+      const at = order.indexOf(test.id);
+      const step = (d: number) => (at >= 0 && order[at + d] !== undefined ? links.test(order[at + d]) : null);
       this.root.append(renderDetails(run, test, this.detailsOf(run, test.id), {
-        timeline: this.links(ref.name).timeline(test.id), page: null,
+        timeline: links.timeline(test.id), page: null,
+        prev: step(-1), next: step(1),
+        position: at >= 0 ? `failure ${at + 1} of ${order.length}` : null,
+        summary: this.link({ view: 'summary' }),
       }, ref.services ? this.serviceViewOf(ref, test.id) : null));
       this.mark('details');
     } catch (e) {

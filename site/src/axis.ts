@@ -1,5 +1,9 @@
 // Time axis ticks for the timeline: a step chosen from the visible span and the
 // pixel width, so a view of a thousand years draws as few ticks as one of a minute.
+// Near the run, labels follow the page's time notation (timefmt.ts).
+import { formatOffset, offsetLabel, timeMode, wallOrigin, wallTick } from './timefmt';
+
+export { offsetLabel };
 
 const DAY = 86400;
 const YEAR = 365 * DAY;
@@ -25,17 +29,6 @@ export function tickStep(spanMs: number, plotWidth: number, minPx = 90): number 
   return 10 * p * YEAR;
 }
 
-/** "+m:ss" style offset from the run's start. */
-export function offsetLabel(s: number, step: number): string {
-  const neg = s < 0;
-  s = Math.abs(s);
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const sec = step < 1 ? ss.toFixed(step < 0.1 ? 2 : 1).padStart(step < 0.1 ? 5 : 4, '0')
-    : String(Math.floor(ss)).padStart(2, '0');
-  const body = hh ? `${hh}:${String(mm).padStart(2, '0')}:${sec}` : `${mm}:${sec}`;
-  return (neg ? '-' : '') + body;
-}
-
 function iso(ms: number): string {
   // toISOString writes years outside 0..9999 as +/-YYYYYY, and throws outside Date's range.
   const d = new Date(ms);
@@ -44,8 +37,9 @@ function iso(ms: number): string {
 
 /**
  * Ticks between t0 and t1 (ms). Near the run (within a day of `origin`..`end`) and
- * below a day per tick, labels are offsets from origin ("+12:30"); far from it they
- * are UTC times, the first one with its date; steps of days and more are dated.
+ * below a day per tick, labels are in the page's notation: offsets from origin
+ * ("+12:30") or wall-clock times ("02:59", UTC or local); far from it they are UTC
+ * times, the first one with its date; steps of days and more are dated.
  */
 export function axisTicks(t0: number, t1: number, origin: number, end: number, plotWidth: number): Tick[] {
   const out: Tick[] = [];
@@ -75,15 +69,19 @@ export function axisTicks(t0: number, t1: number, origin: number, end: number, p
     return out;
   }
   const near = t1 >= origin - DAY * 1000 && t0 <= end + DAY * 1000;
-  const base = near ? origin : 0;
+  const rel = timeMode() === 'rel';
+  // Relative ticks count from the run's start; wall-clock ones sit on round times of the zone.
+  const base = near ? (rel ? origin : wallOrigin(origin)) : 0;
   const first = Math.ceil((t0 - base) / stepMs);
   for (let k = 0; out.length < MAX_TICKS; k++) {
     const s = (first + k) * step;
     const t = base + s * 1000;
     if (t > t1) break;
     let label: string;
-    if (near) {
-      label = (s > 0 ? '+' : '') + offsetLabel(s, step);
+    if (near && rel) {
+      label = formatOffset(s, step);
+    } else if (near) {
+      label = wallTick(t, step);
     } else {
       const text = iso(t);
       const at = text.indexOf('T');

@@ -1,8 +1,11 @@
 // Test details: facts, then one tab per attachment, traceback first. Log-like
-// attachments get a level filter that keeps continuation lines with their record.
+// attachments get a level filter that keeps continuation lines with their record,
+// and their WARNING / ERROR records set apart. Previous / next failure by link and
+// by keyboard (p / n) when the page shows one test.
 import { h, clear } from './dom';
-import { formatDuration, formatTime } from './iso';
-import { LEVELS, filterLog, hasLevels, splitRecords } from './logfilter';
+import { formatDuration } from './iso';
+import { LEVELS, LogRecord, filterLog, hasLevels, splitRecords } from './logfilter';
+import { formatAt, formatOthers } from './timefmt';
 import { Run, STATUSES, Test } from './model';
 import { ServiceView, errorsLabel, renderServiceLogs } from './servicelogs';
 
@@ -22,6 +25,62 @@ export function attachmentOrder(names: string[]): string[] {
 export interface DetailsLinks {
   timeline: string;
   page: string | null;
+  prev?: string | null;
+  next?: string | null;
+  /** "failure 3 of 317" */
+  position?: string | null;
+  summary?: string;
+}
+
+/** Copy text to the clipboard; says "copied" on the button for a moment. */
+function copyButton(label: string, text: () => string): HTMLElement {
+  const b = h('button', { cls: 'copy', type: 'button', title: `copy the ${label}` }, `copy ${label}`);
+  b.addEventListener('click', async () => {
+    const value = text();
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(value);
+      ok = true;
+    } catch {
+      // No clipboard API (an old browser, a page without permission): select and copy.
+      const area = h('textarea');
+      area.value = value;
+      document.body.append(area);
+      area.select();
+      ok = document.execCommand('copy');
+      area.remove();
+    }
+    b.textContent = ok ? 'copied' : 'copy failed';
+    setTimeout(() => (b.textContent = `copy ${label}`), 1500);
+  });
+  return b;
+}
+
+function pager(links: DetailsLinks): HTMLElement | null {
+  if (!links.position && !links.prev && !links.next) return null;
+  const el = h('nav', { cls: 'pager' },
+    links.prev ? h('a', { cls: 'prev', href: links.prev, title: 'previous failure (p)' }, '← previous failure')
+      : h('span', { cls: 'muted' }, '← previous failure'),
+    ' ', h('span', { cls: 'position muted' }, links.position || ''), ' ',
+    links.next ? h('a', { cls: 'next', href: links.next, title: 'next failure (n)' }, 'next failure →')
+      : h('span', { cls: 'muted' }, 'next failure →'),
+    links.summary ? h('a', { cls: 'back', href: links.summary }, 'back to the summary') : null);
+  const onKey = (e: KeyboardEvent) => {
+    if (!el.isConnected) {
+      document.removeEventListener('keydown', onKey);
+      return;
+    }
+    const target = e.target as HTMLElement;
+    if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const to = e.key === 'n' ? links.next : e.key === 'p' ? links.prev : null;
+    if (to) {
+      e.preventDefault();
+      location.hash = to;
+    }
+  };
+  document.addEventListener('keydown', onKey);
+  return el;
 }
 
 export function renderDetails(
@@ -30,15 +89,19 @@ export function renderDetails(
 ): HTMLElement {
   const el = h('section', { cls: 'details', data: { test: test.id } });
   const status = STATUSES[test.status];
+  let att: Attachments | null = null;
   el.append(
+    pager(links) || '',
     h('h2', { cls: 'test-name' }, test.name),
     h('div', { cls: 'facts' },
       h('span', { cls: `badge st-${status}` }, status),
-      ` ${formatDuration(test.duration)} · ${run.lanes[test.lane].label} · started ${formatTime(test.start)}`,
+      ` ${formatDuration(test.duration)} · ${run.lanes[test.lane].label} · started `,
+      h('span', { cls: 'time', title: formatOthers(test.start) }, formatAt(test.start, true)),
       test.unfinished ? ' · never finished: drawn up to the end of the run' : '',
       ' · ', h('a', { href: links.timeline }, 'show on timeline'),
       links.page ? ' · ' : '', links.page ? h('a', { href: links.page }, 'open alone') : ''),
-    test.id !== test.name ? h('div', { cls: 'muted' }, 'id: ', test.id) : '',
+    h('div', { cls: 'muted test-id' }, 'id: ', h('span', { cls: 'id-text' }, test.id), ' ',
+      copyButton('id', () => test.id)),
     test.tags.length ? h('div', { cls: 'muted' }, 'tags: ', test.tags.join(', ')) : '',
   );
   const body = h('div', { cls: 'attachments' }, h('p', { cls: 'muted loading' }, 'Loading attachments…'));
@@ -47,12 +110,17 @@ export function renderDetails(
   // costs its own tab.
   const svc = service ? service.catch((e: Error) => e) : Promise.resolve(null);
   Promise.all([load, svc]).then(
-    ([att, view]) => {
+    ([got, view]) => {
+      att = got;
       clear(body);
       const extra = view ? [serviceTab(view)] : [];
       if ((!att || !Object.keys(att).length) && !extra.length) {
         body.append(h('p', { cls: 'muted none' }, 'This test has no attachments.'));
         return;
+      }
+      if (att && Object.keys(att).length) {
+        const tb = attachmentOrder(Object.keys(att)).find((n) => /traceback/i.test(n));
+        if (tb) body.append(h('div', { cls: 'copy-bar' }, copyButton('traceback', () => String(att![tb]))));
       }
       body.append(attachmentTabs(att || {}, extra));
     },
@@ -113,14 +181,48 @@ function sizeLabel(n: number): string {
   return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`;
 }
 
+// Past this many records a log is shown as plain text: one element per record
+// would make opening a huge log slow.
+const COLOURED_RECORDS = 20000;
+const LEVEL_CLASS = ['lvl-debug', 'lvl-info', 'lvl-warning', 'lvl-error', 'lvl-error'];
+
+/** The records at minLevel or above, WARNING and ERROR ones in their own spans. */
+function showRecords(pre: HTMLElement, records: LogRecord[], minLevel: number): void {
+  if (records.length > COLOURED_RECORDS) {
+    pre.textContent = filterLog(records, minLevel);
+    return;
+  }
+  clear(pre);
+  const frag = document.createDocumentFragment();
+  let plain: string[] = [];
+  const flush = () => {
+    if (plain.length) frag.append(document.createTextNode(plain.join('\n') + '\n'));
+    plain = [];
+  };
+  for (const r of records) {
+    if (r.level >= 0 && r.level < minLevel) continue;
+    if (r.level >= 2) {
+      flush();
+      const span = h('span', { cls: LEVEL_CLASS[r.level] });
+      span.textContent = r.lines.join('\n') + '\n';
+      frag.append(span);
+    } else {
+      plain.push(...r.lines);
+    }
+  }
+  flush();
+  pre.append(frag);
+}
+
 function attachmentView(name: string, text: string): HTMLElement {
   const pre = h('pre', { cls: `att att-${name.replace(/\W/g, '')}` });
-  pre.textContent = text;
   const records = splitRecords(text);
-  if (!hasLevels(records)) return h('div', null, pre);
-  const sel = h('select', { cls: 'level', onchange: () => {
-    pre.textContent = filterLog(records, sel.selectedIndex);
-  } });
+  if (!hasLevels(records)) {
+    pre.textContent = text;
+    return h('div', null, pre);
+  }
+  showRecords(pre, records, 0);
+  const sel = h('select', { cls: 'level', onchange: () => showRecords(pre, records, sel.selectedIndex) });
   LEVELS.forEach((l, i) => sel.append(h('option', { value: String(i) }, i === 0 ? 'all levels' : `${l} and above`)));
   return h('div', null, h('label', { cls: 'level-label' }, 'Level ', sel), pre);
 }

@@ -60,3 +60,8 @@ export function sizeCanvas(c: HTMLCanvasElement, width: number, height: number):
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   return ctx;
 }
+
+/** "1 test", "2 tests": counts read the same everywhere (the CLI says them so too). */
+export function plural(n: number, word: string, many = word + 's'): string {
+  return `${n} ${n === 1 ? word : many}`;
+}

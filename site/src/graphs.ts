@@ -1,11 +1,14 @@
 // dstat strips on the timeline's time axis: the classic presets plus any
-// numeric column the user picks. Drawn on canvas with the timeline's gutter.
+// numeric column the user picks. Drawn on canvas with the timeline's gutter,
+// which holds the y-axis ticks; the title and the legend (with the values under
+// the cursor) share one row above the plot, laid out so they never overlap.
 import { h, clear, sizeCanvas } from './dom';
 import { Column, Dstat, PRESETS, Preset, presetColumns } from './dstat';
 import { lastAtOrBefore as lastAtOrBeforeTime } from './model';
 import { GUTTER } from './timeline';
 
-const STRIP_H = 64;
+const STRIP_H = 72;
+const LEGEND_H = 15;
 const SERIES_COLORS = ['#1e88e5', '#e53935', '#fb8c00', '#43a047', '#8e24aa'];
 
 interface Strip {
@@ -43,10 +46,9 @@ export class Graphs {
       nodes.forEach((n) => sel.append(h('option', null, n.node)));
       bar.append(' node ', sel);
     }
-    const add = h('select', { cls: 'column-select', onchange: () => {
+    const add = h('select', { cls: 'column-select', title: 'graph another dstat column', onchange: () => {
       const col = this.current.columns.find((c) => c.key === add.value);
       if (col) this.addColumn(col);
-      add.selectedIndex = 0;
     } });
     bar.append(' ', add);
     this.el.append(bar, this.list);
@@ -60,12 +62,24 @@ export class Graphs {
   setNode(i: number): void {
     this.node = i;
     const d = this.current;
-    const add = this.el.querySelector('.column-select') as HTMLSelectElement;
-    clear(add);
-    add.append(h('option', { value: '' }, 'add a column…'));
-    for (const c of d.columns) add.append(h('option', { value: c.key }, c.key));
     this.strips = PRESETS.map((p) => this.presetStrip(d, p)).filter((s): s is Strip => s !== null);
     this.layout();
+  }
+
+  /** The picker offers the columns not graphed yet, each once. */
+  private fillPicker(): void {
+    const add = this.el.querySelector('.column-select') as HTMLSelectElement | null;
+    if (!add) return;
+    clear(add);
+    add.append(h('option', { value: '' }, 'add a column…'));
+    const shown = new Set<string>();
+    for (const s of this.strips) for (const x of s.series) shown.add(x.column.key);
+    for (const c of this.current.columns) {
+      if (shown.has(c.key)) continue;
+      shown.add(c.key);
+      add.append(h('option', { value: c.key }, `${c.group}: ${c.name}`));
+    }
+    add.selectedIndex = 0;
   }
 
   private presetStrip(d: Dstat, p: Preset): Strip | null {
@@ -75,14 +89,21 @@ export class Graphs {
   }
 
   addColumn(col: Column): void {
-    this.strips.push({ title: col.key, unit: '', series: [{ label: col.name, column: col }], canvas: h('canvas'), removable: true });
+    this.strips.push({ title: `${col.group}: ${col.name}`, unit: '', series: [{ label: col.name, column: col }], canvas: h('canvas'), removable: true });
     this.layout();
   }
 
   private layout(): void {
     clear(this.list);
+    this.fillPicker();
     for (const s of this.strips) {
       const row = h('div', { cls: 'strip' }, s.canvas);
+      // Hovering any strip shows the values at that time on every strip.
+      s.canvas.onmousemove = (e) => {
+        const x = e.offsetX;
+        this.setCursor(x >= GUTTER ? this.t0 + ((x - GUTTER) / (this.width - GUTTER)) * (this.t1 - this.t0) : null);
+      };
+      s.canvas.onmouseleave = () => this.setCursor(null);
       if (s.removable) {
         row.append(h('button', { cls: 'strip-remove', title: 'remove this graph', onclick: () => {
           this.strips = this.strips.filter((x) => x !== s);
@@ -120,6 +141,9 @@ export class Graphs {
   }
 
   lastDrawMs = 0;
+  /** Text drawn on each strip at the last draw, with its box: tests check that
+   *  labels never overlap and that every strip shows the hovered values. */
+  readonly drawn = new Map<string, { text: string; x: number; y: number; w: number; h: number }[]>();
 
   draw(): void {
     if (!this.nodes.length) return;
@@ -130,6 +154,13 @@ export class Graphs {
 
   private drawStrip(s: Strip): void {
     const w = this.width, ctx = sizeCanvas(s.canvas, w, STRIP_H);
+    const drawn: { text: string; x: number; y: number; w: number; h: number }[] = [];
+    this.drawn.set(s.title, drawn);
+    const label = (text: string, x: number, y: number, align: 'left' | 'right', middle: boolean) => {
+      const wd = ctx.measureText(text).width;
+      ctx.fillText(text, x, y);
+      drawn.push({ text, x: align === 'right' ? x - wd : x, y: middle ? y - 6 : y, w: wd, h: 12 });
+    };
     const d = this.current, times = d.times;
     const pw = w - GUTTER, k = pw / (this.t1 - this.t0);
     ctx.clearRect(0, 0, w, STRIP_H);
@@ -149,7 +180,11 @@ export class Graphs {
       }
     }
     if (!(max > 0)) max = 1;
-    const top = 14, hgt = STRIP_H - top - 2;
+    const ticks = niceTicks(max);
+    max = ticks[ticks.length - 1];
+    const top = LEGEND_H + 4, hgt = STRIP_H - top - 2;
+    ctx.fillStyle = '#e4e4e4';
+    for (const v of ticks) ctx.fillRect(GUTTER, Math.round(top + hgt - (v / max) * hgt), pw, 1);
     ctx.save();
     ctx.beginPath();
     ctx.rect(GUTTER, 0, pw, STRIP_H);
@@ -165,22 +200,63 @@ export class Graphs {
       ctx.fillRect(GUTTER + (this.cursor - this.t0) * k, 0, 1, STRIP_H);
     }
     ctx.restore();
-    // Labels: title, max of the scale, and values under the cursor.
+    // Y-axis ticks in the gutter, right-aligned; three at most, so 11px labels
+    // on a ~50px plot never touch.
     ctx.font = '11px system-ui, sans-serif';
-    ctx.textBaseline = 'top';
-    ctx.fillStyle = '#333';
-    ctx.fillText(s.title, 4, 2);
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
     ctx.fillStyle = '#777';
-    ctx.fillText(humanize(max, s.unit), 4, 16);
+    // The top and 0 always; a tick between only where it keeps 14px from both.
+    const yOfTick = (v: number) => Math.min(STRIP_H - 6, Math.max(top + 4, top + hgt - (v / max) * hgt));
+    const bottom = yOfTick(0);
+    let lastY = yOfTick(max);
+    label(humanize(max, s.unit), GUTTER - 6, lastY, 'right', true);
+    for (let i = ticks.length - 2; i >= 1; i--) {
+      const y = yOfTick(ticks[i]);
+      if (y - lastY < 14 || bottom - y < 14) continue;
+      label(humanize(ticks[i], s.unit), GUTTER - 6, y, 'right', true);
+      lastY = y;
+    }
+    label(humanize(0, s.unit), GUTTER - 6, bottom, 'right', true);
+    ctx.textAlign = 'left';
+    // The legend row: title, then each series with its value under the cursor,
+    // placed one after the other; what does not fit is left out, never overlapped.
+    ctx.textBaseline = 'top';
+    const at = this.cursor !== null && this.cursor >= times[0] ? lastAtOrBeforeTime(times, this.cursor) : -1;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(GUTTER, 0, pw, LEGEND_H + 1);
     let x = GUTTER + 4;
-    const at = this.cursor !== null ? lastAtOrBeforeTime(times, this.cursor) : -1;
+    const put = (text: string, color: string, bold = false): boolean => {
+      ctx.font = `${bold ? '600 ' : ''}11px system-ui, sans-serif`;
+      const wd = ctx.measureText(text).width;
+      if (x + wd > w - 4) return false;
+      ctx.fillStyle = color;
+      label(text, x, 2, 'left', false);
+      x += wd + 12;
+      return true;
+    };
+    if (!put(s.title, '#333', true)) return;
     s.series.forEach(({ label, column }, si) => {
-      ctx.fillStyle = SERIES_COLORS[si % SERIES_COLORS.length];
-      const text = at >= 0 ? `${label} ${humanize(column.values[at], s.unit)}` : label;
-      ctx.fillText(text, x, 2);
-      x += ctx.measureText(text).width + 12;
+      const color = SERIES_COLORS[si % SERIES_COLORS.length];
+      // The series name is left out when it only repeats the title ("Memory used" / "used").
+      const name = s.series.length === 1 && s.title.toLowerCase().endsWith(label.toLowerCase()) ? '' : label;
+      const value = at >= 0 ? humanize(column.values[at], s.unit) : '';
+      const text = [name, value].filter(Boolean).join(' ');
+      if (text) put((name ? '■ ' : '') + text, color);
     });
   }
+}
+
+/** Round tick values from 0 to at least max: 1, 2 or 5 times a power of ten apart. */
+export function niceTicks(max: number): number[] {
+  if (!(max > 0) || !isFinite(max)) return [0, 1];
+  const raw = max / 4;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((st) => st >= raw) || 10 * p;
+  const out: number[] = [];
+  for (let v = 0; v < max + step * 1e-9; v += step) out.push(v);
+  if (out[out.length - 1] < max - step * 1e-9) out.push(out[out.length - 1] + step);
+  return out;
 }
 
 export function humanize(v: number, unit: string): string {
@@ -188,7 +264,9 @@ export function humanize(v: number, unit: string): string {
   if (unit === '%') return v.toFixed(0) + '%';
   const a = Math.abs(v);
   const [d, p] = a >= 1e9 ? [1e9, 'G'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
-  return `${(v / d).toFixed(d === 1 ? 0 : 1)}${p}${unit}`;
+  const n = v / d;
+  const text = d === 1 && a < 10 && a % 1 ? n.toFixed(1) : Number.isInteger(n) ? String(n) : n.toFixed(1);
+  return `${text}${p || unit ? ' ' : ''}${p}${unit}`;
 }
 
 type YOf = (v: number) => number;

@@ -63,8 +63,3 @@ export function formatDuration(seconds: number): string {
   if (m < 60) return `${m} min ${s} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
-
-export function formatTime(ms: number): string {
-  if (!isFinite(ms)) return '-';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-}

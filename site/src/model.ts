@@ -162,12 +162,6 @@ function workerOf(e: Record<string, unknown>, tags: string[]): number | null {
   return null;
 }
 
-/** Class fixtures (setUpClass, tearDownClass...) as the classic exporter names them. */
-export function isFixture(name: string): boolean {
-  return /\.(setUpClass|tearDownClass|setUpModule|tearDownModule)$/.test(name) ||
-    /^(setUpClass|tearDownClass) \(/.test(name);
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function buildRun(ref: RunRef, raw: unknown, stats: any): Run {
   if (!Array.isArray(raw)) throw new Error(`${ref.raw.path} is not a list of tests`);
@@ -304,6 +298,7 @@ function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
       busy: 0, idle: 0, longestGap: 0, longestGapAt: runStart,
     };
     // Idle time: gaps between consecutive tests, and before the first / after the last.
+    // The longest gap is measured between the run's start and the last test.
     let reach = runStart;
     for (let i = 0; i < n; i++) {
       const t = list[i];
@@ -328,13 +323,9 @@ function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
         reach = t.end;
       }
     }
-    if (runEnd > reach) {
-      lane.idle += runEnd - reach;
-      if (runEnd - reach > lane.longestGap) {
-        lane.longestGap = runEnd - reach;
-        lane.longestGapAt = reach;
-      }
-    }
+    // The tail after the worker's last test is idle time, but not a gap: the
+    // worker had nothing left to run, which is no delay to look into.
+    if (runEnd > reach) lane.idle += runEnd - reach;
     return lane;
   });
 }

@@ -3,7 +3,10 @@
 //   #/<run>/timeline[/<test id>] timeline, optionally with a test selected
 //   #/<run>/test/<test id>       test details
 // Query after '?': q (search), st (hidden statuses), from/to (seconds into the run).
+// t (time notation: utc, local or rel; utc when absent) is kept by every view.
 // The classic site's #/<run>/test-details/<name> is read as a test route.
+
+import { TimeMode, parseTimeMode, timeMode } from './timefmt';
 
 export type View = 'summary' | 'timeline' | 'test';
 
@@ -15,10 +18,12 @@ export interface Route {
   hide: string[];
   from: number | null;
   to: number | null;
+  time: TimeMode;
 }
 
 export function emptyRoute(): Route {
-  return { run: null, view: 'summary', test: null, q: '', hide: [], from: null, to: null };
+  // Links made from an empty route keep the notation in use.
+  return { run: null, view: 'summary', test: null, q: '', hide: [], from: null, to: null, time: timeMode() };
 }
 
 function dec(s: string): string {
@@ -49,6 +54,7 @@ export function parseHash(hash: string): Route {
     r.test = rest;
   }
   const params = new URLSearchParams(query);
+  r.time = parseTimeMode(params.get('t'));
   r.q = params.get('q') || '';
   r.hide = (params.get('st') || '').split(',').filter(Boolean);
   const from = parseFloat(params.get('from') || '');
@@ -76,6 +82,7 @@ export function formatHash(r: Route): string {
     params.set('from', r.from.toFixed(3));
     params.set('to', r.to.toFixed(3));
   }
+  if (r.time && r.time !== 'utc') params.set('t', r.time);
   const q = params.toString();
   return q ? h + '?' + q : h;
 }

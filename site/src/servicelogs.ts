@@ -17,6 +17,7 @@
 // loaded when its tab is opened. Log text is untrusted: text nodes only.
 import { h } from './dom';
 import { parseIso } from './iso';
+import { formatAt, formatOthers } from './timefmt';
 
 export interface ServiceFile {
   path: string;
@@ -96,18 +97,21 @@ export interface ServiceView {
   lines: ServiceLines | null;
 }
 
-/** A "N service errors" badge on each failure of the summary that has any. */
+/** A "N service errors" badge beside each test of the summary that has any, now and
+ * in the rows a group adds when it opens later. */
 export function addErrorBadges(root: HTMLElement, index: ServiceIndex): void {
-  for (const li of Array.from(root.querySelectorAll<HTMLElement>('li.failure[data-test]'))) {
-    const entry = index.tests.get(li.dataset.test || '');
-    if (!entry || !entry[2] || li.querySelector('.svc-errors')) continue;
-    const name = li.querySelector('.fname');
-    const badge = h('span', { cls: 'badge svc-errors', title: 'ERROR and CRITICAL service log records of its requests or while it ran' },
-      errorsLabel(entry[2]));
-    if (name && name.nextSibling) li.insertBefore(badge, name.nextSibling);
-    else li.append(badge);
-    li.insertBefore(document.createTextNode(' '), badge);
-  }
+  const decorate = () => {
+    for (const row of Array.from(root.querySelectorAll<HTMLElement>('[data-test]'))) {
+      const entry = index.tests.get(row.dataset.test || '');
+      const name = row.querySelector('a.fname');
+      if (!entry || !entry[2] || !name || row.querySelector('.svc-errors')) continue;
+      const badge = h('span', { cls: 'badge svc-errors', title: 'ERROR and CRITICAL service log records of its requests, or logged while it ran' },
+        errorsLabel(entry[2]));
+      name.after(' ', badge);
+    }
+  };
+  decorate();
+  new MutationObserver(decorate).observe(root, { childList: true, subtree: true });
 }
 
 export function errorsLabel(n: number): string {
@@ -171,7 +175,10 @@ export function renderServiceLogs(index: ServiceIndex, lines: ServiceLines | nul
       const pre = h('pre', { cls: 'svc-text' });
       pre.textContent = r[4];
       list.append(h('div', { cls: `svc-rec ${LEVEL_CLASSES[level] || 'lvl-other'}`, data: { level } },
-        h('div', { cls: 'svc-meta' }, loc, r[2] ? ` · ${clockTime(r[2])}` : '', level ? ` · ${level}` : ''),
+        // The page's time notation (UTC, local or from the run's start), to the ms.
+        h('div', { cls: 'svc-meta' }, loc, r[2] ? ' · ' : '',
+          r[2] ? h('span', { cls: 'time', title: formatOthers(when(r[2])) }, formatAt(when(r[2]), true)) : '',
+          level ? ` · ${level}` : ''),
         pre));
     }
     el.append(h('section', { cls: 'svc-group' }, head, list));

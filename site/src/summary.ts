@@ -1,112 +1,236 @@
-// The summary: when, how long, counts, then what went wrong (unfinished tests
-// first, then failures with their message), slowest tests and idle workers.
-import { h } from './dom';
-import { formatDuration, formatTime, parseIso } from './iso';
-import { Failure, Run, INPROGRESS, isFixture, slowest } from './model';
+// The summary: counts, then what went wrong, grouped (unfinished tests, failures
+// by cause, largest group first), with a filter and status toggles; then the
+// slowest tests, the workers and the skips grouped by reason. It stays compact:
+// a group's tests are built only when it is opened.
+import { h, clear, plural } from './dom';
+import { formatDuration, parseIso } from './iso';
+import { Run, slowest } from './model';
+import { formatAt, formatDate, formatOthers, setTimeMode, timeMode } from './timefmt';
+import { Group, GroupKind, Triage, fixtureClass, matchGroup, readTriage } from './triage';
 
-const FAILURES_SHOWN = 200;
+const ROWS_SHOWN = 50;
+const MESSAGE_LINES = 3;
+const SKIP_GROUPS_SHOWN = 5;
 
 export interface SummaryLinks {
   test(id: string): string;
   timeline(id: string | null): string;
 }
 
+export interface SummaryFilter {
+  q: string;
+  hide: string[];
+  /** called when the user changes the filter (the app keeps it in the URL) */
+  onChange(q: string, hide: string[]): void;
+}
+
+const KIND_LABEL: Record<GroupKind, string> = { inprogress: 'unfinished', fail: 'failed', skip: 'skipped' };
+
 // Summary from stats.json alone (v1 extensions), shown before raw.json arrives.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function quickSummary(stats: any, links: SummaryLinks): HTMLElement | null {
+export function quickSummary(stats: any, links: SummaryLinks, filter: SummaryFilter): HTMLElement | null {
   if (!stats || typeof stats.counts !== 'object' || !stats.counts) return null;
   const start = parseIso(stats.start), end = parseIso(stats.end);
+  setTimeMode(timeMode(), start);
+  const counts = stats.counts;
   const el = h('section', { cls: 'summary' },
     cards(start, typeof stats.wall_time === 'number' ? stats.wall_time : (end - start) / 1000,
-      stats.count, stats.counts, Array.isArray(stats.workers) ? stats.workers.length : null,
-      stats.total_duration));
+      // Unfinished tests are tests: the CLI counts them the same way.
+      Number(stats.count || 0) + Number(counts.inprogress || 0), counts,
+      Array.isArray(stats.workers) ? stats.workers.length : null, stats.total_duration));
   warnings(el, Array.isArray(stats.warnings) ? stats.warnings.map(String) : []);
-  const bad = h('ol', { cls: 'failures' });
-  for (const t of Array.isArray(stats.inprogress) ? stats.inprogress : []) {
-    if (t && typeof t.name === 'string') {
-      const start = parseIso(t.start);
-      const note = isNaN(start) ? null
-        : [`still running when the stream ended: started at +${formatDuration((start - parseIso(stats.start)) / 1000)}` +
-          (typeof t.worker === 'number' ? ` on worker ${t.worker}` : '')];
-      bad.append(failureItem(t.name, String(t.id ?? t.name), 'inprogress', note, links));
-    }
-  }
-  for (const f of Array.isArray(stats.failures) ? stats.failures.slice(0, FAILURES_SHOWN) : []) {
-    if (f && typeof f.name === 'string') {
-      bad.append(failureItem(f.name, String(f.id ?? f.name), 'fail', Array.isArray(f.details) ? f.details.map(String) : null, links));
-    }
-  }
-  if (bad.children.length) el.append(h('h3', null, 'What went wrong'), bad);
+  el.append(groupsSection(readTriage(stats, null), null, links, filter));
   el.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
   return el;
 }
 
-export function fullSummary(run: Run, links: SummaryLinks): HTMLElement {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function fullSummary(run: Run, stats: any, links: SummaryLinks, filter: SummaryFilter): HTMLElement {
+  setTimeMode(timeMode(), run.core.start);
   const workers = run.lanes.filter((l) => l.worker !== null).length;
   // Date and wall time of the run without its outliers (a clock reset to 1970 is not
   // when the run happened); the timeline's note names them.
   const el = h('section', { cls: 'summary' },
     cards(run.core.start, (run.core.end - run.core.start) / 1000, run.tests.length, run.counts, workers, run.totalDuration));
   const n = run.outliers.length;
-  warnings(el, n ? run.warnings.concat(`${n} test${n === 1 ? '' : 's'} with timestamps far outside the run ` +
-    `(e.g. ${formatTime(run.outliers[0].start)}) left out of the date and wall time`) : run.warnings);
-  if (run.failures.length) {
-    const list = h('ol', { cls: 'failures' });
-    const item = (f: Failure) => {
-      const t = f.test;
-      const unfinished = t !== null && t.status === INPROGRESS;
-      const message = unfinished
-        ? [`still running when the stream ended: started at +${formatDuration((t.start - run.core.start) / 1000)} on ${run.lanes[t.lane].label}`]
-        : f.message;
-      return failureItem(f.name, f.id, unfinished ? 'inprogress' : 'fail', message, links);
-    };
-    // A broken job can fail thousands of tests: show the first ones at once.
-    run.failures.slice(0, FAILURES_SHOWN).forEach((f) => list.append(item(f)));
-    el.append(h('h3', null, `What went wrong (${run.failures.length})`), list);
-    if (run.failures.length > FAILURES_SHOWN) {
-      const more = h('button', { cls: 'more', onclick: () => {
-        run.failures.slice(FAILURES_SHOWN).forEach((f) => list.append(item(f)));
-        more.remove();
-      } }, `show ${run.failures.length - FAILURES_SHOWN} more`);
-      el.append(more);
-    }
-  } else {
-    el.append(h('p', { cls: 'all-good' }, 'No test failed.'));
-  }
-  const fixtures = run.failures.filter((f) => isFixture(f.name));
-  if (fixtures.length) {
-    el.append(h('h3', null, 'Class fixture failures (setUpClass / tearDownClass)'),
-      h('ul', { cls: 'fixtures' }, ...fixtures.map((f) =>
-        h('li', null, h('a', { href: links.test(f.id) }, f.name)))));
-  }
-  const slow = slowest(run, 15);
+  warnings(el, n ? run.warnings.concat(`${plural(n, 'test')} with timestamps far outside the run ` +
+    `(e.g. ${formatDate(run.outliers[0].start)}) left out of the date and wall time`) : run.warnings);
+  el.append(groupsSection(readTriage(stats, run), run, links, filter));
+  const side = h('div', { cls: 'side-by-side' });
+  const slow = slowest(run, 10);
   if (slow.length) {
-    el.append(h('h3', null, 'Slowest tests'), h('table', { cls: 'slowest' },
+    side.append(h('div', null, h('h3', null, 'Slowest tests'), h('table', { cls: 'slowest' },
       ...slow.map((t) => h('tr', null,
         h('td', { cls: 'num' }, formatDuration(t.duration)),
         h('td', null, h('a', { href: links.test(t.id) }, t.name)),
-        h('td', null, h('a', { href: links.timeline(t.id), title: 'show on the timeline' }, run.lanes[t.lane].label)))))); 
+        h('td', null, h('a', { href: links.timeline(t.id), title: 'show on the timeline' }, run.lanes[t.lane].label)))))));
   }
+  side.append(h('div', null, h('h3', null, 'Workers'), workersTable(run)));
+  el.append(side);
+  return el;
+}
+
+function workersTable(run: Run): HTMLElement {
   const wall = Math.max(1, run.end - run.start);
-  el.append(h('h3', null, 'Workers'), h('table', { cls: 'workers' },
+  return h('table', { cls: 'workers' },
     h('tr', null, h('th', null, 'worker'), h('th', null, 'tests'), h('th', null, 'busy'),
       h('th', null, 'idle'), h('th', null, 'longest idle gap')),
     ...run.lanes.map((l) => h('tr', null,
       h('td', null, l.label), h('td', { cls: 'num' }, String(l.tests.length)),
-      h('td', { cls: 'num' }, `${Math.round((100 * l.busy) / wall)}%`),
+      h('td', { cls: 'num' }, `${Math.round((l.busy / wall) * 100)}%`),
       h('td', { cls: 'num' }, formatDuration(l.idle / 1000)),
-      h('td', null, `${formatDuration(l.longestGap / 1000)} from +${formatDuration((l.longestGapAt - run.start) / 1000)}`)))));
-  if (run.skips.length) {
-    const det = h('details', { cls: 'skips' }, h('summary', null, `${run.skips.length} skipped tests`));
-    const ul = h('ul');
-    for (const s of run.skips.slice(0, 500)) {
-      ul.append(h('li', null, h('a', { href: links.test(s.id) }, s.name), s.reason ? h('span', { cls: 'muted' }, ` — ${s.reason}`) : ''));
+      h('td', { cls: 'num', title: 'between two tests of this worker' },
+        l.longestGap > 0 ? `${formatDuration(l.longestGap / 1000)} at ${formatAt(l.longestGapAt)}` : '-'))));
+}
+
+function groupsSection(tri: Triage, run: Run | null, links: SummaryLinks, filter: SummaryFilter): HTMLElement {
+  const box = h('div', { cls: 'triage' });
+  const bad = tri.groups.filter((g) => g.kind !== 'skip');
+  const skips = tri.groups.filter((g) => g.kind === 'skip');
+  const present = (['fail', 'inprogress', 'skip'] as GroupKind[]).filter((k) => tri.groups.some((g) => g.kind === k));
+  const search = h('input', { type: 'search', cls: 'summary-filter', value: filter.q });
+  search.placeholder = 'filter: test name, exception, reason';
+  const toggles = new Map<GroupKind, HTMLInputElement>();
+  const bar = h('div', { cls: 'searchbar' }, search);
+  for (const k of present) {
+    const box = h('input', { type: 'checkbox', cls: `toggle toggle-${k}` });
+    box.checked = !filter.hide.includes(k);
+    toggles.set(k, box);
+    bar.append(h('label', { cls: 'status-toggle' }, box, h('span', { cls: `badge st-${k}` }, KIND_LABEL[k])));
+  }
+  const count = h('span', { cls: 'count muted' });
+  bar.append(count);
+  const failList = h('div', { cls: 'groups failure-groups' });
+  const skipList = h('div', { cls: 'groups skip-groups' });
+  const badTotal = bad.reduce((n, g) => n + g.count, 0);
+  const heading = h('h3', null, bad.length
+    ? `What went wrong: ${plural(badTotal, 'test')} in ${plural(bad.length, 'group')}`
+    : 'What went wrong');
+  if (present.length) box.append(bar);
+  box.append(heading, failList);
+  if (!bad.length) failList.append(h('p', { cls: 'all-good' }, 'No test failed.'));
+  if (tri.notListed.groups) {
+    box.append(h('p', { cls: 'muted' }, `and ${plural(tri.notListed.tests, 'more failure')} in ` +
+      `${plural(tri.notListed.groups, 'smaller group')}, not listed by the export`));
+  }
+  const skipTotal = skips.reduce((n, g) => n + g.count, 0);
+  if (skips.length) box.append(h('h3', null, `Skipped: ${plural(skipTotal, 'test')}, ${plural(skips.length, 'reason')}`), skipList);
+  const apply = () => {
+    const q = search.value.trim().toLowerCase();
+    const hide = [...toggles].filter(([, b]) => !b.checked).map(([k]) => k);
+    let shown = 0, groupsShown = 0, skipGroups = 0;
+    clear(failList);
+    clear(skipList);
+    const moreSkips: (() => HTMLElement)[] = [];
+    for (const g of tri.groups) {
+      if (hide.includes(g.kind)) continue;
+      const ids = matchGroup(g, q, tri.names);
+      if (!ids) continue;
+      groupsShown++;
+      shown += ids === g.ids ? g.count : ids.length;
+      // A filter that leaves a few tests of a group shows them.
+      const view = () => groupView(g, ids, tri, run, links, q !== '' && ids.length <= 20);
+      if (g.kind !== 'skip') failList.append(view());
+      // Skips matter less than failures: the largest reasons, the rest built on demand.
+      else if (skipGroups++ < SKIP_GROUPS_SHOWN) skipList.append(view());
+      else moreSkips.push(view);
     }
-    if (run.skips.length > 500) ul.append(h('li', { cls: 'muted' }, `and ${run.skips.length - 500} more`));
-    det.append(ul);
-    el.append(det);
+    if (moreSkips.length) {
+      const more = h('button', { cls: 'more', onclick: () => {
+        more.replaceWith(...moreSkips.map((make) => make()));
+      } }, `show ${plural(moreSkips.length, 'more reason')}`);
+      skipList.append(more);
+    }
+    const filtered = q || hide.length;
+    count.textContent = filtered ? `${plural(groupsShown, 'group')}, ${plural(shown, 'test')} match` : '';
+    if (filtered && !groupsShown) failList.append(h('p', { cls: 'muted' }, 'Nothing matches the filter.'));
+    return [q, hide] as const;
+  };
+  const changed = () => {
+    const [, hide] = apply();
+    filter.onChange(search.value, hide);
+  };
+  search.addEventListener('input', changed);
+  for (const b of toggles.values()) b.addEventListener('change', changed);
+  apply();
+  return box;
+}
+
+function groupView(g: Group, ids: string[], tri: Triage, run: Run | null, links: SummaryLinks,
+  open: boolean): HTMLElement {
+  const lines = g.message.length ? g.message : [g.cause];
+  // Everything but the tests sits in <summary>: a closed group still shows its
+  // message and who failed when.
+  const summary = h('summary', null,
+    h('span', { cls: `count-badge st-${g.kind}` }, String(ids === g.ids ? g.count : `${ids.length} of ${g.count}`)), ' ',
+    h('span', { cls: 'cause' }, lines[0]));
+  if (lines.length > 1) summary.append(h('pre', { cls: 'message' }, lines.slice(1, MESSAGE_LINES).join('\n')));
+  const facts = run ? groupFacts(ids, run) + (g.more && ids === g.ids ? ` (of the ${ids.length} listed)` : '') : '';
+  const classes = g.classes.length
+    ? `class fixture failed: ${plural(g.classes.length, 'whole class', 'whole classes')} failed` : '';
+  if (facts || classes) summary.append(h('div', { cls: 'group-facts muted' }, [facts, classes].filter(Boolean).join(' · ')));
+  const el = h('details', { cls: `group st-${g.kind}` }, summary);
+  let built = false;
+  el.addEventListener('toggle', () => {
+    if (!el.open || built) return;
+    built = true;
+    el.append(testTable(g, ids, tri, run, links));
+  });
+  // Unfinished tests and a few small failure groups open at once: their tests are the news.
+  const failGroups = tri.groups.filter((x) => x.kind === 'fail').length;
+  if (open || (g.kind === 'inprogress' && ids.length <= 20) || (g.kind === 'fail' && failGroups <= 6 && ids.length <= 3)) {
+    el.open = true;
   }
   return el;
+}
+
+/** "workers 0, 1, 3 · 02:47:01 UTC to 03:05:12 UTC": who and when, for the header. */
+function groupFacts(ids: string[], run: Run): string {
+  const workers = new Set<string>();
+  let first = Infinity, last = -Infinity;
+  for (const id of ids) {
+    const t = run.byId.get(id);
+    if (!t) continue;
+    workers.add(run.lanes[t.lane].worker === null ? 'no worker' : String(run.lanes[t.lane].worker));
+    if (t.start < first) first = t.start;
+    if (t.start > last) last = t.start;
+  }
+  if (!workers.size) return '';
+  const w = [...workers].sort((a, b) => Number(a) - Number(b));
+  const who = w.length > 8 ? `${w.length} workers` : `${w.length > 1 ? 'workers' : 'worker'} ${w.join(', ')}`;
+  const when = first === last ? `at ${formatAt(first)}` : `from ${formatAt(first)} to ${formatAt(last)}`;
+  return `${who} · ${when}`;
+}
+
+function testTable(g: Group, ids: string[], tri: Triage, run: Run | null, links: SummaryLinks): HTMLElement {
+  const table = h('table', { cls: 'group-tests' },
+    h('tr', null, h('th', null, 'test'), h('th', null, 'worker'), h('th', null, 'start'),
+      h('th', { cls: 'num' }, 'duration'), h('th', null, '')));
+  const row = (id: string) => {
+    const t = run ? run.byId.get(id) : undefined;
+    const name = t ? t.name : tri.names.get(id) || id;
+    const cls = fixtureClass(name);
+    return h('tr', { data: { test: id } },
+      h('td', null, h('a', { cls: 'fname', href: links.test(id) }, name),
+        cls ? h('span', { cls: 'badge st-fail class-badge', title: `the fixture failed: every test of ${cls} failed with it` }, 'whole class') : ''),
+      h('td', null, t ? run!.lanes[t.lane].label : ''),
+      t ? h('td', { cls: 'time', title: formatOthers(t.start) }, formatAt(t.start)) : h('td'),
+      h('td', { cls: 'num' }, t ? formatDuration(t.duration) : ''),
+      h('td', null, h('a', { cls: 'muted', href: links.timeline(id), title: 'show on the timeline' }, 'timeline')));
+  };
+  ids.slice(0, ROWS_SHOWN).forEach((id) => table.append(row(id)));
+  const box = h('div', { cls: 'group-body' }, table);
+  if (ids.length > ROWS_SHOWN) {
+    const more = h('button', { cls: 'more', onclick: () => {
+      ids.slice(ROWS_SHOWN).forEach((id) => table.append(row(id)));
+      more.remove();
+    } }, `show ${ids.length - ROWS_SHOWN} more`);
+    box.append(more);
+  }
+  if (g.more && ids === g.ids) {
+    box.append(h('p', { cls: 'muted' }, `${plural(g.more, 'more test')} in this group, not listed by the export`));
+  }
+  return box;
 }
 
 function cards(start: number, wall: number, count: number, counts: Record<string, number>,
@@ -115,7 +239,7 @@ function cards(start: number, wall: number, count: number, counts: Record<string
     h('div', { cls: `card ${cls}` }, h('div', { cls: 'label' }, label), h('div', { cls: 'value' }, value));
   const n = (k: string) => Number(counts?.[k] || 0);
   return h('div', { cls: 'cards' },
-    card('Date', formatTime(start)),
+    card('Date', formatDate(start)),
     card('Wall time', formatDuration(wall)),
     card('Tests', String(count ?? '-')),
     card('Passed', String(n('success')), 'st-success'),
@@ -130,13 +254,4 @@ function cards(start: number, wall: number, count: number, counts: Record<string
 
 function warnings(el: HTMLElement, list: string[]): void {
   if (list.length) el.append(h('ul', { cls: 'warnings' }, ...list.map((w) => h('li', null, w))));
-}
-
-function failureItem(name: string, id: string, status: string, message: string[] | null,
-  links: SummaryLinks): HTMLElement {
-  return h('li', { cls: `failure st-${status}`, data: { test: id } },
-    h('span', { cls: `badge st-${status}` }, status === 'inprogress' ? 'unfinished' : 'failed'), ' ',
-    h('a', { cls: 'fname', href: links.test(id) }, name), ' ',
-    h('a', { cls: 'muted', href: links.timeline(id) }, '[timeline]'),
-    message && message.length ? h('pre', { cls: 'message' }, message.join('\n')) : null);
 }

@@ -5,12 +5,11 @@
 // run, or one whose outliers stretch it over a thousand years, pans and zooms at
 // frame rate. The view opens on the run without its outliers (run.core); the
 // overview shows that extent and marks outliers at its edges.
-import { axisTicks, offsetLabel } from './axis';
+import { axisTicks } from './axis';
 import { h, sizeCanvas } from './dom';
-import { formatDuration, formatTime } from './iso';
+import { formatDuration } from './iso';
 import { Run, Test, Lane, STATUSES, firstAtOrAfter, lastAtOrBefore, testAt } from './model';
-
-export { offsetLabel };
+import { formatAt, formatDate } from './timefmt';
 
 export const GUTTER = 76;
 const AXIS_H = 18;
@@ -18,8 +17,13 @@ const OVERVIEW_H = 36;
 
 export const STATUS_COLORS = ['#43a047', '#e53935', '#90a4ae', '#8d6e63', '#8e24aa', '#fb8c00'];
 const FADED_COLORS = ['#d7e9d8', '#f6cfce', '#e3e8eb', '#e2d9d6', '#e4d0ea', '#fde3c2'];
-// Which status wins a pixel column shared by several tests (higher wins).
-const PRIORITY = [2, 6, 1, 3, 4, 5];
+// Which status wins a pixel column shared by several tests (higher wins): an
+// unfinished test is what a timed-out job needs to show, so it always stays visible.
+const PRIORITY = [2, 6, 1, 3, 4, 7];
+// Lane heights when fitting the available height (px).
+const LANE_MIN = 12, LANE_MAX = 40;
+// The shortest extent: a run of a few milliseconds still fills the width.
+const MIN_EXTENT = 1;
 const IDLE_COLOR = '#fff3e0';
 
 export interface TimelineHooks {
@@ -46,10 +50,12 @@ export class Timeline {
   lastDrawMs = 0;
   /** ticks on the axis in the last draw (the tests check that it stays bounded) */
   ticksDrawn = 0;
+  /** axis labels of the last draw, with their boxes (the tests check they never overlap) */
+  axisLabels: { text: string; x: number; w: number }[] = [];
 
   constructor(private run: Run, private hooks: TimelineHooks) {
     this.t0 = run.core.start;
-    this.t1 = Math.max(run.core.end, run.core.start + 1000);
+    this.t1 = Math.max(run.core.end, run.core.start + MIN_EXTENT);
     this.laneH = Math.max(10, Math.min(22, Math.floor(420 / Math.max(1, run.lanes.length))));
     this.el = h('div', { cls: 'timeline' }, this.overview, h('div', { cls: 'lanes-wrap' }, this.canvas, this.tip));
     this.canvas.setAttribute('role', 'img');
@@ -59,11 +65,20 @@ export class Timeline {
     this.bindOverview();
   }
 
-  /** Lay out for the container's width and draw. */
-  resize(width: number): void {
+  /** Lay out for the container's width and, when given, the height the lanes may
+   *  take (they share it, within LANE_MIN..LANE_MAX each), and draw. */
+  resize(width: number, height?: number): void {
     this.width = Math.max(300, Math.floor(width));
+    if (height !== undefined && isFinite(height)) {
+      const fit = Math.floor((height - AXIS_H - 2) / Math.max(1, this.run.lanes.length));
+      this.laneH = Math.max(LANE_MIN, Math.min(LANE_MAX, fit));
+    }
     this.overviewCache = null;
     this.draw();
+  }
+
+  get laneHeight(): number {
+    return this.laneH;
   }
 
   get plotWidth(): number {
@@ -85,15 +100,15 @@ export class Timeline {
 
   /** The run without its outliers (what a double-click on the overview shows). */
   home(): void {
-    this.setView(this.run.core.start, Math.max(this.run.core.end, this.run.core.start + 1000));
+    this.setView(this.run.core.start, Math.max(this.run.core.end, this.run.core.start + MIN_EXTENT));
   }
 
   setView(t0: number, t1: number, notify = true): void {
-    // Anywhere in the whole run, outliers included: they can be looked at.
-    const full = Math.max(this.run.end - this.run.start, 1000);
-    const pad = full * 0.02;
-    let span = Math.min(Math.max(t1 - t0, 20), full + 2 * pad);
-    t0 = Math.max(this.run.start - pad, Math.min(t0, this.run.end + pad - span));
+    // Anywhere in the whole run, outliers included (they can be looked at), and
+    // never before its start or after its end: no empty time around it.
+    const full = Math.max(this.run.end - this.run.start, MIN_EXTENT);
+    const span = Math.min(Math.max(t1 - t0, Math.min(20, full)), full);
+    t0 = Math.max(this.run.start, Math.min(t0, this.run.start + full - span));
     t1 = t0 + span;
     if (t0 === this.t0 && t1 === this.t1) return;
     this.t0 = t0;
@@ -259,6 +274,7 @@ export class Timeline {
     ctx.textBaseline = 'top';
     const ticks = axisTicks(this.t0, this.t1, this.origin, this.run.core.end, this.plotWidth);
     let free = GUTTER;  // labels never overlap: one that would is left out
+    const labels: { text: string; x: number; w: number }[] = [];
     for (const tick of ticks) {
       const x = this.xOf(tick.t);
       if (x < GUTTER) continue;
@@ -267,9 +283,11 @@ export class Timeline {
       if (x >= free && x + 2 + w <= this.width) {
         ctx.fillText(tick.label, x + 2, 2);
         free = x + w + 8;
+        labels.push({ text: tick.label, x: x + 2, w });
       }
     }
     this.ticksDrawn = ticks.length;
+    this.axisLabels = labels;
   }
 
   private drawOverview(): void {
@@ -295,20 +313,21 @@ export class Timeline {
     ctx.clearRect(0, 0, this.width, OVERVIEW_H);
     ctx.drawImage(this.overviewCache, 0, 0, this.width, OVERVIEW_H);
     // Clamped to the strip: a window on an outlier lies far outside it.
-    const clamp = (x: number) => Math.max(GUTTER - 2, Math.min(this.width + 2, x));
+    // Clamped to the plot too: the window never spills into the label column.
+    const clamp = (x: number) => Math.max(GUTTER, Math.min(this.width - 1, x));
     const b0 = clamp(GUTTER + (this.t0 - s0) * k), b1 = clamp(GUTTER + (this.t1 - s0) * k);
     ctx.fillStyle = 'rgba(255,255,255,0.6)';
     ctx.fillRect(GUTTER, 0, Math.max(0, b0 - GUTTER), OVERVIEW_H);
     ctx.fillRect(b1, 0, Math.max(0, this.width - b1), OVERVIEW_H);
     ctx.strokeStyle = '#1565c0';
     ctx.lineWidth = 2;
-    ctx.strokeRect(b0, 1, Math.max(2, b1 - b0), OVERVIEW_H - 2);
+    ctx.strokeRect(b0 + 1, 1, Math.max(2, Math.min(b1, this.width - 1) - b0 - 1), OVERVIEW_H - 2);
   }
 
   /** The overview's time range: the run without outliers. */
   private get overviewExtent(): [number, number] {
     const c = this.run.core;
-    return [c.start, Math.max(c.end, c.start + 1000)];
+    return [c.start, Math.max(c.end, c.start + MIN_EXTENT)];
   }
 
   /** A red mark with a count at each edge of the overview that has outliers beyond it. */
@@ -438,8 +457,8 @@ export class Timeline {
     this.tip.append(
       h('div', { cls: 'tip-name' }, t.name),
       h('div', null, `${STATUSES[t.status]} · ${formatDuration(t.duration)} · ${this.run.lanes[t.lane].label}`),
-      h('div', null, `started ${formatTime(t.start)} ` +
-        (t.outlier ? '(far outside the run)' : `(+${offsetLabel((t.start - this.origin) / 1000, 1)})`)),
+      h('div', null, t.outlier ? `started ${formatDate(t.start)} (far outside the run)`
+        : `started ${formatAt(t.start, true)}`),
     );
     this.tip.classList.add('on');
     const left = Math.min(x + 14, this.width - 360);

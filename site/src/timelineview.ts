@@ -1,17 +1,20 @@
 // The timeline page: search bar with status toggles and a jump list, the lanes,
 // the dstat strips below on the same time axis, and the selected test's details.
 import type { App } from './app';
-import { h, clear } from './dom';
+import { h, clear, plural } from './dom';
 import { renderDetails } from './details';
 import { ErrorStrip } from './errorstrip';
 import { Graphs } from './graphs';
-import { formatTime } from './iso';
-import { Run, STATUSES, Test } from './model';
+import { INPROGRESS, Run, STATUSES, Test } from './model';
+import { formatAt, formatDate } from './timefmt';
 import { Route, formatHash } from './route';
 import { STATUS_COLORS, Timeline } from './timeline';
 
 const JUMP_LIMIT = 200;
 const OUTLIER_EXAMPLES = 3;
+const UNFINISHED_SHOWN = 5;
+// Below the lanes: the resource strips' usual height, kept on screen with the lanes.
+const GRAPHS_RESERVE = 330;
 
 export class TimelineView {
   readonly el: HTMLElement;
@@ -52,10 +55,12 @@ export class TimelineView {
     });
     const bar = h('div', { cls: 'searchbar' }, this.search);
     STATUSES.forEach((s, i) => {
+      // A toggle only for the statuses this run has (and any the URL hides).
+      if (!run.counts[s] && !route.hide.includes(s)) return;
       const box = h('input', { type: 'checkbox', cls: `toggle toggle-${s}` });
       box.checked = !route.hide.includes(s);
       box.addEventListener('change', () => {
-        this.route.hide = STATUSES.filter((x) => !this.toggles.get(x)!.checked);
+        this.route.hide = [...this.toggles].filter(([, b]) => !b.checked).map(([x]) => x);
         this.applyFilter();
         this.saveView();
       });
@@ -65,7 +70,7 @@ export class TimelineView {
       bar.append(h('label', { cls: 'status-toggle' }, box, swatch, `${s} ${run.counts[s]}`));
     });
     bar.append(h('span', { cls: 'legend' }, h('span', { cls: 'swatch idle' }), 'idle'), this.count);
-    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.outlierNote(), this.tl.el, this.graphBox, this.errorBox,
+    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.unfinishedNote(), this.outlierNote(), this.tl.el, this.graphBox, this.errorBox,
       h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run (outliers aside) · ← →: previous / next test on the worker · /: search'),
       this.detailsBox);
   }
@@ -104,9 +109,26 @@ export class TimelineView {
 
   private resize(): void {
     const w = this.el.clientWidth || 800;
-    this.tl.resize(w);
+    // The lanes take the height left on the first screen above the resource strips.
+    const top = this.tl.el.getBoundingClientRect().top + window.scrollY + 40;
+    this.tl.resize(w, window.innerHeight - top - GRAPHS_RESERVE);
     this.graphs?.setView(this.tl.t0, this.tl.t1, w);
     this.errors?.setView(this.tl.t0, this.tl.t1, w);
+  }
+
+  /** The tests that never finished, first: what a timed-out job needs to show. */
+  private unfinishedNote(): HTMLElement | string {
+    const list = this.run.tests.filter((t) => t.status === INPROGRESS);
+    if (!list.length) return '';
+    const note = h('p', { cls: 'unfinished-note' },
+      h('span', { cls: 'badge st-inprogress' }, 'unfinished'), ` ${plural(list.length, 'test')} never finished: `);
+    list.slice(0, UNFINISHED_SHOWN).forEach((t, i) => {
+      if (i) note.append(', ');
+      note.append(h('button', { cls: 'unfinished-jump', title: 'select this test', onclick: () => this.navigate({ test: t.id }, true) },
+        `${t.name} (${this.run.lanes[t.lane].label}, from ${formatAt(t.start)})`));
+    });
+    if (list.length > UNFINISHED_SHOWN) note.append(` and ${list.length - UNFINISHED_SHOWN} more`);
+    return note;
   }
 
   /** Apply a route (from the URL) to the view. */
@@ -152,7 +174,7 @@ export class TimelineView {
     picks.forEach((t, i) => {
       if (i) note.append(', ');
       note.append(h('button', { cls: 'outlier-jump', title: 'zoom to this test', onclick: () => this.zoomTo(t) },
-        `${formatTime(t.start)} · ${t.name}`));
+        `${formatDate(t.start)} · ${t.name}`));
     });
     note.append(n > picks.length ? ` and ${n - picks.length} more` : '',
       '. The view leaves them out. ',
@@ -209,7 +231,8 @@ export class TimelineView {
     }
     this.tl.setMatch(match);
     this.count.textContent = `${hits.length} of ${this.run.tests.length} tests match`;
-    hits.sort((a, b) => a.start - b.start);
+    // Unfinished tests first, then by start.
+    hits.sort((a, b) => Number(b.status === INPROGRESS) - Number(a.status === INPROGRESS) || a.start - b.start);
     for (const t of hits.slice(0, JUMP_LIMIT)) {
       this.jump.append(h('li', null, h('button', { cls: `jump-item st-${STATUSES[t.status]}`, onclick: () => this.navigate({ test: t.id }, true) },
         h('span', { cls: `badge st-${STATUSES[t.status]}` }, STATUSES[t.status]), ' ', t.name)));

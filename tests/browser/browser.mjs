@@ -22,8 +22,8 @@ export function launch() {
 }
 
 /** A page that records console errors, page errors and dialogs (an alert is an XSS). */
-export async function newPage(browser, viewport = { width: 1400, height: 1000 }) {
-  const context = await browser.newContext({ viewport });
+export async function newPage(browser, viewport = { width: 1400, height: 1000 }, options = {}) {
+  const context = await browser.newContext({ viewport: viewport || { width: 1400, height: 1000 }, ...options });
   const page = await context.newPage();
   await page.addInitScript(() => {
     window.__csp = [];

@@ -16,7 +16,7 @@ function py(args) {
 
 /** Generate a stream (+ dstat) and export it: returns the published folder. */
 export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 1, hostile = false,
-  gzip = false, dstat = true, logBytes = null, secondRun = 0 } = {}) {
+  gzip = false, dstat = true, logBytes = null, secondRun = 0, sameCause = 0, seconds = null } = {}) {
   const dir = join(root, name);
   const src = join(root, `${name}-src`);
   mkdirSync(dir, { recursive: true });
@@ -26,6 +26,7 @@ export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 
     '--workers', String(workers), '--unfinished', String(unfinished), '--start', '2018-09-28T02:46:35'];
   if (hostile) gen.push('--hostile');
   if (logBytes !== null) gen.push('--log-bytes', String(logBytes));
+  if (sameCause) gen.push('--same-cause', String(sameCause));
   py([...gen, stream]);
   const exp = ['-m', 'stackviz_publish.cli.export_cmd', '-f', stream];
   if (secondRun) {
@@ -38,7 +39,7 @@ export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 
   if (dstat) {
     const csv = join(src, 'dstat-csv.log');
     py(['-m', 'stackviz_publish.generate', 'dstat', '--start', '2018-09-28T02:46:30',
-      '--seconds', String(Math.max(120, Math.ceil(tests / workers) * 3)), csv]);
+      '--seconds', String(seconds ?? Math.max(120, Math.ceil(tests / workers) * 3)), csv]);
     exp.push('--dstat', csv);
   }
   if (gzip) exp.push('--gzip');
@@ -124,5 +125,27 @@ export function publishOutlierRun(root, name, { tests = 400, workers = 4, outlie
   writeFileSync(stream, out.join(''));
   py(['-m', 'stackviz_publish.cli.export_cmd', '-f', stream, join(dir, 'data')]);
   cpSync(SITE, dir, { recursive: true });
+  return dir;
+}
+
+/** Squeeze an exported run's times by `factor` around its start (a sub-second run
+ *  from a generated one): raw.json and stats.json, read over HTTP. */
+export function squeezeTime(dir, factor) {
+  const data = join(dir, 'data');
+  for (const f of readdirSync(data)) {
+    const p = join(data, f);
+    if (f.endsWith('-stats.json')) {
+      const s = JSON.parse(readFileSync(p, 'utf8'));
+      const t0 = Date.parse(s.start);
+      const at = (x) => new Date(t0 + (Date.parse(x) - t0) / factor).toISOString();
+      s.end = at(s.end);
+      s.wall_time /= factor;
+      writeFileSync(p, JSON.stringify(s));
+      const rawPath = p.replace(/-stats\.json$/, '-raw.json');
+      const raw = JSON.parse(readFileSync(rawPath, 'utf8')).map((t) => ({
+        ...t, timestamps: t.timestamps.map(at), duration: t.duration / factor }));
+      writeFileSync(rawPath, JSON.stringify(raw));
+    }
+  }
   return dir;
 }

@@ -144,15 +144,18 @@ describe('service logs tab in chromium', { skip }, () => {
     await p.context.close();
   });
 
-  it('puts "N service errors" on the failures of the summary', async () => {
+  it('puts "N service errors" on the failed tests of the summary', async () => {
     const p = await open(`#/${encodeURIComponent(RUN)}`, 'summary-full');
-    await p.page.locator('li.failure .svc-errors').first().waitFor();
-    const badges = await p.page.$$eval('li.failure', (els) => els.map((li) => ({
-      id: li.dataset.test, badge: li.querySelector('.svc-errors')?.textContent || null,
+    // Groups build their rows when opened: open them all, before and after the index.
+    await p.page.$$eval('details.group', (els) => els.forEach((d) => { d.open = true; }));
+    await p.page.locator('[data-test] .svc-errors').first().waitFor();
+    const rows = await p.page.$$eval('.summary [data-test]', (els) => els.map((row) => ({
+      id: row.dataset.test, badge: row.querySelector('.svc-errors')?.textContent || null,
     })));
-    const mine = badges.find((b) => b.id === chosen.id);
+    const mine = rows.find((b) => b.id === chosen.id);
+    assert.ok(mine, 'the chosen test is listed');
     assert.equal(mine.badge, `${chosen.errors} service error${chosen.errors === 1 ? '' : 's'}`);
-    for (const b of badges) {
+    for (const b of rows) {
       const entry = chosen.index.tests[b.id];
       assert.equal(b.badge, entry && entry[2] ? `${entry[2]} service error${entry[2] === 1 ? '' : 's'}` : null);
     }

@@ -13,16 +13,10 @@ import zipfile
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DIST = os.path.join(REPO, 'dist')
+# pytest puts tests/packaging on sys.path: the shared paths and artifact finder.
+from dist_files import artifact
+from dist_files import REPO
 sys.path.insert(0, REPO)
-
-
-def artifact(pattern):
-    found = sorted(glob.glob(os.path.join(DIST, pattern)))
-    if not found:
-        pytest.skip('no %s in dist/: build them first (tox -e dist)' % pattern)
-    return found[-1]
 
 
 def referenced(index_html):

@@ -6,7 +6,6 @@ install of the sdist tarball into a fresh venv, ``cp -pR <venv>/share/stackviz-h
 <stage>/stackviz``, ``cat testrepository.subunit | stackviz-export --dstat
 <base>/logs/dstat-csv.log --env --stdin <stage>/stackviz/data``, then opens the site.
 """
-import glob
 import json
 import os
 import re
@@ -17,19 +16,13 @@ import zipfile
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DIST = os.path.join(REPO, 'dist')
+# pytest puts tests/packaging on sys.path: the shared paths and artifact finder.
+from dist_files import artifact
+from dist_files import REPO
 sys.path.insert(0, REPO)
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 # Hooks DIB runs must stay executable once pip has installed them as data files.
 HOOKS = ('extra-data.d/50-stackviz', 'install.d/75-stackviz', 'install.d/stackviz-build.bash')
-
-
-def artifact(pattern):
-    found = sorted(glob.glob(os.path.join(DIST, pattern)))
-    if not found:
-        pytest.skip('no %s in dist/: build them first (tox -e dist)' % pattern)
-    return found[-1]
 
 
 def pip_env(home):

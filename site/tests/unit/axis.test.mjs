@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_TICKS, axisTicks, tickStep } from '../../.build/lib/axis.mjs';
+import { setTimeMode } from '../../.build/lib/timefmt.mjs';
 import { buildRun, markOutliers, OUTLIER_GAP_MS } from '../../.build/lib/model.mjs';
 
 const RUN0 = Date.parse('2018-09-28T02:46:35Z');
@@ -21,8 +22,10 @@ describe('axisTicks', () => {
     }
   });
 
-  it('labels offsets near the run, dates and clock times far from it', () => {
+  it('labels offsets near the run (relative notation), dates and clock times far from it', () => {
+    setTimeMode('rel', RUN0);
     const near = axisTicks(RUN0, RUN0 + 10 * 60e3, RUN0, RUN0 + HOUR, 1000);
+    setTimeMode('utc');
     assert.equal(near[0].label, '0:00');
     assert.ok(near.slice(1).every((t) => t.label.startsWith('+')), near.map((t) => t.label).join(' '));
     const t1970 = Date.parse('1970-01-01T00:00:05Z');
@@ -35,6 +38,22 @@ describe('axisTicks', () => {
     assert.ok(years.every((t) => /^\d{4}$/.test(t.label)), years.map((t) => t.label).join(' '));
     const days = axisTicks(RUN0, RUN0 + 20 * 24 * HOUR, RUN0, RUN0 + HOUR, 1000);
     assert.ok(days.every((t) => /^\d{4}-\d\d-\d\d$/.test(t.label)), days.map((t) => t.label).join(' '));
+  });
+
+  it('labels round wall-clock times near the run in the UTC and local notations', () => {
+    setTimeMode('utc', RUN0);
+    const wall = axisTicks(RUN0, RUN0 + 10 * 60e3, RUN0, RUN0 + HOUR, 1000);
+    assert.equal(wall[0].label, '02:47');
+    assert.equal(new Date(wall[0].t).getUTCSeconds(), 0, 'on a round minute, not on the run start');
+    assert.ok(wall.every((t) => /^\d\d:\d\d$/.test(t.label)), wall.map((t) => t.label).join(' '));
+    const sub = axisTicks(RUN0, RUN0 + 400, RUN0, RUN0 + 400, 1000);
+    assert.ok(sub.length >= 4, `a sub-second window has ticks: ${sub.length}`);
+    assert.ok(sub.every((t) => /^02:46:35\.\d+$/.test(t.label)), sub.map((t) => t.label).join(' '));
+    setTimeMode('local', RUN0);
+    const local = axisTicks(RUN0, RUN0 + 10 * 60e3, RUN0, RUN0 + HOUR, 1000);
+    const d = new Date(local[0].t);
+    assert.equal(local[0].label, `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`);
+    setTimeMode('utc');
   });
 
   it('chooses steps at least 90 px apart', () => {

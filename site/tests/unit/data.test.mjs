@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { parseIso, formatDuration } from '../../.build/lib/iso.mjs';
 import { decodeBody, decodeTwin, gunzip, isGzip, twinPath, HttpSource } from '../../.build/lib/loader.mjs';
-import { buildRun, readConfig, isFixture, testAt, lastAtOrBefore, firstAtOrAfter, slowest } from '../../.build/lib/model.mjs';
+import { buildRun, readConfig, testAt, lastAtOrBefore, firstAtOrAfter, slowest } from '../../.build/lib/model.mjs';
 
 describe('parseIso', () => {
   it('keeps years below 100 (Date.UTC would map them to 19xx)', () => {
@@ -154,6 +154,18 @@ describe('buildRun', () => {
     assert.equal(w0.busy, 5000);
   });
 
+  it('ends idle gaps at the worker\'s last test: the tail is idle, not a gap', () => {
+    const run = buildRun(ref, [
+      entry('a', T(0), T(1), 'success', { worker: 0 }),
+      entry('b', T(3), T(4), 'success', { worker: 0 }),
+      entry('c', T(0), T(30), 'success', { worker: 1 }),
+    ], null);
+    const w0 = run.lanes[0];
+    assert.equal(w0.idle, 2000 + 26000, 'the 26 s tail still counts as idle time');
+    assert.equal(w0.longestGap, 2000, 'but the longest gap is the one between a and b');
+    assert.equal(w0.longestGapAt, parseIso(T(1)));
+  });
+
   it('finds the test under a time, and neighbours by binary search', () => {
     const run = buildRun(ref, [
       entry('a', T(0), T(2), 'success', { worker: 0 }),
@@ -167,12 +179,6 @@ describe('buildRun', () => {
     assert.equal(lastAtOrBefore(lane.starts, parseIso(T(5))), 0);
     assert.equal(firstAtOrAfter(lane.reach, parseIso(T(5))), 1);
     assert.deepEqual(slowest(run, 1).map((t) => t.name), ['b']);
-  });
-
-  it('names class fixtures', () => {
-    assert.ok(isFixture('tempest.api.compute.test_x.XTest.setUpClass'));
-    assert.ok(isFixture('tearDownClass (tempest.api.compute.test_x.XTest)'));
-    assert.ok(!isFixture('tempest.api.compute.test_x.XTest.test_setUpClass_thing'));
   });
 
   it('refuses raw data that is not a list', () => {
