@@ -10,11 +10,13 @@ import re
 
 from stackviz_publish import model
 from stackviz_publish import readers
+from stackviz_publish import servicelogs
 from stackviz_publish import stopping
 from stackviz_publish.readers import dstat as dstat_reader
 from stackviz_publish.readers import repository
 from stackviz_publish.readers import subunit_v2
 from stackviz_publish.writers import output
+from stackviz_publish.writers import servicelogs as servicelogs_writer
 from stackviz_publish.writers.background import Background
 from stackviz_publish.writers.run import RunWriter
 
@@ -99,14 +101,15 @@ def _unique_names(sources):
 
 def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=False,
                 max_attachment_bytes=None, classic_details=True, warn=None, replace=False,
-                make_parents=False):
+                make_parents=False, service_logs=None, inform=None):
     """Export every source as a run into ``out_dir`` (replaced atomically); return a
     RunSummary per run. Raises ExportError (one line) when nothing can be exported, or
     when ``out_dir`` is not something it may replace (see output.check_out_dir;
     ``replace`` allows an existing file or a foreign non-empty folder).
 
     ``warn`` gets one line per problem (default: this module's logger); the CLIs pass
-    their message sink."""
+    their message sink. ``service_logs`` (a servicelogs.Plan) adds each test's service
+    log lines; what was skipped in them goes to ``inform`` (default: ``warn``)."""
     warn = warn or logging.getLogger(__name__).warning
     sources = list(sources)
     if not sources:
@@ -123,9 +126,13 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
                               % (out_dir, exc.strerror or exc))
     try:
         with output.AtomicFolder(out_dir) as data_dir:
-            summaries, artifacts = _export_all(
-                sources, data_dir, gzip, max_attachment_bytes, classic_details, warn)
+            summaries, artifacts, collectors = _export_all(
+                sources, data_dir, gzip, max_attachment_bytes, classic_details, warn,
+                service_logs is not None)
             artifacts += _dstat_artifacts(dstat_logs, data_dir, gzip, warn)
+            if service_logs is not None:
+                artifacts += _service_log_artifacts(service_logs, collectors, data_dir,
+                                                    gzip, inform or warn)
             entry = output.dataset(metadata, env_fields() if env else None)
             output.write_config(data_dir, entry, artifacts, _generator())
     except OSError as exc:
@@ -133,18 +140,22 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
     return summaries
 
 
-def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
+def _export_all(sources, data_dir, gzipped, limit, classic_details, warn, collect):
     summaries = []
     artifacts = []
     problems = []
+    collectors = []
     for source, name in zip(sources, _unique_names(sources)):
         stopping.check()
+        collector = servicelogs.Collector(name + '-0', name) if collect else None
         try:
             summary, arts = export_one(source, name, data_dir, gzipped, limit,
-                                       classic_details)
+                                       classic_details, collector)
         except readers.ReadError as exc:
             problems.append(str(exc))
             continue
+        if collector is not None:
+            collectors.append(collector)
         for message in summary.warnings:
             warn('%s: %s' % (source.path or source.name, message))
         summaries.append(summary)
@@ -154,11 +165,13 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
                           'no readable subunit input: ' + '; '.join(problems))
     for problem in problems:   # the other inputs were exported: say what was left out
         warn('skipped: ' + problem)
-    return summaries, artifacts
+    return summaries, artifacts, collectors
 
 
-def export_one(source, name, data_dir, gzipped=False, limit=None, classic_details=True):
-    """Read one source, write its run's files; return (RunSummary, artifacts)."""
+def export_one(source, name, data_dir, gzipped=False, limit=None, classic_details=True,
+               collector=None):
+    """Read one source, write its run's files; return (RunSummary, artifacts).
+    ``collector`` (servicelogs.Collector) sees each test on its way to the writer."""
     label = source.path or source.name
     opened = readers.open_input(source.path, source.stream, source.within)
     background = Background()
@@ -167,7 +180,8 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
                                     'v1 lines at its start)' % label)
         writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
-        builder = model.RunBuilder(writer, limit)
+        sink = writer if collector is None else servicelogs.Tap(writer, collector)
+        builder = model.RunBuilder(sink, limit)
         damage = subunit_v2.Damage()
         try:
             builder.consume(_checked(readers.read_events(opened, damage)))
@@ -237,6 +251,23 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
         if gzipped:
             art['content_encoding'] = 'gzip'
         artifacts.append(art)
+    return artifacts
+
+
+def _service_log_artifacts(plan, collectors, data_dir, gzipped, note):
+    notes = []
+
+    def both(message):
+        notes.append(message)
+        note(message)
+
+    results = servicelogs.index(plan, collectors, both)
+    artifacts = []
+    for result in results:
+        artifact, _size = servicelogs_writer.write(data_dir, result, gzipped, notes)
+        artifacts.append(artifact)
+        note('service logs: %d file(s) read for run %s; %d test(s) have lines'
+             % (len(plan.logs), result.collector.name, len(result.tests)))
     return artifacts
 
 

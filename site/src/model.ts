@@ -17,6 +17,8 @@ export interface Artifact {
   shard_count?: number;
   suffix?: string;
   node?: string;
+  /** service-logs: the shards' folder (see data-format.rst, "Service logs") */
+  shards?: string;
 }
 
 export interface Config {
@@ -31,6 +33,7 @@ export interface RunRef {
   stats: Artifact | null;
   details: Artifact | null;
   shards: Artifact | null;
+  services: Artifact | null;
   metadata: Record<string, string>;
 }
 
@@ -75,6 +78,7 @@ export function readConfig(cfg: Config): Index {
         stats: find('subunit-stats'),
         details: find('subunit-details'),
         shards: find('subunit-details-shards'),
+        services: find('service-logs'),
         metadata,
       });
     }

@@ -1,4 +1,5 @@
 """``stackviz-export`` (the classic flags, unchanged) and ``stackviz-publish export``."""
+import os
 import sys
 
 from stackviz_publish.cli import harness
@@ -29,6 +30,10 @@ def add_arguments(parser):
                         help='cut attachments longer than N bytes (with a marker)')
     parser.add_argument('--no-classic-details', action='store_true',
                         help='skip the monolithic details.json (the shards remain)')
+    parser.add_argument('--service-logs', action='append', default=[], metavar='GLOB',
+                        help='oslo.log service logs (shell glob, repeatable): add each '
+                        'test\'s lines from them; links are made relative to the '
+                        'site, the parent of the output folder')
     parser.add_argument('--replace', action='store_true',
                         help='replace OUT even when it is a file or a non-empty folder '
                              'that is not an earlier export')
@@ -58,6 +63,19 @@ def _sources(args, stdin):
     return sources
 
 
+def _service_log_plan(args, warn):
+    """None without --service-logs: the export is then the classic one, unchanged."""
+    if not args.service_logs:
+        return None
+    from stackviz_publish import servicelogs
+    notes = []
+    site_dir = os.path.dirname(os.path.abspath(args.path))
+    plan = servicelogs.Plan(servicelogs.named_logs(args.service_logs, site_dir, notes))
+    for message in notes:
+        warn(message)
+    return plan
+
+
 def export_and_report(reporter, args, stdin):
     """Export as the flags say and print one summary line per run; return the code."""
     from stackviz_publish import export
@@ -72,7 +90,8 @@ def export_and_report(reporter, args, stdin):
         dstat_logs=[('primary', args.dstat)] if args.dstat else (),
         gzip=args.gzip, env=args.env, max_attachment_bytes=args.max_attachment_bytes,
         classic_details=not args.no_classic_details, warn=reporter.warn,
-        replace=args.replace, make_parents=True)   # the classic tool makes parents
+        replace=args.replace, make_parents=True,   # the classic tool makes parents
+        service_logs=_service_log_plan(args, reporter.warn), inform=reporter.note)
     for summary in summaries:
         reporter.result(harness.summary_line(summary, args.path))
     return harness.EXIT_OK

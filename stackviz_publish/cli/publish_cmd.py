@@ -69,6 +69,14 @@ def add_parser(subparsers):
     inputs.add_argument('--work-dir', action='append', default=[], metavar='DIR',
                         help='also look for testrepository.subunit and .stestr here '
                              '(Zuul v3: the job\'s work folder); repeatable')
+    inputs.add_argument('--service-logs', action='append', default=[], metavar='GLOB',
+                        dest='service_log_globs',
+                        help='service logs to index (a GLOB with "/" matches paths '
+                             'relative to LOGS_DIR, others file names; repeatable; '
+                             'default: devstack\'s screen-*.txt[.gz] and '
+                             'screen-*.log[.gz]); does not turn discovery off')
+    inputs.add_argument('--no-service-logs', dest='service_logs', action='store_false',
+                        help='do not index the service logs')
     out = parser.add_argument_group('output')
     out.add_argument('--site', metavar='DIR',
                      help='the built site to copy (default: $%s, %s, then the copy in '
@@ -123,7 +131,9 @@ def options_from_args(args, environ, stdin):
         dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
         max_attachment_bytes=args.max_attachment_size,
         classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
-        environ=environ, stdin=stdin, warnings=meta_warnings)
+        environ=environ, stdin=stdin, warnings=meta_warnings,
+        service_logs=getattr(args, 'service_logs', True),
+        service_log_globs=getattr(args, 'service_log_globs', None))
 
 
 def publish_and_report(reporter, opts, checkpoint=None):
