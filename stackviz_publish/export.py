@@ -8,6 +8,7 @@ import os
 import re
 import sys
 
+from stackviz_publish import limits as limits_mod
 from stackviz_publish import model
 from stackviz_publish import readers
 from stackviz_publish.readers import dstat as dstat_reader
@@ -22,6 +23,8 @@ ENV_KEYS = (('ZUUL_PROJECT', 'change_project'), ('ZUUL_CHANGE', 'change_id'),
             ('ZUUL_PATCHSET', 'revision'), ('ZUUL_PIPELINE', 'pipeline'),
             ('JOB_NAME', 'name'))
 _UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
+# Taken from the output budget first: config.json (and its twin) and the folders.
+CONFIG_RESERVE = 1 << 20
 
 
 class ExportError(Exception):
@@ -96,38 +99,58 @@ def _default_warn(message):
 
 
 def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=False,
-                max_attachment_bytes=None, classic_details=True, warn=None):
+                limits=None, classic_details=True, warn=None, used_bytes=0):
     """Export every source as a run into ``out_dir`` (replaced atomically); return a
-    RunSummary per run. Raises ExportError (one line) when nothing can be exported."""
+    RunSummary per run. ``limits`` (a limits.Limits; default: its defaults) bounds what
+    is kept and written; ``used_bytes`` is what the output's folder already holds
+    (the publisher's site), taken from ``max_output_bytes``. Raises ExportError (one
+    line) when nothing can be exported."""
     warn = warn or _default_warn
+    limits = limits or limits_mod.Limits()
     sources = list(sources)
     if not sources:
         raise ExportError('no subunit input given')
+    total = limits.max_output_bytes
+    budget = limits_mod.Budget(None if total is None else total - used_bytes)
+    if not budget.take(CONFIG_RESERVE):
+        raise ExportError('the output budget %s=%d cannot hold the data (the site takes '
+                          '%d bytes)' % (limits_mod.flag('max_output_bytes'), total,
+                                         used_bytes))
     try:
         with output.AtomicFolder(out_dir) as data_dir:
-            summaries, artifacts = _export_all(
-                sources, data_dir, gzip, max_attachment_bytes, classic_details, warn)
-            artifacts += _dstat_artifacts(dstat_logs, data_dir, gzip, warn)
+            # dstat first: its cuts are told in the first run's warnings, which the
+            # site shows.
+            artifacts, dstat_notes = _dstat_artifacts(dstat_logs, data_dir, gzip, limits,
+                                                      budget, warn)
+            summaries, run_artifacts = _export_all(
+                sources, data_dir, gzip, limits, budget, classic_details, warn,
+                dstat_notes)
             entry = output.dataset(metadata, env_fields() if env else None)
-            output.write_config(data_dir, entry, artifacts, _generator())
+            output.write_config(data_dir, entry, run_artifacts + artifacts, _generator())
     except OSError as exc:
         raise ExportError('cannot write %s: %s' % (out_dir, exc.strerror or exc))
     return summaries
 
 
-def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
+def _export_all(sources, data_dir, gzipped, limits, budget, classic_details, warn,
+                notes=()):
     summaries = []
     artifacts = []
     problems = []
     for source, name in zip(sources, _unique_names(sources)):
         try:
-            summary, arts = export_one(source, name, data_dir, gzipped, limit,
-                                       classic_details)
+            summary, arts = export_one(source, name, data_dir, gzipped, limits,
+                                       classic_details, budget,
+                                       () if summaries else notes)
         except readers.ReadError as exc:
             problems.append(str(exc))
             continue
+        except limits_mod.BudgetError as exc:
+            problems.append('%s: not exported: %s' % (source.path or source.name, exc))
+            continue
         for message in summary.warnings:
-            warn('%s: %s' % (source.path or source.name, message))
+            if summaries or message not in notes:
+                warn('%s: %s' % (source.path or source.name, message))
         summaries.append(summary)
         artifacts += arts
     if not summaries:
@@ -138,17 +161,21 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn):
     return summaries, artifacts
 
 
-def export_one(source, name, data_dir, gzipped=False, limit=None, classic_details=True):
-    """Read one source, write its run's files; return (RunSummary, artifacts)."""
+def export_one(source, name, data_dir, gzipped=False, limits=None, classic_details=True,
+               budget=None, notes=()):
+    """Read one source, write its run's files; return (RunSummary, artifacts).
+    ``notes`` are warnings to add to the run's stats (the dstat log's cuts)."""
     label = source.path or source.name
+    limits = limits or limits_mod.Limits()
     opened = readers.open_input(source.path, source.stream)
     background = Background()
     try:
         if opened.kind is None:
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
                                     'v1 lines at its start)' % label)
-        writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
-        builder = model.RunBuilder(writer, limit)
+        writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background,
+                           budget)
+        builder = model.RunBuilder(writer, limits)
         damage = subunit_v2.Damage()
         builder.consume(readers.read_events(opened, damage))
         stats = builder.finish()
@@ -170,6 +197,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
             early.append('no test results in the stream (%d packets read)'
                          % damage.packets)
         stats['warnings'][:0] = early
+        stats['warnings'] += writer.cut_warnings(builder.left_out) + list(notes)
         artifacts = writer.close(stats)
     finally:
         background.close()
@@ -177,8 +205,10 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
     return RunSummary(name, stats, writer.bytes_written), artifacts
 
 
-def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
+def _dstat_artifacts(dstat_logs, data_dir, gzipped, limits, budget, warn):
+    """Copy the dstat logs (within the limits); return (artifacts, cut notes)."""
     artifacts = []
+    notes = []
     for node, path in dstat_logs:
         problem = dstat_reader.check_dstat(path)
         if problem:
@@ -188,7 +218,11 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
         rel = 'dstat.csv' if first else 'dstat-%s.csv' % safe_name(node)
         if not first and any(a['path'].startswith(rel) for a in artifacts):
             rel = 'dstat-%s-%d.csv' % (safe_name(node), len(artifacts))
-        rel_path, _size = output.copy_text_file(path, data_dir, rel, gzipped)
+        rel_path, _size, cuts = output.copy_dstat(path, data_dir, rel, gzipped,
+                                                  limits.max_dstat_bytes, budget)
+        for cut in cuts:
+            notes.append('dstat log %s: %s' % (path, cut))
+            warn(notes[-1])
         art = {'path': rel_path,
                'artifact_name': 'dstat-csv.log' if first else 'dstat-%s' % node,
                'artifact_type': 'dstat', 'content_type': 'text/csv', 'primary': False,
@@ -196,8 +230,10 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
                'script_path': output.twin_path(rel_path)}
         if gzipped:
             art['content_encoding'] = 'gzip'
+        if cuts:
+            art['cut'] = cuts
         artifacts.append(art)
-    return artifacts
+    return artifacts, notes
 
 
 @functools.lru_cache(maxsize=None)

@@ -7,11 +7,10 @@ import os
 
 from stackviz_publish import discover
 from stackviz_publish import export
+from stackviz_publish import limits as limits_mod
 from stackviz_publish import readers
 from stackviz_publish import safety
 from stackviz_publish import sitefiles
-
-DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
 
 # Outcomes, from best to worst; the CLI maps them to exit codes.
 PUBLISHED = 'published'
@@ -23,7 +22,7 @@ class Options:
     """What to publish and how; the CLI fills it from flags."""
 
     def __init__(self, logs_dir, subunit=(), stestr_dirs=(), dstat=(), work_dirs=(),
-                 site=None, gzip=False, max_attachment_bytes=DEFAULT_MAX_ATTACHMENT,
+                 site=None, gzip=False, limits=None,
                  classic_details=False, metadata=None, environ=None, stdin=None):
         self.logs_dir = logs_dir
         self.subunit = list(subunit)          # paths, '-' for stdin
@@ -32,7 +31,7 @@ class Options:
         self.work_dirs = list(work_dirs)
         self.site = site
         self.gzip = gzip
-        self.max_attachment_bytes = max_attachment_bytes
+        self.limits = limits or limits_mod.Limits()
         self.classic_details = classic_details
         self.metadata = metadata or {}        # exporter dataset dict (metadata.to_dataset)
         self.environ = os.environ if environ is None else environ
@@ -139,9 +138,8 @@ def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint):
     checkpoint('site-copied')
     summaries = export.export_runs(
         sources, os.path.join(stage, 'data'), dstat_logs=dstat, gzip=opts.gzip,
-        metadata=opts.metadata or None, env=False,
-        max_attachment_bytes=opts.max_attachment_bytes,
-        classic_details=opts.classic_details, warn=note)
+        metadata=opts.metadata or None, env=False, limits=opts.limits,
+        classic_details=opts.classic_details, warn=note, used_bytes=tree_size(stage))
     checkpoint('exported')
     return summaries
 

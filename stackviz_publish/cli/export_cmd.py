@@ -3,6 +3,8 @@ import argparse
 import os
 import sys
 
+from stackviz_publish.cli import limit_args
+
 PROG = 'stackviz-export'
 
 
@@ -23,11 +25,10 @@ def add_arguments(parser):
                         help='gzip the data files (config.json excepted)')
     parser.add_argument('-e', '--env', action='store_true',
                         help='fill the dataset from ZUUL_* and JOB_NAME variables')
-    parser.add_argument('--max-attachment-bytes', type=int, metavar='N',
-                        help='cut attachments longer than N bytes (with a marker)')
     parser.add_argument('--no-classic-details', action='store_true',
                         help='skip the monolithic details.json (the shards remain)')
     parser.add_argument('path', help='the output (data) folder, replaced as a whole')
+    limit_args.add_arguments(parser)
 
 
 def add_parser(subparsers):
@@ -70,7 +71,7 @@ def run(args, stdout, stderr, stdin=None):
         summaries = export.export_runs(
             _sources(args, stdin), args.path,
             dstat_logs=[('primary', args.dstat)] if args.dstat else (),
-            gzip=args.gzip, env=args.env, max_attachment_bytes=args.max_attachment_bytes,
+            gzip=args.gzip, env=args.env, limits=limit_args.limits_from(args),
             classic_details=not args.no_classic_details, warn=warn)
     except export.ExportError as exc:
         stderr.write('%s: error: %s\n' % (PROG, exc))

@@ -5,7 +5,6 @@ Exit policy: a job must never fail because of this step unless it asks to. Witho
 exits 3, published-with-warnings exits 4, and an error exits 1.
 """
 import os
-import re
 import sys
 
 from stackviz_publish import discover
@@ -14,6 +13,7 @@ from stackviz_publish import metadata
 from stackviz_publish import publish
 from stackviz_publish import safety
 from stackviz_publish import sitefiles
+from stackviz_publish.cli import limit_args
 
 PROG = 'stackviz-publish'
 EXIT_ERROR = 1
@@ -22,15 +22,6 @@ EXIT_WARNINGS = 4
 # Problems with input or environment: reported on one line, never a traceback.
 EXPECTED_ERRORS = (export.ExportError, safety.UnsafePathError, sitefiles.SiteError,
                    metadata.MetadataError, OSError)
-
-
-def parse_size(text):
-    """'4M', '512k', '1048576' -> bytes; 0 means no limit (None)."""
-    match = re.fullmatch(r'\s*(\d+)\s*([kKmMgG]?)[bB]?\s*', text)
-    if not match:
-        raise ValueError(text)
-    value = int(match.group(1)) * 1024 ** ' kmg'.index(match.group(2).lower() or ' ')
-    return value or None
 
 
 def add_parser(subparsers):
@@ -59,10 +50,6 @@ def add_parser(subparsers):
     out.add_argument('--gzip', action='store_true',
                      help='write gzipped data (config.json stays plain); works from any '
                           'static server, object storage included')
-    out.add_argument('--max-attachment-size', type=parse_size, metavar='SIZE',
-                     default=publish.DEFAULT_MAX_ATTACHMENT,
-                     help='cut attachments above SIZE bytes (suffix K, M; 0: no limit; '
-                          'default 4M)')
     out.add_argument('--classic-details', action='store_true',
                      help='also write the classic monolithic details file (only the '
                           'classic site needs it)')
@@ -78,6 +65,7 @@ def add_parser(subparsers):
     for field in metadata.FIELDS:
         meta.add_argument('--' + field.replace('_', '-'), dest='meta_' + field,
                           metavar=field.upper())
+    limit_args.add_arguments(parser)
     parser.set_defaults(run=run)
     return parser
 
@@ -113,7 +101,7 @@ def run(args, stdout, stderr, environ=None, stdin=None, checkpoint=None):
         opts = publish.Options(
             args.logs_dir, subunit=args.subunit, stestr_dirs=args.stestr_dir,
             dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
-            max_attachment_bytes=args.max_attachment_size,
+            limits=limit_args.limits_from(args),
             classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
             environ=environ, stdin=stdin if stdin is not None else sys.stdin.buffer)
         result = publish.publish(opts, warn=warn, checkpoint=checkpoint, inform=inform)

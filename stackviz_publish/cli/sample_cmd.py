@@ -30,8 +30,7 @@ def run(args, stdout, stderr):
                  % (logs, summary['tests']))
     publish_args = argparse.Namespace(
         logs_dir=logs, subunit=[], stestr_dir=[], dstat=[], work_dir=[], site=args.site,
-        gzip=False, max_attachment_size=publish_cmd.publish.DEFAULT_MAX_ATTACHMENT,
-        classic_details=False, strict=True,
+        gzip=False, classic_details=False, strict=True,
         env=False, zuul_json=None, **{'meta_' + f: None for f in metadata.FIELDS})
     publish_args.meta_job = 'sample-tempest-full'
     publish_args.meta_pipeline = 'check'

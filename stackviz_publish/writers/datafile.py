@@ -32,6 +32,49 @@ def twin_path(rel_path):
     return os.path.join(folder, base + '.js')
 
 
+# What a file costs beyond its text: gzip header and trailer, a twin's head (its path)
+# and tail. The writers take it once per file.
+FILE_COST = 1024
+
+
+def _packed(size, twin):
+    """Upper bound of ``size`` bytes gzipped (deflate's worst-case growth is 5 bytes
+    per 16 KB stored block), and of their base64 in the twin."""
+    packed = size + (size >> 11) + 1
+    return packed + (packed * 4 // 3 + 4 if twin else 0)
+
+
+def cost(text, gzipped, twin=True):
+    """An upper bound (exact uncompressed) of the bytes ASCII JSON ``text`` (what the
+    writers' JSON encoders make) adds to a data file and its twin: the twin escapes
+    quotes, backslashes and newlines."""
+    size = len(text)
+    if gzipped:
+        return _packed(size, twin)
+    if not twin:
+        return size
+    return 2 * size + text.count('"') + text.count('\\') + text.count('\n')
+
+
+def quoted_cost(piece, gzipped, twin=True):
+    """The same for one JSON string literal (``_q``'s output), faster: inside it
+    every quote follows a backslash, so quotes number at most backslashes + 2."""
+    size = len(piece)
+    if gzipped:
+        return _packed(size, twin)
+    if not twin:
+        return size
+    return 2 * size + 2 * piece.count('\\') + 2
+
+
+def text_cost(text, gzipped):
+    """The same for any text (a dstat log), file and twin, exactly when uncompressed."""
+    size = len(text.encode('utf-8'))
+    if gzipped:
+        return _packed(size, True)
+    return size + len(_escape(text))
+
+
 def _twin_head(rel_path, encoding):
     return 'stackvizData(%s, "%s", "' % (json.dumps(rel_path), encoding)
 

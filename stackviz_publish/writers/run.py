@@ -4,8 +4,12 @@ import json
 import os
 import shutil
 
+from stackviz_publish import limits
 from stackviz_publish.writers.background import Inline
+from stackviz_publish.writers.datafile import FILE_COST
 from stackviz_publish.writers.datafile import DataFile
+from stackviz_publish.writers.datafile import cost
+from stackviz_publish.writers.datafile import quoted_cost
 from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
 
@@ -17,6 +21,11 @@ _KEYS = ('name', 'status', 'tags', 'timestamps', 'duration', 'details', 'id', 'w
          'shard')
 SHARD_TEXT = 256 * 1024
 SHARD_TESTS = 500
+# Taken from the output budget when a run starts: its stats.json apart from the
+# failure and skip lists (charged as they are listed), and its files' overheads.
+RUN_RESERVE = 256 * 1024
+BUDGET_MARKER = ('[stackviz: attachments not kept: the output budget is used up (%s)]'
+                 % limits.flag('max_output_bytes'))
 
 
 def _opt(value):
@@ -36,7 +45,16 @@ def entry_json(entry):
 
 class RunWriter:
     def __init__(self, data_dir, name, index=0, gzipped=False, classic_details=True,
-                 background=None):
+                 background=None, budget=None):
+        """``budget`` (a limits.Budget) bounds what the run writes: past it, a test's
+        attachments become a marker, then tests are left out (``full`` turns True)."""
+        self.budget = budget or limits.Budget(None)
+        if not self.budget.take(RUN_RESERVE):
+            raise limits.BudgetError('the output budget (%s) is used up'
+                                     % limits.flag('max_output_bytes'))
+        self.full = False
+        self.details_cut = 0
+        self.tests_left_out = 0
         self.data_dir = data_dir
         self.bg = background or Inline()
         self.name = name
@@ -63,33 +81,90 @@ class RunWriter:
         self.bytes_written = 0
 
     def add(self, entry, details):
-        """Write one test (a raw.json entry and its attachments' text). The details'
-        JSON stays a list of pieces, so a huge attachment is escaped once and never
-        copied into a bigger string."""
-        if details:
-            parts = []
-            sep = '{'
-            for key, value in details.items():
-                parts += (sep, _q(key), ': ', _q(value))
-                sep = ', '
-            parts.append('}')
-            self._shard += (self._shard_sep, _q(entry['id']), ': ')
-            self._shard += parts
-            self._shard_sep = ',\n'
-            self._shard_tests += 1
-            self._shard_size += sum(map(len, parts))
-            entry['shard'] = self.shard_count
-            if self.details is not None:
-                self.details.write('%s%s: ' % (self._details_sep, _q(entry['name'])))
-                for part in parts:
-                    self.details.write(part)
-                self._details_sep = ',\n'
-            if self._shard_size >= SHARD_TEXT or self._shard_tests >= SHARD_TESTS:
-                self._close_shard()
-        else:
-            entry['shard'] = None
-        self.raw.write(self._sep + entry_json(entry))
+        """Write one test (a raw.json entry and its attachments' text), if the output
+        budget allows. The details' JSON stays a list of pieces, so a huge attachment
+        is escaped once and never copied into a bigger string."""
+        parts = self._detail_parts(details) if details else None
+        entry['shard'] = self.shard_count if parts else None
+        text = self._sep + entry_json(entry)
+        need = cost(text, self.gzipped)
+        take = self.budget.take
+        if parts and not take(need + self._details_cost(parts, entry)):
+            self.details_cut += 1
+            parts = self._detail_parts({limits.CUT_KEY: BUDGET_MARKER})
+            if not take(need + self._details_cost(parts, entry)):
+                parts = None
+                entry['shard'] = None
+                text = self._sep + entry_json(entry)
+                need = cost(text, self.gzipped)
+        elif not parts and not take(need):
+            self.full = True
+            self.tests_left_out += 1
+            return
+        if parts:
+            self._add_details(entry, parts)
+        self.raw.write(text)
         self._sep = ',\n'
+
+    @staticmethod
+    def _detail_parts(details):
+        parts = []
+        sep = '{'
+        for key, value in details.items():
+            parts += (sep, _q(key), ': ', _q(value))
+            sep = ', '
+        parts.append('}')
+        return parts
+
+    def _details_cost(self, parts, entry):
+        """Upper bound of what the parts add to the shard and twin (and to the classic
+        details.json, which has no twin), keys and separators included."""
+        gz = self.gzipped
+        total = 0
+        for part in parts:
+            total += quoted_cost(part, gz) if len(part) > 2 else 2 * len(part) + 4
+        if self._shard_tests == 0:
+            total += FILE_COST
+        total += 2 * quoted_cost(_q(entry['id']), gz) + 16
+        if self.details is not None:
+            total += sum(map(len, parts)) + len(_q(entry['name'])) + 8
+            if gz:
+                total += (total >> 11) + 16
+        return total
+
+    def _add_details(self, entry, parts):
+        self._shard += (self._shard_sep, _q(entry['id']), ': ')
+        self._shard += parts
+        self._shard_sep = ',\n'
+        self._shard_tests += 1
+        self._shard_size += sum(map(len, parts))
+        if self.details is not None:
+            self.details.write('%s%s: ' % (self._details_sep, _q(entry['name'])))
+            for part in parts:
+                self.details.write(part)
+            self._details_sep = ',\n'
+        if self._shard_size >= SHARD_TEXT or self._shard_tests >= SHARD_TESTS:
+            self._close_shard()
+
+    def listed(self, item):
+        """Take the cost of a failure or skip entry of stats.json; False if it does
+        not fit (the model then leaves it out of the list)."""
+        return self.budget.take(cost(json.dumps(item) + ', ', self.gzipped))
+
+    def cut_warnings(self, not_given=0):
+        """One line per kind of cut the budget made; ``not_given``: tests the model
+        did not hand over once ``full`` was set."""
+        lines = []
+        left_out = self.tests_left_out + not_given
+        if self.details_cut:
+            lines.append('%d test(s) written without their attachments: the output '
+                         'budget (%s) was used up (marked "[stackviz: ...]")'
+                         % (self.details_cut, limits.flag('max_output_bytes')))
+        if left_out:
+            lines.append('%d test(s) left out of raw.json: the output budget (%s) was '
+                         'used up; they are counted in stats.json'
+                         % (left_out, limits.flag('max_output_bytes')))
+        return lines
 
     def _close_shard(self):
         if not self._shard_tests:

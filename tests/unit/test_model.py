@@ -1,4 +1,5 @@
 """The model: names, messages, uniqueness, unfinished tests and lanes."""
+from stackviz_publish import limits
 from stackviz_publish import model
 
 T0 = 1538102795000000   # 2018-09-28T02:46:35Z in microseconds
@@ -18,9 +19,9 @@ def ev(test_id, status=None, stamp=None, tags=None, file_name=None, data=None,
     return (test_id, status, tags, stamp, file_name, data, False, route)
 
 
-def build(events, limit=None):
+def build(events, limit=None, **caps):
     sink = Sink()
-    builder = model.RunBuilder(sink, limit)
+    builder = model.RunBuilder(sink, limits.Limits(max_attachment_bytes=limit, **caps))
     builder.consume(events)
     stats = builder.finish()
     return sink.tests, stats
@@ -114,9 +115,11 @@ def test_non_utf8_and_cut_attachments_warn():
     ], limit=15)
     details = tests[0][1]
     assert details['stdout'] == 'ok \ufffd\ufffd bad'
-    assert details['big'] == '0123456789abcde\n[stackviz: cut at 15 bytes of 20]'
+    assert details['big'] == ('0123456789abcde\n'
+                              '[stackviz: cut at 15 bytes of 20 (--max-attachment-bytes)]')
     assert any('not valid UTF-8' in w and "'stdout'" in w for w in stats['warnings'])
-    assert any('longer than 15 bytes were cut' in w for w in stats['warnings'])
+    assert '1 attachment(s) cut at --max-attachment-bytes=15 bytes per attachment ' \
+        '(marked "[stackviz: ...]")' in stats['warnings']
 
 
 def test_route_codes_keep_tests_apart():
