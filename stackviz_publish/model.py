@@ -245,6 +245,9 @@ class RunBuilder:
                 cut_by = test.cut_by = {}
             cut_by[file_name] = setting
             self._count_cut(setting)
+            for _ in range(3):   # cut before a UTF-8 character, not inside it
+                if room and data[room] & 0xC0 == 0x80:
+                    room -= 1
             data = data[:room]
             if not data:
                 if file_name not in test.files:

@@ -84,6 +84,14 @@ def _escape(text):
     return _q(text)[1:-1]
 
 
+def _slices(text):
+    """A big text in BIG pieces: encoding or escaping a 50 MB string at once would
+    hold two more copies of it (one piece of it, sliced, is enough)."""
+    if len(text) <= BIG:
+        return (text,)
+    return (text[at:at + BIG] for at in range(0, len(text), BIG))
+
+
 def _chunks(parts):
     """Join small pieces (fewer writes); pass big ones as they are (fewer copies: a
     50 MB attachment must not be copied five times)."""
@@ -141,10 +149,11 @@ class DataFile:
         self._bg.submit(self._write, _chunks(parts))
 
     def _write(self, chunks):
-        for text in chunks:
-            self._out.write(text.encode('utf-8'))
-            if self._twin is not None:
-                self._twin.write(_escape(text))
+        for chunk in chunks:
+            for text in _slices(chunk):
+                self._out.write(text.encode('utf-8'))
+                if self._twin is not None:
+                    self._twin.write(_escape(text))
 
     def close(self):
         """Finish the file and its twin; return the bytes written for both."""
@@ -191,8 +200,9 @@ def write_whole(data_dir, rel_path, parts, gzipped=False, level=None,
         packed = io.BytesIO()
         with gzip.GzipFile(fileobj=packed, mode='wb', compresslevel=level or GZIP_LEVEL,
                            mtime=0) as out:
-            for text in chunks:
-                out.write(text.encode('utf-8'))
+            for chunk in chunks:
+                for text in _slices(chunk):
+                    out.write(text.encode('utf-8'))
         data = packed.getvalue()
         del packed
         with open(path, 'wb') as out:
@@ -202,13 +212,15 @@ def write_whole(data_dir, rel_path, parts, gzipped=False, level=None,
                                                   for i in range(0, len(data), B64_BLOCK)])
     else:
         with open(path, 'wb') as out:
-            for text in chunks:
-                out.write(text.encode('utf-8'))
+            for chunk in chunks:
+                for text in _slices(chunk):
+                    out.write(text.encode('utf-8'))
         if twin:
             with open(twin_file, 'w', encoding='ascii') as out:
                 out.write(_twin_head(rel_path, encoding))
-                for text in chunks:
-                    out.write(_escape(text))
+                for chunk in chunks:
+                    for text in _slices(chunk):
+                        out.write(_escape(text))
                 out.write('");\n')
     total = os.path.getsize(path)
     if twin:
