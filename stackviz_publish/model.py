@@ -24,6 +24,7 @@ TAIL = 20000   # failure messages come from the end of a traceback: look no furt
 # messages); further ones are counted, and the site finds them in raw.json.
 MAX_LISTED_CHARS = 4 * 1024 * 1024
 ID_CUT = ' [stackviz: id cut at '
+MESSAGE_CUT = '(%s)]' % limits_mod.flag('max_message_chars')
 
 
 _last_second = (None, '')
@@ -353,11 +354,15 @@ class RunBuilder:
                 self.lane_end[worker] = end
         if status == 'fail' or status == 'uxsuccess':
             message = failure_message(_traceback(details), self.limits.max_message_chars)
+            if message and message[-1].endswith(MESSAGE_CUT):
+                self._count_cut('max_message_chars')
             self._list(self.failures, {'name': name, 'id': uid, 'duration': duration,
                                        'details': message},
                        len(name) + len(uid) + sum(map(len, message)))
         elif status == 'skip':
             reason = skip_reason(details.get('reason', ''), self.limits.max_message_chars)
+            if reason.endswith(MESSAGE_CUT):
+                self._count_cut('max_message_chars')
             self._list(self.skips, {'name': name, 'id': uid, 'duration': duration,
                                     'details': reason}, len(name) + len(uid) + len(reason))
         self.sink.add(entry, details)
@@ -453,6 +458,8 @@ _CUT_WHAT = {
     'max_test_attachments': ('test(s) with attachments left out', 'attachments per test'),
     'max_run_details_bytes': ('attachment(s) cut', 'attachment bytes per run'),
     'max_id_chars': ('test id(s) cut', 'characters per id'),
+    'max_message_chars': ('failure message(s) or skip reason(s) cut',
+                          'characters per message'),
 }
 
 

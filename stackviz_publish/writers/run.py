@@ -85,22 +85,23 @@ class RunWriter:
         budget allows. The details' JSON stays a list of pieces, so a huge attachment
         is escaped once and never copied into a bigger string."""
         parts = self._detail_parts(details) if details else None
-        entry['shard'] = self.shard_count if parts else None
-        text = self._sep + entry_json(entry)
-        need = cost(text, self.gzipped)
-        take = self.budget.take
-        if parts and not take(need + self._details_cost(parts, entry)):
-            self.details_cut += 1
-            parts = self._detail_parts({limits.CUT_KEY: BUDGET_MARKER})
-            if not take(need + self._details_cost(parts, entry)):
-                parts = None
-                entry['shard'] = None
-                text = self._sep + entry_json(entry)
-                need = cost(text, self.gzipped)
-        elif not parts and not take(need):
+        choices = (parts, None) if parts is None else (
+            parts, self._detail_parts({limits.CUT_KEY: BUDGET_MARKER}), None)
+        for choice in choices:
+            entry['shard'] = self.shard_count if choice else None
+            text = self._sep + entry_json(entry)
+            need = cost(text, self.gzipped)
+            if choice:
+                need += self._details_cost(choice, entry)
+            if self.budget.take(need):
+                break
+        else:
             self.full = True
             self.tests_left_out += 1
             return
+        if choice is not parts:
+            self.details_cut += 1
+        parts = choice
         if parts:
             self._add_details(entry, parts)
         self.raw.write(text)
