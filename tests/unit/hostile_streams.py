@@ -70,7 +70,12 @@ def many_tests(path, count, id_chars):
 
 DSTAT_HEAD = ('"Dool 1.0.0 CSV output"\r\n"Author:","x"\r\n"Host:","node"\r\n'
               '"Cmdline:","dool"\r\n\r\n'
-              '"system","total cpu usage",,,,,\r\n"time","usr","sys","idl","wai","stl"\r\n')
+              '"system","total cpu usage",,,,,"memory usage",,,,"net/total",,"dsk/total"'
+              + ',' * 13 + '\r\n'
+              '"time","usr","sys","idl","wai","stl","used","free","buf","cach","recv",'
+              '"send","read","writ"' + ''.join(',"c%d"' % n for n in range(12)) + '\r\n')
+_DSTAT_TAIL = ',3,90,0,0,1234567890,987654321,12345678,123456789,12345,54321,0,40960' \
+    + ',1.5' * 12 + '\r\n'
 
 
 def dstat(path, size):
@@ -79,8 +84,8 @@ def dstat(path, size):
         out.write(DSTAT_HEAD)
         written, row = len(DSTAT_HEAD), 0
         while written < size:
-            block = ''.join(['01-01 %02d:%02d:%02d,%d,3,90,0,0\r\n' % (
-                (n // 3600) % 24, (n // 60) % 60, n % 60, n % 100)
+            block = ''.join(['01-01 %02d:%02d:%02d,%d%s' % (
+                (n // 3600) % 24, (n // 60) % 60, n % 60, n % 100, _DSTAT_TAIL)
                 for n in range(row, row + 10000)])
             out.write(block)
             written += len(block)

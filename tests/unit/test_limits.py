@@ -65,8 +65,8 @@ def test_per_test_attachment_bytes():
         ev('p.big', 'success', T0 + 1)] + plain_test(), max_test_attachment_bytes=100)
     details = tests['p.big'][1]
     assert details['a'] == 'x' * 60
-    assert details['b'] == 'y' * 40 + '\n[stackviz: cut at 40 bytes of 60 ' \
-                                       '(--max-test-attachment-bytes)]'
+    assert details['b'] == ('y' * 40 + '\n[stackviz: cut at 40 bytes of 60 '
+                            '(--max-test-attachment-bytes)]')
     assert details['c'].endswith('[stackviz: cut at 0 bytes of 60 '
                                  '(--max-test-attachment-bytes)]')
     assert one_warning(stats, '--max-test-attachment-bytes=100').startswith(
@@ -98,8 +98,8 @@ def test_per_run_details_bytes_and_utf8_boundary():
     # 5 bytes left: two whole "é", never half of one (no U+FFFD, no UTF-8 warning)
     assert tests['p.second'][1]['log'] == 'éé\n[stackviz: cut at 4 bytes of 20 ' \
                                           '(--max-run-details-bytes)]'
-    assert tests['p.third'][1]['stdout'] == 'o\n[stackviz: cut at 1 bytes of 12 ' \
-                                           '(--max-run-details-bytes)]'
+    assert tests['p.third'][1]['stdout'] == ('o\n[stackviz: cut at 1 bytes of 12 '
+                                             '(--max-run-details-bytes)]')
     assert one_warning(stats, '--max-run-details-bytes=').startswith('2 attachment(s)')
     assert not any('UTF-8' in w for w in stats['warnings'])
 
@@ -140,12 +140,12 @@ def test_ids_unique_whatever_the_names(order):
         assert failure['details'][-1] == details['traceback'].splitlines()[-1]
     assert sorted(e['name'] for e, _ in tests.values()) == sorted(order)
     ids = {d['traceback'][-1]: i for i, (_, d) in tests.items()}
-    assert ids == {('p.test_a', 'p.test_a'): {'0': 'p.test_a', '1': 'p.test_a #2',
-                                             '2': 'p.test_a #2 #2'},
-                   ('p.test_a #2', 'p.test_a'): {'0': 'p.test_a #2', '1': 'p.test_a',
-                                                '2': 'p.test_a #3'},
-                   ('p.test_a', 'p.test_a #2'): {'0': 'p.test_a', '1': 'p.test_a #2',
-                                                '2': 'p.test_a #3'}}[order[:2]]
+    expected = {
+        ('p.test_a', 'p.test_a'): ('p.test_a', 'p.test_a #2', 'p.test_a #2 #2'),
+        ('p.test_a #2', 'p.test_a'): ('p.test_a #2', 'p.test_a', 'p.test_a #3'),
+        ('p.test_a', 'p.test_a #2'): ('p.test_a', 'p.test_a #2', 'p.test_a #3'),
+    }[order[:2]]
+    assert ids == dict(zip('012', expected))
 
 
 def test_failure_message_and_skip_reason_are_cut():
