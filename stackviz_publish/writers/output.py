@@ -41,16 +41,6 @@ class AtomicFolder:
         return False
 
 
-def copy_text_file(src, data_dir, rel_path, gzipped):
-    """Copy a text log as it is, with its twin; return (rel path, bytes written)."""
-    out = DataFile(data_dir, rel_path, gzipped, encoding='text')
-    with open(src, 'r', encoding='utf-8', errors='replace', newline='') as source:
-        for block in iter(lambda: source.read(1 << 20), ''):
-            out.write(block)
-    out.close()
-    return out.rel_path, out.bytes_written
-
-
 DSTAT_LINE = 64 * 1024    # longer lines are no dstat sample: dropped
 DSTAT_HEADER_LINES = 20
 
