@@ -3,8 +3,10 @@
 Only tests still running are held in memory, each with its attachments; a test that
 finishes is handed to the sink (the run writer) at once and forgotten, so memory
 grows with the number of tests (their ids, for uniqueness) and not with the size of
-their logs. The sink is any object with ``add(entry, details)`` returning the details
-shard index (or None); see writers.run.
+their logs. The sink is any object with ``add(entry, details)``; it may also have
+``full`` (True once it takes no more tests) and ``listed(item)`` (False when a stats
+list entry does not fit its output budget); see writers.run. What a test and a run may
+hold is bounded by a limits.Limits (see doc/source/exporter.rst, "Limits").
 """
 import datetime
 import hashlib
