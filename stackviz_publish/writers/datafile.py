@@ -56,17 +56,6 @@ def cost(text, gzipped, twin=True):
     return 2 * size + text.count('"') + text.count('\\') + text.count('\n')
 
 
-def quoted_cost(piece, gzipped, twin=True):
-    """The same for one JSON string literal (``_q``'s output), faster: inside it
-    every quote follows a backslash, so quotes number at most backslashes + 2."""
-    size = len(piece)
-    if gzipped:
-        return _packed(size, twin)
-    if not twin:
-        return size
-    return 2 * size + 2 * piece.count('\\') + 2
-
-
 def text_cost(text, gzipped):
     """The same for any text (a dstat log), file and twin, exactly when uncompressed."""
     size = len(text.encode('utf-8'))

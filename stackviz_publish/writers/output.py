@@ -87,10 +87,11 @@ class _DstatCopy:
                 while len(line) >= DSTAT_LINE and not line.endswith('\n'):
                     line = source.readline(DSTAT_LINE)
                 continue
-            if in_header:
-                in_header = (line.split(',', 1)[0].strip().strip('"') not in ('time', 'epoch')
-                             and row < DSTAT_HEADER_LINES)
+            if in_header:   # the header rows, up to the column names, are all kept
                 row += 1
+                if line.split(',', 1)[0].strip().strip('"') in ('time', 'epoch') \
+                        or row >= DSTAT_HEADER_LINES:
+                    in_header, row = False, 0
             else:
                 row += 1
                 if row % self.step:

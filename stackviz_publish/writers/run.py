@@ -9,7 +9,6 @@ from stackviz_publish.writers.background import Inline
 from stackviz_publish.writers.datafile import FILE_COST
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import cost
-from stackviz_publish.writers.datafile import quoted_cost
 from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
 
@@ -26,6 +25,20 @@ SHARD_TESTS = 500
 RUN_RESERVE = 256 * 1024
 BUDGET_MARKER = ('[stackviz: attachments not kept: the output budget is used up (%s)]'
                  % limits.flag('max_output_bytes'))
+
+
+_BUDGET_CUT = {limits.CUT_KEY: BUDGET_MARKER}
+
+
+def _detail_parts(details):
+    """A test's details as JSON pieces: ``{``, then key, ``: ``, value, ... ``}``."""
+    parts = []
+    sep = '{'
+    for key, value in details.items():
+        parts += (sep, _q(key), ': ', _q(value))
+        sep = ', '
+    parts.append('}')
+    return parts
 
 
 def _opt(value):
@@ -82,65 +95,59 @@ class RunWriter:
 
     def add(self, entry, details):
         """Write one test (a raw.json entry and its attachments' text), if the output
-        budget allows. The details' JSON stays a list of pieces, so a huge attachment
-        is escaped once and never copied into a bigger string."""
-        parts = self._detail_parts(details) if details else None
-        choices = (parts, None) if parts is None else (
-            parts, self._detail_parts({limits.CUT_KEY: BUDGET_MARKER}), None)
-        for choice in choices:
+        budget allows: else with a marker for its attachments, else not at all. The
+        details' JSON stays a list of pieces, so a huge attachment is escaped once
+        and never copied into a bigger string."""
+        key = _q(entry['id'])
+        parts = _detail_parts(details) if details else None
+        choice = parts
+        while True:
             entry['shard'] = self.shard_count if choice else None
             text = self._sep + entry_json(entry)
             need = cost(text, self.gzipped)
             if choice:
-                need += self._details_cost(choice, entry)
+                need += self._details_cost(choice, key, entry['name'])
             if self.budget.take(need):
                 break
-        else:
-            self.full = True
-            self.tests_left_out += 1
-            return
+            if choice is None:
+                self.full = True
+                self.tests_left_out += 1
+                return
+            choice = _detail_parts(_BUDGET_CUT) if choice is parts else None
         if choice is not parts:
             self.details_cut += 1
-        parts = choice
-        if parts:
-            self._add_details(entry, parts)
+        if choice:
+            self._add_details(key, entry['name'], choice)
         self.raw.write(text)
         self._sep = ',\n'
 
-    @staticmethod
-    def _detail_parts(details):
-        parts = []
-        sep = '{'
-        for key, value in details.items():
-            parts += (sep, _q(key), ': ', _q(value))
-            sep = ', '
-        parts.append('}')
-        return parts
-
-    def _details_cost(self, parts, entry):
-        """Upper bound of what the parts add to the shard and twin (and to the classic
-        details.json, which has no twin), keys and separators included."""
-        gz = self.gzipped
-        total = 0
-        for part in parts:
-            total += quoted_cost(part, gz) if len(part) > 2 else 2 * len(part) + 4
+    def _details_cost(self, parts, key, name):
+        """Upper bound of what the parts add to the shard and its twin, and to the
+        classic details.json (no twin), keys and separators included. Uncompressed,
+        the twin adds a backslash per quote and backslash: the quotes of a JSON
+        string number at most two plus its backslashes, and attachment names (\\w
+        only) have none, so only the values need counting."""
+        size = sum(map(len, parts)) + len(key) + 4
+        if self.gzipped:
+            total = (size + (size >> 11) + 1) * 7 // 3 + 8
+        else:
+            total = 2 * size + 2 * sum([v.count('\\') for v in parts[3::4]]) \
+                + len(parts) + 4 + 2 * key.count('\\')
         if self._shard_tests == 0:
             total += FILE_COST
-        total += 2 * quoted_cost(_q(entry['id']), gz) + 16
         if self.details is not None:
-            total += sum(map(len, parts)) + len(_q(entry['name'])) + 8
-            if gz:
-                total += (total >> 11) + 16
+            classic = size + len(name) * 6 + 8
+            total += classic + (classic >> 10) + 8
         return total
 
-    def _add_details(self, entry, parts):
-        self._shard += (self._shard_sep, _q(entry['id']), ': ')
+    def _add_details(self, key, name, parts):
+        self._shard += (self._shard_sep, key, ': ')
         self._shard += parts
         self._shard_sep = ',\n'
         self._shard_tests += 1
         self._shard_size += sum(map(len, parts))
         if self.details is not None:
-            self.details.write('%s%s: ' % (self._details_sep, _q(entry['name'])))
+            self.details.write('%s%s: ' % (self._details_sep, _q(name)))
             for part in parts:
                 self.details.write(part)
             self._details_sep = ',\n'
