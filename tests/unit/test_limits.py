@@ -226,7 +226,7 @@ def test_dstat_downsampled_then_cut(tmp_path):
     # irregular rows (a huge one among them) are cut at the limit, with a last line
     with open(log, 'a') as out:
         out.write('01-01 10:00:00,' + '1,' * 40000 + '1\r\n' + '01-01 10:00:01,1,2\r\n')
-    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'e.csv', False, 10 ** 6)
+    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'e.csv', False, 10 ** 7)
     text = read_data(tmp_path, rel)
     assert notes == ['1 line(s) longer than 65536 characters left out']
     assert text.endswith('01-01 10:00:01,1,2\r\n')
