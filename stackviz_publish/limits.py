@@ -20,7 +20,7 @@ class Limits:
     max_attachment_bytes: typing.Optional[int] = 4 * MiB
     max_test_attachment_bytes: typing.Optional[int] = 8 * MiB
     max_test_attachments: typing.Optional[int] = 100
-    max_id_chars: typing.Optional[int] = 1000
+    max_id_chars: typing.Optional[int] = 4096
     max_message_chars: typing.Optional[int] = 2000
     max_run_details_bytes: typing.Optional[int] = 32 * MiB
     max_dstat_bytes: typing.Optional[int] = 16 * MiB

@@ -167,6 +167,7 @@ class RunBuilder:
         self.unlisted = 0
         self.too_many_open = 0
         self.left_out = 0      # tests not handed to a full sink
+        self._sink_fills = hasattr(sink, 'full')
         self.warnings = []
 
     # -- events -------------------------------------------------------------------
@@ -314,7 +315,7 @@ class RunBuilder:
     def _skip_entry(self):
         """True when the sink takes no more tests (its output budget is used up): the
         test is then only counted, and nothing of it is kept."""
-        if getattr(self.sink, 'full', False):
+        if self._sink_fills and self.sink.full:
             self.left_out += 1
             return True
         return False

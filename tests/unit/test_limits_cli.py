@@ -30,16 +30,30 @@ def hostile(tmp_path_factory):
     return str(logs), streams, dstat
 
 
+# Linux starts a child's peak RSS from the parent's at fork (and from the parent's peak
+# when the child is a vfork that execs): a big pytest process would count. So a small
+# Python forks the CLI, waits for it, and writes that child's own peak to a file.
+MEASURE = r"""
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable] + sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], 'w') as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(argv, tmp_path):
     """Run a CLI in a fresh process; return (exit code, stderr, peak RSS in bytes)."""
     env = dict(os.environ, PYTHONPATH=REPO)
-    with open(str(tmp_path / 'stderr'), 'w+') as err:
-        proc = subprocess.Popen([sys.executable] + argv, stdout=subprocess.DEVNULL,
-                                stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)   # this child's own peak
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        return proc.returncode, err.read(), usage.ru_maxrss * 1024
+    peak = str(tmp_path / 'peak')
+    proc = subprocess.run([sys.executable, '-c', MEASURE, peak] + argv, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          timeout=300)
+    with open(peak) as handle:
+        return proc.returncode, proc.stderr, int(handle.read()) * 1024
 
 
 def tree_size(path):
