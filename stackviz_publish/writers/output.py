@@ -76,9 +76,15 @@ class _DstatCopy:
         self.stopped_by = None
 
     def copy(self, source):
-        if not self._write('' if self.step == 1 else '"[stackviz: downsampled: one sample '
-                           'row in %d kept (%s=%d)]"\r\n' % (
-                               self.step, limits.flag('max_dstat_bytes'), self.max_bytes)):
+        if self.step == 1:   # within the limit: copied as it is, in blocks
+            for block in iter(lambda: source.read(1 << 20), ''):
+                if not self._write(block):
+                    return
+            self._flush()
+            return
+        first = '"[stackviz: downsampled: one sample row in %d kept (%s=%d)]"\r\n' % (
+            self.step, limits.flag('max_dstat_bytes'), self.max_bytes)
+        if not self._write(first):
             return
         in_header, row = True, 0
         for line in iter(lambda: source.readline(DSTAT_LINE), ''):
