@@ -45,15 +45,15 @@ def _packed(size, twin):
 
 
 def cost(text, gzipped, twin=True):
-    """An upper bound (exact uncompressed) of the bytes ASCII JSON ``text`` (what the
-    writers' JSON encoders make) adds to a data file and its twin: the twin escapes
-    quotes, backslashes and newlines."""
+    """An upper bound of the bytes that ASCII JSON ``text`` (what the writers' JSON
+    encoders make: no newline but one at its start or end) adds to a data file and
+    its twin, which escapes quotes, backslashes and newlines."""
     size = len(text)
     if gzipped:
         return _packed(size, twin)
     if not twin:
         return size
-    return 2 * size + text.count('"') + text.count('\\') + text.count('\n')
+    return 2 * size + text.count('"') + text.count('\\') + 2
 
 
 def text_cost(text, gzipped):

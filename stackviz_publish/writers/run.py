@@ -31,14 +31,19 @@ _BUDGET_CUT = {limits.CUT_KEY: BUDGET_MARKER}
 
 
 def _detail_parts(details):
-    """A test's details as JSON pieces: ``{``, then key, ``: ``, value, ... ``}``."""
+    """A test's details as JSON pieces (``{``, then key, ``: ``, value, ... ``}``), and
+    how many characters the quoting of the values added (it bounds their backslashes:
+    each escape adds at least one character and holds one backslash)."""
     parts = []
     sep = '{'
+    grown = 0
     for key, value in details.items():
-        parts += (sep, _q(key), ': ', _q(value))
+        quoted = _q(value)
+        grown += len(quoted) - len(value)
+        parts += (sep, _q(key), ': ', quoted)
         sep = ', '
     parts.append('}')
-    return parts
+    return parts, grown
 
 
 def _opt(value):
@@ -106,7 +111,7 @@ class RunWriter:
             text = self._sep + entry_json(entry)
             need = cost(text, self.gzipped)
             if choice:
-                need += self._details_cost(choice, key, entry['name'])
+                need += self._details_cost(choice, key, entry)
             if self.budget.take(need):
                 break
             if choice is None:
@@ -117,26 +122,25 @@ class RunWriter:
         if choice is not parts:
             self.details_cut += 1
         if choice:
-            self._add_details(key, entry['name'], choice)
+            self._add_details(key, entry['name'], choice[0])
         self.raw.write(text)
         self._sep = ',\n'
 
-    def _details_cost(self, parts, key, name):
+    def _details_cost(self, choice, key, entry):
         """Upper bound of what the parts add to the shard and its twin, and to the
         classic details.json (no twin), keys and separators included. Uncompressed,
-        the twin adds a backslash per quote and backslash: the quotes of a JSON
-        string number at most two plus its backslashes, and attachment names (\\w
-        only) have none, so only the values need counting."""
+        the twin adds a backslash per quote, backslash and newline: at most the
+        growth of quoting (values, id) plus two quotes per string and the newline."""
+        parts, grown = choice
         size = sum(map(len, parts)) + len(key) + 4
         if self.gzipped:
             total = (size + (size >> 11) + 1) * 7 // 3 + 8
         else:
-            total = 2 * size + 2 * sum([v.count('\\') for v in parts[3::4]]) \
-                + len(parts) + 4 + 2 * key.count('\\')
+            total = 2 * size + 2 * (grown + len(key) - len(entry['id'])) + len(parts) + 4
         if self._shard_tests == 0:
             total += FILE_COST
         if self.details is not None:
-            classic = size + len(name) * 6 + 8
+            classic = size + len(entry['name']) * 6 + 8
             total += classic + (classic >> 10) + 8
         return total
 
