@@ -141,11 +141,11 @@ class RunBuilder:
         self.sink = sink
         limits = limits or limits_mod.Limits()
         self.limits = limits
-        self.max_attachment = limits.max_attachment_bytes
-        self.max_test = limits.max_test_attachment_bytes
-        self.max_count = limits.max_test_attachments
-        self.max_run = limits.max_run_details_bytes
-        self.max_id = limits.max_id_chars
+        self.max_attachment_bytes = limits.max_attachment_bytes
+        self.max_test_attachment_bytes = limits.max_test_attachment_bytes
+        self.max_test_attachments = limits.max_test_attachments
+        self.max_run_details_bytes = limits.max_run_details_bytes
+        self.max_id_chars = limits.max_id_chars
         self.run_kept = 0
         self.open = {}
         self.taken = set()     # every id given out, for uniqueness
@@ -176,7 +176,7 @@ class RunBuilder:
         """Feed an iterable of event tuples; the hot loop of the export."""
         opened = self.open
         final = FINAL
-        max_id = self.max_id
+        max_id_chars = self.max_id_chars
         for test_id, status, tags, stamp, file_name, file_bytes, eof, route in events:
             if stamp is not None:
                 if self.last is None or stamp > self.last:
@@ -185,8 +185,8 @@ class RunBuilder:
                     self.first = stamp
             if test_id is None:
                 continue   # run-level output (non-subunit text): not a test's
-            if max_id is not None and len(test_id) > max_id:
-                test_id = cut_id(test_id, max_id)
+            if max_id_chars is not None and len(test_id) > max_id_chars:
+                test_id = cut_id(test_id, max_id_chars)
             key = test_id if route is None else route + '\0' + test_id
             test = opened.get(key)
             if test is None:
@@ -200,7 +200,7 @@ class RunBuilder:
                 test = opened[key] = _Test(
                     test_id, stamp, status == 'inprogress' or status in final
                     or (status is None and file_name is None))
-                if max_id is not None and test_id.endswith(']') and ID_CUT in test_id:
+                if max_id_chars is not None and test_id.endswith(']') and ID_CUT in test_id:
                     self._count_cut('max_id_chars')
             elif stamp is not None:
                 test.last = stamp
@@ -227,7 +227,8 @@ class RunBuilder:
         size = sizes.get(file_name)
         n = len(data)
         if size is None:
-            if self.max_count is not None and len(sizes) >= self.max_count:
+            most = self.max_test_attachments
+            if most is not None and len(sizes) >= most:
                 if not test.dropped:
                     self._count_cut('max_test_attachments')
                 test.dropped += n
@@ -238,12 +239,15 @@ class RunBuilder:
         if cut_by is not None and file_name in cut_by:
             return
         room, setting = n, None
-        if self.max_attachment is not None and size + n > self.max_attachment:
-            room, setting = max(0, self.max_attachment - size), 'max_attachment_bytes'
-        if self.max_test is not None and test.kept + room > self.max_test:
-            room, setting = max(0, self.max_test - test.kept), 'max_test_attachment_bytes'
-        if self.max_run is not None and self.run_kept + room > self.max_run:
-            room, setting = max(0, self.max_run - self.run_kept), 'max_run_details_bytes'
+        limit = self.max_attachment_bytes
+        if limit is not None and size + n > limit:
+            room, setting = max(0, limit - size), 'max_attachment_bytes'
+        limit = self.max_test_attachment_bytes
+        if limit is not None and test.kept + room > limit:
+            room, setting = max(0, limit - test.kept), 'max_test_attachment_bytes'
+        limit = self.max_run_details_bytes
+        if limit is not None and self.run_kept + room > limit:
+            room, setting = max(0, limit - self.run_kept), 'max_run_details_bytes'
         if setting is not None:
             if cut_by is None:
                 cut_by = test.cut_by = {}
@@ -308,7 +312,8 @@ class RunBuilder:
         if test.dropped:
             details[limits_mod.CUT_KEY] = (
                 '[stackviz: attachments after the first %d not kept: %d bytes (%s)]'
-                % (self.max_count, test.dropped, limits_mod.flag('max_test_attachments')))
+                % (self.max_test_attachments, test.dropped,
+                   limits_mod.flag('max_test_attachments')))
         test.files = None
         return details
 

@@ -19,9 +19,10 @@ def ev(test_id, status=None, stamp=None, tags=None, file_name=None, data=None,
     return (test_id, status, tags, stamp, file_name, data, False, route)
 
 
-def build(events, limit=None, **caps):
+def build(events, max_attachment_bytes=None, **caps):
     sink = Sink()
-    builder = model.RunBuilder(sink, limits.Limits(max_attachment_bytes=limit, **caps))
+    builder = model.RunBuilder(sink, limits.Limits(max_attachment_bytes=max_attachment_bytes,
+                                                   **caps))
     builder.consume(events)
     stats = builder.finish()
     return sink.tests, stats
@@ -112,7 +113,7 @@ def test_non_utf8_and_cut_attachments_warn():
         ev('a', None, T0, file_name='big', data=b'0123456789'),
         ev('a', None, T0, file_name='big', data=b'abcdefghij'),
         ev('a', 'success', T0 + 1),
-    ], limit=15)
+    ], max_attachment_bytes=15)
     details = tests[0][1]
     assert details['stdout'] == 'ok \ufffd\ufffd bad'
     assert details['big'] == ('0123456789abcde\n'
