@@ -37,7 +37,7 @@ def twin_path(rel_path):
 FILE_COST = 1024
 
 
-def _packed(size, twin):
+def packed_cost(size, twin):
     """Upper bound of ``size`` bytes gzipped (deflate's worst-case growth is 5 bytes
     per 16 KB stored block), and of their base64 in the twin."""
     packed = size + (size >> 11) + 1
@@ -50,7 +50,7 @@ def cost(text, gzipped, twin=True):
     its twin, which escapes quotes, backslashes and newlines."""
     size = len(text)
     if gzipped:
-        return _packed(size, twin)
+        return packed_cost(size, twin)
     if not twin:
         return size
     return 2 * size + text.count('"') + text.count('\\') + 2
@@ -60,7 +60,7 @@ def text_cost(text, gzipped):
     """The same for any text (a dstat log), file and twin, exactly when uncompressed."""
     size = len(text.encode('utf-8'))
     if gzipped:
-        return _packed(size, True)
+        return packed_cost(size, True)
     return size + len(_escape(text))
 
 

@@ -7,6 +7,7 @@ import shutil
 from stackviz_publish import limits
 from stackviz_publish.writers.background import Inline
 from stackviz_publish.writers.datafile import FILE_COST
+from stackviz_publish.writers.datafile import packed_cost
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import cost
 from stackviz_publish.writers.datafile import twin_path
@@ -104,27 +105,48 @@ class RunWriter:
         details' JSON stays a list of pieces, so a huge attachment is escaped once
         and never copied into a bigger string."""
         key = _q(entry['id'])
-        parts = _detail_parts(details) if details else None
-        choice = parts
-        while True:
+        choice = _detail_parts(details) if details else None
+        entry['shard'] = self.shard_count if choice else None
+        text = self._sep + entry_json(entry)
+        if self.budget.left is not None:   # no budget, nothing to count
+            need = cost(text, self.gzipped)
+            if choice:
+                need += self._details_cost(choice, key, entry)
+            if not self.budget.take(need):
+                choice, text = self._cut(entry, key, choice)
+                if text is None:
+                    return
+        if choice:
+            parts = choice[0]
+            self._shard += (self._shard_sep, key, ': ')
+            self._shard += parts
+            self._shard_sep = ',\n'
+            self._shard_tests += 1
+            self._shard_size += sum(map(len, parts))
+            if self.details is not None:
+                self._add_classic(entry['name'], parts)
+            if self._shard_size >= SHARD_TEXT or self._shard_tests >= SHARD_TESTS:
+                self._close_shard()
+        self.raw.write(text)
+        self._sep = ',\n'
+
+    def _cut(self, entry, key, parts):
+        """The test does not fit the budget: try it with a marker instead of its
+        attachments, then alone; return (details parts or None, raw.json text), or
+        (None, None) when even that does not fit (the writer is then ``full``)."""
+        for choice in ((_detail_parts(_BUDGET_CUT), None) if parts else (None,)):
             entry['shard'] = self.shard_count if choice else None
             text = self._sep + entry_json(entry)
             need = cost(text, self.gzipped)
             if choice:
                 need += self._details_cost(choice, key, entry)
             if self.budget.take(need):
-                break
-            if choice is None:
-                self.full = True
-                self.tests_left_out += 1
-                return
-            choice = _detail_parts(_BUDGET_CUT) if choice is parts else None
-        if choice is not parts:
-            self.details_cut += 1
-        if choice:
-            self._add_details(key, entry['name'], choice[0])
-        self.raw.write(text)
-        self._sep = ',\n'
+                if parts:
+                    self.details_cut += 1
+                return choice, text
+        self.full = True
+        self.tests_left_out += 1
+        return None, None
 
     def _details_cost(self, choice, key, entry):
         """Upper bound of what the parts add to the shard and its twin, and to the
@@ -144,24 +166,27 @@ class RunWriter:
             total += classic + (classic >> 10) + 8
         return total
 
-    def _add_details(self, key, name, parts):
-        self._shard += (self._shard_sep, key, ': ')
-        self._shard += parts
-        self._shard_sep = ',\n'
-        self._shard_tests += 1
-        self._shard_size += sum(map(len, parts))
-        if self.details is not None:
-            self.details.write('%s%s: ' % (self._details_sep, _q(name)))
-            for part in parts:
-                self.details.write(part)
-            self._details_sep = ',\n'
-        if self._shard_size >= SHARD_TEXT or self._shard_tests >= SHARD_TESTS:
-            self._close_shard()
+    def _add_classic(self, name, parts):
+        self.details.write('%s%s: ' % (self._details_sep, _q(name)))
+        for part in parts:
+            self.details.write(part)
+        self._details_sep = ',\n'
 
     def listed(self, item):
         """Take the cost of a failure or skip entry of stats.json; False if it does
-        not fit (the model then leaves it out of the list)."""
-        return self.budget.take(cost(json.dumps(item) + ', ', self.gzipped))
+        not fit (the model then leaves it out of the list). Its JSON's size is bounded
+        from its strings' quoted sizes; the twin at most doubles it."""
+        size = 16
+        for key, value in item.items():
+            size += len(key) + 8
+            if isinstance(value, str):
+                size += len(_q(value))
+            elif isinstance(value, list):
+                size += sum([len(_q(line)) + 2 for line in value])
+            else:
+                size += 32   # a number, or null
+        return self.budget.take(
+            packed_cost(size, True) if self.gzipped else 3 * size)
 
     def cut_warnings(self, not_given=0):
         """One line per kind of cut the budget made; ``not_given``: tests the model
