@@ -65,16 +65,20 @@ class BudgetError(Exception):
 class Budget:
     """Bytes the output may still take (``None``: no limit). Writers take an upper
     bound of what they are about to write before writing it, so the output never
-    passes the total."""
+    passes the total. The last ``reserve`` bytes (an eighth) are kept from what
+    matters less: attachments may not use them, stats.json's lists only half, so
+    that tests' raw.json entries are the last thing a full budget leaves out."""
 
     def __init__(self, total):
         self.left = total
+        self.reserve = 0 if total is None else total // 8
 
-    def take(self, size):
-        """Reserve ``size`` bytes; False (and nothing taken) when they do not fit."""
+    def take(self, size, keep=0):
+        """Reserve ``size`` bytes if ``keep`` bytes still remain after; False (and
+        nothing taken) when they do not fit."""
         if self.left is None:
             return True
-        if size > self.left:
+        if size + keep > self.left:
             return False
         self.left -= size
         return True

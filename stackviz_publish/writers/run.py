@@ -112,7 +112,7 @@ class RunWriter:
             need = cost(text, self.gzipped)
             if choice:
                 need += self._details_cost(choice, key, entry)
-            if not self.budget.take(need):
+            if not self.budget.take(need, self.budget.reserve if choice else 0):
                 choice, text = self._cut(entry, key, choice)
                 if text is None:
                     return
@@ -140,7 +140,7 @@ class RunWriter:
             need = cost(text, self.gzipped)
             if choice:
                 need += self._details_cost(choice, key, entry)
-            if self.budget.take(need):
+            if self.budget.take(need, self.budget.reserve // 2 if choice else 0):
                 if parts:
                     self.details_cut += 1
                 return choice, text
@@ -185,8 +185,8 @@ class RunWriter:
                 size += sum([len(_q(line)) + 2 for line in value])
             else:
                 size += 32   # a number, or null
-        return self.budget.take(
-            packed_cost(size, True) if self.gzipped else 3 * size)
+        return self.budget.take(packed_cost(size, True) if self.gzipped else 3 * size,
+                                self.budget.reserve // 2)
 
     def cut_warnings(self, not_given=0):
         """One line per kind of cut the budget made; ``not_given``: tests the model
