@@ -8,6 +8,7 @@ import logging
 import os
 import re
 
+from stackviz_publish import limits as limits_mod
 from stackviz_publish import model
 from stackviz_publish import readers
 from stackviz_publish import servicelogs
@@ -25,6 +26,8 @@ ENV_KEYS = (('ZUUL_PROJECT', 'change_project'), ('ZUUL_CHANGE', 'change_id'),
             ('ZUUL_PATCHSET', 'revision'), ('ZUUL_PIPELINE', 'pipeline'),
             ('JOB_NAME', 'name'))
 _UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
+# Taken from the output budget first: config.json (and its twin) and the folders.
+CONFIG_RESERVE = 1 << 20
 
 
 class ExportError(Exception):
@@ -100,20 +103,31 @@ def _unique_names(sources):
 
 
 def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=False,
-                max_attachment_bytes=None, classic_details=True, warn=None, replace=False,
+                limits=None, classic_details=True, warn=None, used_bytes=0, replace=False,
                 make_parents=False, service_logs=None, inform=None):
     """Export every source as a run into ``out_dir`` (replaced atomically); return a
     RunSummary per run. Raises ExportError (one line) when nothing can be exported, or
     when ``out_dir`` is not something it may replace (see output.check_out_dir;
     ``replace`` allows an existing file or a foreign non-empty folder).
 
+    ``limits`` (a limits.Limits; default: its defaults) bounds what is kept and
+    written; ``used_bytes`` is what the output's folder already holds (the publisher's
+    site), taken from ``max_output_bytes``.
+
     ``warn`` gets one line per problem (default: this module's logger); the CLIs pass
     their message sink. ``service_logs`` (a servicelogs.Plan) adds each test's service
     log lines; what was skipped in them goes to ``inform`` (default: ``warn``)."""
     warn = warn or logging.getLogger(__name__).warning
+    limits = limits or limits_mod.Limits()
     sources = list(sources)
     if not sources:
         raise ExportError('no subunit input given')
+    total = limits.max_output_bytes
+    budget = limits_mod.Budget(None if total is None else total - used_bytes)
+    if not budget.take(CONFIG_RESERVE):
+        raise ExportError('the output budget %s=%d cannot hold the data (the site takes '
+                          '%d bytes)' % (limits_mod.flag('max_output_bytes'), total,
+                                         used_bytes))
     inputs = [s.path for s in sources if s.path] + [entry[1] for entry in dstat_logs]
     problem = output.check_out_dir(out_dir, inputs, replace)
     if problem:
@@ -126,10 +140,14 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
                               % (out_dir, exc.strerror or exc))
     try:
         with output.AtomicFolder(out_dir) as data_dir:
+            # dstat first: its cuts are told in the first run's warnings, which the
+            # site shows.
+            dstat_artifacts, dstat_notes = _dstat_artifacts(dstat_logs, data_dir, gzip,
+                                                            limits, budget, warn)
             summaries, artifacts, collectors = _export_all(
-                sources, data_dir, gzip, max_attachment_bytes, classic_details, warn,
-                service_logs is not None)
-            artifacts += _dstat_artifacts(dstat_logs, data_dir, gzip, warn)
+                sources, data_dir, gzip, limits, budget, classic_details, warn,
+                service_logs is not None, dstat_notes)
+            artifacts += dstat_artifacts
             if service_logs is not None:
                 artifacts += _service_log_artifacts(service_logs, collectors, data_dir,
                                                     gzip, inform or warn)
@@ -140,7 +158,8 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
     return summaries
 
 
-def _export_all(sources, data_dir, gzipped, limit, classic_details, warn, collect):
+def _export_all(sources, data_dir, gzipped, limits, budget, classic_details, warn, collect,
+                notes=()):
     summaries = []
     artifacts = []
     problems = []
@@ -149,15 +168,20 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn, collec
         stopping.check()
         collector = servicelogs.Collector(name + '-0', name) if collect else None
         try:
-            summary, arts = export_one(source, name, data_dir, gzipped, limit,
-                                       classic_details, collector)
+            summary, arts = export_one(source, name, data_dir, gzipped, limits,
+                                       classic_details, collector, budget,
+                                       () if summaries else notes)
         except readers.ReadError as exc:
             problems.append(str(exc))
+            continue
+        except limits_mod.BudgetError as exc:
+            problems.append('%s: not exported: %s' % (source.path or source.name, exc))
             continue
         if collector is not None:
             collectors.append(collector)
         for message in summary.warnings:
-            warn('%s: %s' % (source.path or source.name, message))
+            if summaries or message not in notes:
+                warn('%s: %s' % (source.path or source.name, message))
         summaries.append(summary)
         artifacts += arts
     if not summaries:
@@ -168,20 +192,23 @@ def _export_all(sources, data_dir, gzipped, limit, classic_details, warn, collec
     return summaries, artifacts, collectors
 
 
-def export_one(source, name, data_dir, gzipped=False, limit=None, classic_details=True,
-               collector=None):
+def export_one(source, name, data_dir, gzipped=False, limits=None, classic_details=True,
+               collector=None, budget=None, notes=()):
     """Read one source, write its run's files; return (RunSummary, artifacts).
-    ``collector`` (servicelogs.Collector) sees each test on its way to the writer."""
+    ``collector`` (servicelogs.Collector) sees each test on its way to the writer;
+    ``notes`` are warnings to add to the run's stats (the dstat log's cuts)."""
     label = source.path or source.name
+    limits = limits or limits_mod.Limits()
     opened = readers.open_input(source.path, source.stream, source.within)
     background = Background()
     try:
         if opened.kind is None:
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
                                     'v1 lines at its start)' % label)
-        writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
+        writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background,
+                           budget)
         sink = writer if collector is None else servicelogs.Tap(writer, collector)
-        builder = model.RunBuilder(sink, limit)
+        builder = model.RunBuilder(sink, limits)
         damage = subunit_v2.Damage()
         try:
             builder.consume(_checked(readers.read_events(opened, damage)))
@@ -207,6 +234,7 @@ def export_one(source, name, data_dir, gzipped=False, limit=None, classic_detail
             early.append('no test results in the stream (%d packets read)'
                          % damage.packets)
         stats['warnings'][:0] = early
+        stats['warnings'] += writer.cut_warnings(builder.left_out) + list(notes)
         artifacts = writer.close(stats)
     finally:
         background.close()
@@ -226,8 +254,10 @@ def _checked(events, every=4096):
         yield event
 
 
-def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
+def _dstat_artifacts(dstat_logs, data_dir, gzipped, limits, budget, warn):
+    """Copy the dstat logs (within the limits); return (artifacts, cut notes)."""
     artifacts = []
+    notes = []
     for node, path, *within in dstat_logs:   # within: see files.open_file
         within = within[0] if within else None
         problem = dstat_reader.check_dstat(path, within)
@@ -239,10 +269,14 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
         if not first and any(a['path'].startswith(rel) for a in artifacts):
             rel = 'dstat-%s-%d.csv' % (safe_name(node), len(artifacts))
         try:
-            rel_path, _size = output.copy_text_file(path, data_dir, rel, gzipped, within)
+            rel_path, _size, cuts = output.copy_dstat(path, data_dir, rel, gzipped,
+                                                      limits.max_dstat_bytes, budget, within)
         except readers.ReadError as exc:
             warn('dstat log %s not used: %s' % (path, exc))
             continue
+        for cut in cuts:
+            notes.append('dstat log %s: %s' % (path, cut))
+            warn(notes[-1])
         art = {'path': rel_path,
                'artifact_name': 'dstat-csv.log' if first else 'dstat-%s' % node,
                'artifact_type': 'dstat', 'content_type': 'text/csv', 'primary': False,
@@ -250,8 +284,10 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
                'script_path': output.twin_path(rel_path)}
         if gzipped:
             art['content_encoding'] = 'gzip'
+        if cuts:
+            art['cut'] = cuts
         artifacts.append(art)
-    return artifacts
+    return artifacts, notes
 
 
 def _service_log_artifacts(plan, collectors, data_dir, gzipped, note):

@@ -8,6 +8,7 @@ import time
 
 from stackviz_publish import discover
 from stackviz_publish import export
+from stackviz_publish import limits as limits_mod
 from stackviz_publish import readers
 from stackviz_publish import safety
 from stackviz_publish import servicelogs
@@ -15,7 +16,6 @@ from stackviz_publish import sitefiles
 from stackviz_publish import stopping
 from stackviz_publish.readers import files as input_files
 
-DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
 DEFAULT_SERVICE_LOG_SECONDS = 300
 
 # Outcomes, from best to worst; the CLI maps them to exit codes.
@@ -28,7 +28,7 @@ class Options:
     """What to publish and how; the CLI fills it from flags."""
 
     def __init__(self, logs_dir, subunit=(), stestr_dirs=(), dstat=(), work_dirs=(),
-                 site=None, gzip=False, max_attachment_bytes=DEFAULT_MAX_ATTACHMENT,
+                 site=None, gzip=False, limits=None,
                  classic_details=False, metadata=None, environ=None, stdin=None,
                  warnings=(), service_logs=True, service_log_globs=None,
                  service_log_seconds=DEFAULT_SERVICE_LOG_SECONDS):
@@ -39,7 +39,7 @@ class Options:
         self.work_dirs = list(work_dirs)
         self.site = site
         self.gzip = gzip
-        self.max_attachment_bytes = max_attachment_bytes
+        self.limits = limits or limits_mod.Limits()
         self.classic_details = classic_details
         self.metadata = metadata or {}        # exporter dataset dict (metadata.to_dataset)
         self.environ = os.environ if environ is None else environ
@@ -197,10 +197,9 @@ def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint, plan=None,
     checkpoint('site-copied')
     summaries = export.export_runs(
         sources, os.path.join(stage, 'data'), dstat_logs=dstat, gzip=opts.gzip,
-        metadata=opts.metadata or None, env=False,
-        max_attachment_bytes=opts.max_attachment_bytes,
-        classic_details=opts.classic_details, warn=note, service_logs=plan,
-        inform=inform or (lambda message: None))
+        metadata=opts.metadata or None, env=False, limits=opts.limits,
+        classic_details=opts.classic_details, warn=note, used_bytes=tree_size(stage),
+        service_logs=plan, inform=inform or (lambda message: None))
     checkpoint('exported')
     return summaries
 

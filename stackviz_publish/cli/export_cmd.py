@@ -3,6 +3,7 @@ import os
 import sys
 
 from stackviz_publish.cli import harness
+from stackviz_publish.cli import limit_args
 
 PROG = 'stackviz-export'
 DESCRIPTION = 'Export subunit streams to a Stackviz data folder.'
@@ -26,8 +27,6 @@ def add_arguments(parser):
                         help='gzip the data files (config.json excepted)')
     parser.add_argument('-e', '--env', action='store_true',
                         help='fill the dataset from ZUUL_* and JOB_NAME variables')
-    parser.add_argument('--max-attachment-bytes', type=int, metavar='N',
-                        help='cut attachments longer than N bytes (with a marker)')
     parser.add_argument('--no-classic-details', action='store_true',
                         help='skip the monolithic details.json (the shards remain)')
     parser.add_argument('--service-logs', action='append', default=[], metavar='GLOB',
@@ -41,6 +40,7 @@ def add_arguments(parser):
     parser.add_argument('path', metavar='OUT',
                         help='the output (data) folder, created with its parents, or '
                              'replaced as a whole when it is an earlier export')
+    limit_args.add_arguments(parser)
 
 
 def add_parser(subparsers):
@@ -88,7 +88,7 @@ def export_and_report(reporter, args, stdin):
     summaries = export.export_runs(
         _sources(args, stdin), args.path,
         dstat_logs=[('primary', args.dstat)] if args.dstat else (),
-        gzip=args.gzip, env=args.env, max_attachment_bytes=args.max_attachment_bytes,
+        gzip=args.gzip, env=args.env, limits=limit_args.limits_from(args),
         classic_details=not args.no_classic_details, warn=reporter.warn,
         replace=args.replace, make_parents=True,   # the classic tool makes parents
         service_logs=_service_log_plan(args, reporter.warn), inform=reporter.note)

@@ -6,16 +6,17 @@ exits 3, published-with-warnings exits 4, an error (data only, no site included)
 exits 1 and the time limit exits 5. Ctrl-C and SIGTERM exit 130 and 143.
 """
 import os
-import re
 import sys
 
 from stackviz_publish import discover
 from stackviz_publish import export
+from stackviz_publish import limits
 from stackviz_publish import metadata
 from stackviz_publish import publish
 from stackviz_publish import safety
 from stackviz_publish import sitefiles
 from stackviz_publish.cli import harness
+from stackviz_publish.cli import limit_args
 
 PROG = 'stackviz-publish'
 EXIT_ERROR = harness.EXIT_ERROR
@@ -30,11 +31,7 @@ EXPECTED_ERRORS = (export.ExportError, safety.UnsafePathError, sitefiles.SiteErr
 
 def parse_size(text):
     """'4M', '512k', '1048576' -> bytes; 0 means no limit (None)."""
-    match = re.fullmatch(r'\s*(\d+)\s*([kKmMgG]?)[bB]?\s*', text)
-    if not match:
-        raise ValueError(text)
-    value = int(match.group(1)) * 1024 ** ' kmg'.index(match.group(2).lower() or ' ')
-    return value or None
+    return limits.parse_size(text) or None
 
 
 def parse_seconds(text):
@@ -84,10 +81,6 @@ def add_parser(subparsers):
     out.add_argument('--gzip', action='store_true',
                      help='write gzipped data (config.json stays plain); works from any '
                           'static server, object storage included')
-    out.add_argument('--max-attachment-size', type=parse_size, metavar='SIZE',
-                     default=publish.DEFAULT_MAX_ATTACHMENT,
-                     help='cut attachments above SIZE bytes (suffix K, M; 0: no limit; '
-                          'default 4M)')
     out.add_argument('--classic-details', action='store_true',
                      help='also write the classic monolithic details file (only the '
                           'classic site needs it)')
@@ -108,6 +101,7 @@ def add_parser(subparsers):
     for field in metadata.FIELDS:
         meta.add_argument('--' + field.replace('_', '-'), dest='meta_' + field,
                           metavar=field.upper())
+    limit_args.add_arguments(parser)
     harness.add_debug(parser)
     parser.set_defaults(run=run)
     return parser
@@ -129,7 +123,7 @@ def options_from_args(args, environ, stdin):
     return publish.Options(
         args.logs_dir, subunit=args.subunit, stestr_dirs=args.stestr_dir,
         dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
-        max_attachment_bytes=args.max_attachment_size,
+        limits=limit_args.limits_from(args),
         classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
         environ=environ, stdin=stdin, warnings=meta_warnings,
         service_logs=getattr(args, 'service_logs', True),
