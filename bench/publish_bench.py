@@ -46,7 +46,7 @@ def main(argv=None):
             began = time.perf_counter()
             export.export_runs([export.Source('testrepository.subunit.gz', path=stream)],
                                out, dstat_logs=dstat, gzip=args.gzip,
-                               classic_details=False, max_attachment_bytes=4 << 20,
+                               classic_details=False, limits=opts.limits,
                                warn=lambda m: None)
             exports.append(time.perf_counter() - began)
             shutil.rmtree(out)

@@ -10,15 +10,20 @@ import re
 
 from stackviz_publish import atomic_folders
 from stackviz_publish import format as data_format
+from stackviz_publish import limits as limits_mod
 from stackviz_publish import model
 from stackviz_publish import readers
+from stackviz_publish import servicelogs
 from stackviz_publish import stopping
 from stackviz_publish.format import RunSummary
 from stackviz_publish.writers import output
+from stackviz_publish.writers import servicelogs as servicelogs_writer
 from stackviz_publish.writers.background import Background
 from stackviz_publish.writers.run import RunWriter
 
 _UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
+# Taken from the output budget first: config.json (and its twin) and the folders.
+CONFIG_RESERVE = 1 << 20
 
 
 class ExportError(Exception):
@@ -76,19 +81,31 @@ def _unique_names(sources):
 
 
 def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=False,
-                max_attachment_bytes=None, classic_details=True, warn=None, replace=False,
-                make_parents=False):
+                limits=None, classic_details=True, warn=None, used_bytes=0, replace=False,
+                make_parents=False, service_logs=None, inform=None):
     """Export every source as a run into ``out_dir`` (replaced atomically); return a
     RunSummary per run. Raises ExportError (one line) when nothing can be exported, or
     when ``out_dir`` is not something it may replace (see output.check_out_dir;
     ``replace`` allows an existing file or a foreign non-empty folder).
 
+    ``limits`` (a limits.Limits; default: its defaults) bounds what is kept and
+    written; ``used_bytes`` is what the output's folder already holds (the publisher's
+    site), taken from ``max_output_bytes``.
+
     ``warn`` gets one line per problem (default: this module's logger); the CLIs pass
-    their message sink."""
+    their message sink. ``service_logs`` (a servicelogs.Plan) adds each test's service
+    log lines; what was skipped in them goes to ``inform`` (default: ``warn``)."""
     warn = warn or logging.getLogger(__name__).warning
+    limits = limits or limits_mod.Limits()
     sources = list(sources)
     if not sources:
         raise ExportError('no subunit input given')
+    total = limits.max_output_bytes
+    budget = limits_mod.Budget(None if total is None else total - used_bytes)
+    if not budget.take(CONFIG_RESERVE):
+        raise ExportError('the output budget %s=%d cannot hold the data (the site takes '
+                          '%d bytes)' % (limits_mod.flag('max_output_bytes'), total,
+                                         used_bytes))
     inputs = [s.path for s in sources if s.path] + [entry[1] for entry in dstat_logs]
     problem = output.check_out_dir(out_dir, inputs, replace)
     if problem:
@@ -101,9 +118,17 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
                               % (out_dir, exc.strerror or exc))
     try:
         with atomic_folders.AtomicFolder(out_dir) as data_dir:
-            summaries, artifacts = _export_all(
-                sources, data_dir, gzip, max_attachment_bytes, classic_details, warn)
-            artifacts += _dstat_artifacts(dstat_logs, data_dir, gzip, warn)
+            # dstat first: its cuts are told in the first run's warnings, which the
+            # site shows.
+            dstat_artifacts, dstat_notes = _dstat_artifacts(dstat_logs, data_dir, gzip,
+                                                            limits, budget, warn)
+            summaries, artifacts, collectors = _export_all(
+                sources, data_dir, gzip, limits, budget, classic_details, warn,
+                service_logs is not None, dstat_notes)
+            artifacts += dstat_artifacts
+            if service_logs is not None:
+                artifacts += _service_log_artifacts(service_logs, collectors, data_dir,
+                                                    gzip, inform or warn)
             entry = output.dataset(metadata, env_fields() if env else None)
             output.write_config(data_dir, entry, artifacts, _generator())
     except OSError as exc:
@@ -111,20 +136,30 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
     return summaries
 
 
-def _export_all(sources, data_dir, gzipped, max_attachment_bytes, classic_details, warn):
+def _export_all(sources, data_dir, gzipped, limits, budget, classic_details, warn, collect,
+                notes=()):
     summaries = []
     artifacts = []
     problems = []
+    collectors = []
     for source, name in zip(sources, _unique_names(sources)):
         stopping.check()
+        collector = servicelogs.Collector(name + '-0', name) if collect else None
         try:
             summary, run_artifacts = export_one(
-                source, name, data_dir, gzipped, max_attachment_bytes, classic_details)
+                source, name, data_dir, gzipped, limits, classic_details, collector,
+                budget, () if summaries else notes)
         except readers.ReadError as exc:
             problems.append(str(exc))
             continue
+        except limits_mod.BudgetError as exc:
+            problems.append('%s: not exported: %s' % (source.path or source.name, exc))
+            continue
+        if collector is not None:
+            collectors.append(collector)
         for message in summary.warnings:
-            warn('%s: %s' % (source.path or source.name, message))
+            if summaries or message not in notes:
+                warn('%s: %s' % (source.path or source.name, message))
         summaries.append(summary)
         artifacts += run_artifacts
     if not summaries:
@@ -132,21 +167,26 @@ def _export_all(sources, data_dir, gzipped, max_attachment_bytes, classic_detail
                           'no readable subunit input: ' + '; '.join(problems))
     for problem in problems:   # the other inputs were exported: say what was left out
         warn('skipped: ' + problem)
-    return summaries, artifacts
+    return summaries, artifacts, collectors
 
 
-def export_one(source, name, data_dir, gzipped=False, max_attachment_bytes=None,
-               classic_details=True):
-    """Read one source, write its run's files; return (RunSummary, artifacts)."""
+def export_one(source, name, data_dir, gzipped=False, limits=None, classic_details=True,
+               collector=None, budget=None, notes=()):
+    """Read one source, write its run's files; return (RunSummary, artifacts).
+    ``collector`` (servicelogs.Collector) sees each test on its way to the writer;
+    ``notes`` are warnings to add to the run's stats (the dstat log's cuts)."""
     label = source.path or source.name
+    limits = limits or limits_mod.Limits()
     opened = readers.open_input(source.path, source.stream, source.within)
     background = Background()
     try:
         if opened.kind is None:
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
                                     'v1 lines at its start)' % label)
-        writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background)
-        builder = model.RunBuilder(writer, max_attachment_bytes)
+        writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background,
+                           budget)
+        sink = writer if collector is None else servicelogs.Tap(writer, collector)
+        builder = model.RunBuilder(sink, limits)
         damage = readers.Damage()
         try:
             builder.consume(_checked(readers.read_events(opened, damage)))
@@ -172,6 +212,7 @@ def export_one(source, name, data_dir, gzipped=False, max_attachment_bytes=None,
             stream_warnings.append('no test results in the stream (%d packets read)'
                                    % damage.packets)
         stats['warnings'][:0] = stream_warnings
+        stats['warnings'] += writer.cut_warnings(builder.left_out) + list(notes)
         artifacts = writer.close(stats)
     finally:
         background.close()
@@ -191,8 +232,10 @@ def _checked(events, every=4096):
         yield event
 
 
-def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
+def _dstat_artifacts(dstat_logs, data_dir, gzipped, limits, budget, warn):
+    """Copy the dstat logs (within the limits); return (artifacts, cut notes)."""
     artifacts = []
+    notes = []
     for node, path, *within in dstat_logs:   # within: see files.open_file
         within = within[0] if within else None
         problem = readers.check_dstat(path, within)
@@ -204,11 +247,35 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, warn):
         if not first and any(a['path'].startswith(rel) for a in artifacts):
             rel = 'dstat-%s-%d.csv' % (safe_name(node), len(artifacts))
         try:
-            rel_path, _size = output.copy_text_file(path, data_dir, rel, gzipped, within)
+            rel_path, _size, cuts = output.copy_dstat(path, data_dir, rel, gzipped,
+                                                      limits.max_dstat_bytes, budget, within)
         except readers.ReadError as exc:
             warn('dstat log %s not used: %s' % (path, exc))
             continue
-        artifacts.append(data_format.dstat_artifact(rel_path, node, first, gzipped))
+        for cut in cuts:
+            notes.append('dstat log %s: %s' % (path, cut))
+            warn(notes[-1])
+        art = data_format.dstat_artifact(rel_path, node, first, gzipped)
+        if cuts:
+            art['cut'] = cuts
+        artifacts.append(art)
+    return artifacts, notes
+
+
+def _service_log_artifacts(plan, collectors, data_dir, gzipped, note):
+    notes = []
+
+    def both(message):
+        notes.append(message)
+        note(message)
+
+    results = servicelogs.index(plan, collectors, both)
+    artifacts = []
+    for result in results:
+        artifact, _size = servicelogs_writer.write(data_dir, result, gzipped, notes)
+        artifacts.append(artifact)
+        note('service logs: %d file(s) read for run %s; %d test(s) have lines'
+             % (len(plan.logs), result.collector.name, len(result.tests)))
     return artifacts
 
 

@@ -166,13 +166,15 @@ def _duration(rng, kind):
 
 def generate_stream(out, tests=2000, workers=4, fail_rate=0.02, skip_rate=0.05,
                     log_bytes=2048, unfinished=0, seed=0, start=DEFAULT_START,
-                    hostile=False, big_attachment=0, same_cause=0):
+                    hostile=False, big_attachment=0, same_cause=0, log_hook=None):
     """Write a Tempest-like subunit v2 stream of ``tests`` tests to the binary ``out``.
 
     ``unfinished`` of the tests start and never finish (the stream ends as a run
     killed by a timeout would). ``big_attachment`` > 0 gives the first test a log of
     that many bytes. ``same_cause`` more tests fail, all with one cause (an
-    ImportError). Returns a summary dict of what was written.
+    ImportError). ``log_hook(test_id, status, start, end)``, when given, returns
+    each test's log bytes instead (generate_services: logs naming request ids).
+    Returns a summary dict of what was written.
     """
     rng = random.Random(seed)
     pool = _log_lines(rng)
@@ -208,7 +210,10 @@ def generate_stream(out, tests=2000, workers=4, fail_rate=0.02, skip_rate=0.05,
             size = log_bytes if kind != 'fixture' else 0
             if index == 0 and w == 0 and big_attachment:
                 size = big_attachment
-            log = _log(rng, pool, when, size) if size else b''
+            if log_hook is not None:
+                log = log_hook(test_id, status, when, end) if size else b''
+            else:
+                log = _log(rng, pool, when, size) if size else b''
             if kind == 'hostile':
                 log = HOSTILE_LOG.encode('utf-8') + log
             running[w] = log

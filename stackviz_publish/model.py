@@ -3,12 +3,16 @@
 Only tests still running are held in memory, each with its attachments; a test that
 finishes is handed to the sink (the run writer) at once and forgotten, so memory
 grows with the number of tests (their ids, for uniqueness) and not with the size of
-their logs. The sink is any object with ``add(entry, details)`` returning the details
-shard index (or None); see writers.run.
+their logs. The sink is any object with ``add(entry, details)``; it may also have
+``full`` (True once it takes no more tests) and ``listed(item)`` (False when a stats
+list entry does not fit its output budget); see writers.run. What a test and a run may
+hold is bounded by a limits.Limits (see doc/source/exporter.rst, "Limits").
 """
 import datetime
+import hashlib
 import re
 
+from stackviz_publish import limits as limits_mod
 from stackviz_publish import triage
 from stackviz_publish.readers import FIRST_STAMP
 from stackviz_publish.readers import LAST_STAMP
@@ -17,7 +21,14 @@ FINAL = frozenset(('success', 'fail', 'skip', 'xfail', 'uxsuccess'))
 _NON_WORD = re.compile(r'\W')
 _WORKER = re.compile(r'^worker-(\d+)$')
 FAILURE_LINES = 10
+# Tests running at once: more means a broken stream (each holds memory until it ends).
+MAX_OPEN_TESTS = 100000
 TAIL = 20000   # failure messages come from the end of a traceback: look no further back
+# stats.json lists failures and skips up to this many characters (ids, names and
+# messages); further ones are counted, and the site finds them in raw.json.
+MAX_LISTED_CHARS = 4 * 1024 * 1024
+ID_CUT = ' [stackviz: id cut at '
+MESSAGE_CUT = '(%s)]' % limits_mod.flag('max_message_chars')
 
 
 _last_second = (None, '')
@@ -65,14 +76,43 @@ def attachment_key(file_name):
     return _NON_WORD.sub('', file_name)
 
 
-def failure_message(text):
-    """The meaningful last lines of a traceback: the last frame and the exception."""
+def failure_message(text, max_chars=None):
+    """The meaningful last lines of a traceback: the last frame and the exception,
+    at most ``max_chars`` characters (then a marker line says what was cut)."""
     lines = [line for line in text[-TAIL:].rstrip().splitlines() if line.strip()]
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].startswith('  File "'):
             lines = lines[i:]
             break
-    return lines[-FAILURE_LINES:]
+    lines = lines[-FAILURE_LINES:]
+    total = sum(map(len, lines))
+    if max_chars is None or total <= max_chars:
+        return lines
+    kept, room = [], max_chars
+    for line in lines:
+        if room <= 0:
+            break
+        kept.append(line[:room])
+        room -= len(kept[-1])
+    kept.append(limits_mod.cut_marker(max_chars, total, 'max_message_chars', 'chars'))
+    return kept
+
+
+def skip_reason(text, max_chars=None):
+    """A skip reason, cut at ``max_chars`` with a marker line."""
+    text = text.strip()
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    return '%s\n%s' % (text[:max_chars], limits_mod.cut_marker(
+        max_chars, len(text), 'max_message_chars', 'chars'))
+
+
+def cut_id(test_id, max_chars):
+    """A test id longer than ``max_chars``: its start, then a marker holding its length
+    and a digest of the whole (ids differing only after the cut stay apart)."""
+    digest = hashlib.blake2b(test_id.encode('utf-8', 'replace'), digest_size=6).hexdigest()
+    return '%s%s%d of %d chars, digest %s]' % (
+        test_id[:max_chars], ID_CUT, max_chars, len(test_id), digest)
 
 
 def worker_of(tags):
@@ -85,7 +125,7 @@ def worker_of(tags):
 
 class _Test:
     __slots__ = ('test_id', 'start', 'last', 'tags', 'files', 'sizes', 'started',
-                 'guessed')
+                 'guessed', 'kept', 'cut_by', 'dropped')
 
     def __init__(self, test_id, stamp, started):
         self.test_id = test_id
@@ -96,16 +136,28 @@ class _Test:
         self.sizes = {}
         self.started = started
         self.guessed = False
+        self.kept = 0         # attachment bytes held
+        self.cut_by = None    # {file name: the setting that cut it}
+        self.dropped = 0      # bytes of attachments past max_test_attachments
 
 
 class RunBuilder:
-    """Consume event tuples (see readers.subunit_v2) for one run."""
+    """Consume event tuples (see readers.subunit_v2) for one run, within ``limits``
+    (a limits.Limits; default: limits.Limits())."""
 
-    def __init__(self, sink, max_attachment_bytes=None):
+    def __init__(self, sink, limits=None):
         self.sink = sink
-        self.max_attachment_bytes = max_attachment_bytes
+        limits = limits or limits_mod.Limits()
+        self.limits = limits
+        self.max_attachment_bytes = limits.max_attachment_bytes
+        self.max_test_attachment_bytes = limits.max_test_attachment_bytes
+        self.max_test_attachments = limits.max_test_attachments
+        self.max_run_details_bytes = limits.max_run_details_bytes
+        self.max_id_chars = limits.max_id_chars
+        self.run_kept = 0
         self.open = {}
-        self.seen_ids = {}
+        self.taken = set()     # every id given out, for uniqueness
+        self.next_n = {}       # id -> next " #n" to try
         self.first = None
         self.last = None
         self.counts = dict.fromkeys(('success', 'fail', 'skip', 'xfail', 'uxsuccess',
@@ -118,7 +170,12 @@ class RunBuilder:
         self.lane_end = {}
         self.bad_utf8 = 0
         self.first_bad_utf8 = None
-        self.cut = 0
+        self.cuts = {}         # setting -> number of cuts it made
+        self.listed_chars = 0
+        self.unlisted = 0
+        self.too_many_open = 0
+        self.left_out = 0      # tests not handed to a full sink
+        self._sink_fills = hasattr(sink, 'full')
         self.warnings = []
 
     # -- events -------------------------------------------------------------------
@@ -127,6 +184,7 @@ class RunBuilder:
         """Feed an iterable of event tuples; the hot loop of the export."""
         opened = self.open
         final = FINAL
+        max_id_chars = self.max_id_chars
         for test_id, status, tags, stamp, file_name, file_bytes, eof, route in events:
             if stamp is not None:
                 if self.last is None or stamp > self.last:
@@ -135,16 +193,23 @@ class RunBuilder:
                     self.first = stamp
             if test_id is None:
                 continue   # run-level output (non-subunit text): not a test's
+            if max_id_chars is not None and len(test_id) > max_id_chars:
+                test_id = cut_id(test_id, max_id_chars)
             key = test_id if route is None else route + '\0' + test_id
             test = opened.get(key)
             if test is None:
                 if status == 'exists' and file_name is None:
                     continue   # a test listing, not a test run
+                if len(opened) >= MAX_OPEN_TESTS and status not in final:
+                    self.too_many_open += 1
+                    continue
                 # A bare packet (no status, no file) starts a test too; a file
                 # chunk alone (late output of a finished test) does not.
                 test = opened[key] = _Test(
                     test_id, stamp, status == 'inprogress' or status in final
                     or (status is None and file_name is None))
+                if max_id_chars is not None and test_id.endswith(']') and ID_CUT in test_id:
+                    self._count_cut('max_id_chars')
             elif stamp is not None:
                 test.last = stamp
                 if test.start is None:
@@ -159,15 +224,53 @@ class RunBuilder:
             elif status == 'inprogress':
                 test.started = True
 
+    def _count_cut(self, setting):
+        self.cuts[setting] = self.cuts.get(setting, 0) + 1
+
     def _add_file(self, test, file_name, data):
+        """Hold an attachment chunk, unless a limit says otherwise: then keep what
+        fits and remember which limit cut the attachment (nothing more is added to
+        an attachment once it has been cut)."""
         sizes = test.sizes
-        size = sizes.get(file_name, 0)
-        sizes[file_name] = size + len(data)
-        cap = self.max_attachment_bytes
-        if cap is not None and size + len(data) > cap:
-            data = data[:max(0, cap - size)]
-            if not data:
+        size = sizes.get(file_name)
+        n = len(data)
+        if size is None:
+            most = self.max_test_attachments
+            if most is not None and len(sizes) >= most:
+                if not test.dropped:
+                    self._count_cut('max_test_attachments')
+                test.dropped += n
                 return
+            size = 0
+        sizes[file_name] = size + n
+        cut_by = test.cut_by
+        if cut_by is not None and file_name in cut_by:
+            return
+        room, setting = n, None
+        limit = self.max_attachment_bytes
+        if limit is not None and size + n > limit:
+            room, setting = max(0, limit - size), 'max_attachment_bytes'
+        limit = self.max_test_attachment_bytes
+        if limit is not None and test.kept + room > limit:
+            room, setting = max(0, limit - test.kept), 'max_test_attachment_bytes'
+        limit = self.max_run_details_bytes
+        if limit is not None and self.run_kept + room > limit:
+            room, setting = max(0, limit - self.run_kept), 'max_run_details_bytes'
+        if setting is not None:
+            if cut_by is None:
+                cut_by = test.cut_by = {}
+            cut_by[file_name] = setting
+            self._count_cut(setting)
+            for _ in range(3):   # cut before a UTF-8 character, not inside it
+                if room and data[room] & 0xC0 == 0x80:
+                    room -= 1
+            data = data[:room]
+            if not data:
+                if file_name not in test.files:
+                    test.files[file_name] = []
+                return
+        test.kept += room
+        self.run_kept += room
         chunks = test.files.get(file_name)
         if chunks is None:
             test.files[file_name] = [data]
@@ -177,13 +280,26 @@ class RunBuilder:
     # -- tests --------------------------------------------------------------------
 
     def _unique(self, test_id):
-        n = self.seen_ids.get(test_id, 0) + 1
-        self.seen_ids[test_id] = n
-        return test_id if n == 1 else '%s #%d' % (test_id, n)
+        """``test_id``, or ``test_id #n`` with the lowest free n >= 2: free among every
+        id given out, real ones included (a test named ``x #2`` and a second ``x`` stay
+        apart). Each base id only counts upwards, so this stays linear."""
+        taken = self.taken
+        if test_id not in taken:
+            taken.add(test_id)
+            return test_id
+        n = self.next_n.get(test_id, 2)
+        uid = '%s #%d' % (test_id, n)
+        while uid in taken:
+            n += 1
+            uid = '%s #%d' % (test_id, n)
+        self.next_n[test_id] = n + 1
+        taken.add(uid)
+        return uid
 
     def _details(self, test):
         """Decode a test's attachments (and let their bytes go)."""
         details = {}
+        cut_by = test.cut_by or {}
         for file_name, chunks in test.files.items():
             data = chunks[0] if len(chunks) == 1 else b''.join(chunks)
             chunks.clear()   # a huge attachment: hold as few copies as possible
@@ -196,19 +312,49 @@ class RunBuilder:
                     self.first_bad_utf8 = (test.test_id, file_name)
             kept = len(data)
             data = None
-            total = test.sizes[file_name]
-            if total > kept:
-                self.cut += 1
-                text += '\n[stackviz: cut at %d bytes of %d]' % (kept, total)
+            setting = cut_by.get(file_name)
+            if setting is not None:
+                text += '\n' + limits_mod.cut_marker(kept, test.sizes[file_name], setting)
             if text:
                 details[attachment_key(file_name)] = text
+        if test.dropped:
+            details[limits_mod.CUT_KEY] = (
+                '[stackviz: attachments after the first %d not kept: %d bytes (%s)]'
+                % (self.max_test_attachments, test.dropped,
+                   limits_mod.flag('max_test_attachments')))
         test.files = None
         return details
+
+    def _skip_entry(self):
+        """True when the sink takes no more tests (its output budget is used up): the
+        test is then only counted, and nothing of it is kept."""
+        if self._sink_fills and self.sink.full:
+            self.left_out += 1
+            return True
+        return False
+
+    def _list(self, items, item, size):
+        """Add a failure or skip to stats.json's lists, within MAX_LISTED_CHARS and
+        what the sink's budget allows."""
+        if self.listed_chars + size > MAX_LISTED_CHARS or not self._listed(item):
+            self.unlisted += 1
+            return
+        self.listed_chars += size
+        items.append(item)
+
+    def _listed(self, item):
+        listed = getattr(self.sink, 'listed', None)
+        return listed is None or listed(item)
 
     def _finish(self, test, status):
         end = test.last
         start = test.start if test.start is not None else end
         duration = (end - start) / 1e6 if end is not None else 0.0
+        self.counts[status] += 1
+        self.total_duration += duration
+        if self._skip_entry():
+            test.files = None
+            return
         details = self._details(test)
         tags = sorted(test.tags) if test.tags else []
         worker = worker_of(tags)
@@ -218,18 +364,23 @@ class RunBuilder:
                  'timestamps': [iso(start) if start is not None else None,
                                 iso(end) if end is not None else None],
                  'duration': duration, 'details': {}, 'id': uid, 'worker': worker}
-        self.counts[status] += 1
-        self.total_duration += duration
         if worker is not None:
             self.workers.add(worker)
             if end is not None and end > self.lane_end.get(worker, -1):
                 self.lane_end[worker] = end
         if status == 'fail' or status == 'uxsuccess':
-            self.failures.append({'name': name, 'id': uid, 'duration': duration,
-                                  'details': failure_message(_traceback(details))})
+            message = failure_message(_traceback(details), self.limits.max_message_chars)
+            if message and message[-1].endswith(MESSAGE_CUT):
+                self._count_cut('max_message_chars')
+            self._list(self.failures, {'name': name, 'id': uid, 'duration': duration,
+                                       'details': message},
+                       len(name) + len(uid) + sum(map(len, message)))
         elif status == 'skip':
-            self.skips.append({'name': name, 'id': uid, 'duration': duration,
-                               'details': details.get('reason', '').strip()[:2000]})
+            reason = skip_reason(details.get('reason', ''), self.limits.max_message_chars)
+            if reason.endswith(MESSAGE_CUT):
+                self._count_cut('max_message_chars')
+            self._list(self.skips, {'name': name, 'id': uid, 'duration': duration,
+                                    'details': reason}, len(name) + len(uid) + len(reason))
         self.sink.add(entry, details)
 
     def finish(self):
@@ -239,6 +390,9 @@ class RunBuilder:
         unfinished.sort(key=lambda t: (t.start if t.start is not None else 0))
         self._guess_lanes(unfinished)
         for test in unfinished:
+            self.counts['inprogress'] += 1
+            if self._skip_entry():
+                continue
             start = test.start if test.start is not None else run_end
             details = self._details(test)
             uid = self._unique(test.test_id)
@@ -252,11 +406,11 @@ class RunBuilder:
                      'details': {}, 'id': uid, 'worker': worker, 'unfinished': True}
             if test.guessed:
                 entry['worker_guessed'] = True
-            self.counts['inprogress'] += 1
             if worker is not None:
                 self.workers.add(worker)
-            self.inprogress.append({'name': name, 'id': uid, 'worker': worker,
-                                    'start': entry['timestamps'][0]})
+            self._list(self.inprogress, {'name': name, 'id': uid, 'worker': worker,
+                                         'start': entry['timestamps'][0]},
+                       len(name) + len(uid))
             self.sink.add(entry, details)
         self.open = {}
         self._collect_warnings()
@@ -286,9 +440,15 @@ class RunBuilder:
                 '%d attachment(s) were not valid UTF-8 (first: %r of test %s); '
                 'undecodable bytes are shown as U+FFFD' % (self.bad_utf8, file_name,
                                                            test_id))
-        if self.cut:
-            self.warnings.append('%d attachment(s) longer than %d bytes were cut'
-                                 % (self.cut, self.max_attachment_bytes))
+        self.warnings += cut_warnings(self.cuts, self.limits)
+        if self.unlisted:
+            self.warnings.append(
+                '%d failure(s), skip(s) or unfinished test(s) not listed in stats.json '
+                '(its lists are full); they are in raw.json' % self.unlisted)
+        if self.too_many_open:
+            self.warnings.append(
+                '%d test(s) started while %d were running were ignored (a broken '
+                'stream?)' % (self.too_many_open, MAX_OPEN_TESTS))
 
     def stats(self):
         first, last = self.first, self.last
@@ -307,6 +467,27 @@ class RunBuilder:
             'warnings': self.warnings,
             'triage': triage.triage(self.failures, self.skips),
         }
+
+
+_CUT_WHAT = {
+    'max_attachment_bytes': ('attachment(s) cut', 'bytes per attachment'),
+    'max_test_attachment_bytes': ('attachment(s) cut', 'attachment bytes per test'),
+    'max_test_attachments': ('test(s) with attachments left out', 'attachments per test'),
+    'max_run_details_bytes': ('attachment(s) cut', 'attachment bytes per run'),
+    'max_id_chars': ('test id(s) cut', 'characters per id'),
+    'max_message_chars': ('failure message(s) or skip reason(s) cut',
+                          'characters per message'),
+}
+
+
+def cut_warnings(cuts, limits):
+    """One warning line per kind of cut, with its count."""
+    lines = []
+    for setting, count in cuts.items():
+        what, unit = _CUT_WHAT[setting]
+        lines.append('%d %s at %s=%d %s (marked "[stackviz: ...]")' % (
+            count, what, limits_mod.flag(setting), getattr(limits, setting), unit))
+    return lines
 
 
 def _traceback(details):

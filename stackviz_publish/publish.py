@@ -4,17 +4,20 @@ Everything new is built in a temporary sibling of LOGS_DIR/stackviz, then swappe
 (see atomic_folders.place), so readers and uploaders only ever see a whole site.
 """
 import os
+import time
 
 from stackviz_publish import discover
 from stackviz_publish import export
+from stackviz_publish import limits as limits_mod
 from stackviz_publish import readers
 from stackviz_publish import atomic_folders
 from stackviz_publish import logs_folder
+from stackviz_publish import servicelogs
 from stackviz_publish import sitefiles
 from stackviz_publish import stopping
 from stackviz_publish.readers import files as input_files
 
-DEFAULT_MAX_ATTACHMENT = 4 * 1024 * 1024
+DEFAULT_SERVICE_LOG_SECONDS = 300
 
 # Outcomes, from best to worst; the CLI maps them to exit codes.
 PUBLISHED = 'published'
@@ -26,9 +29,10 @@ class Options:
     """What to publish and how; the CLI fills it from flags."""
 
     def __init__(self, logs_dir, subunit=(), stestr_dirs=(), dstat=(), work_dirs=(),
-                 site=None, gzip=False, max_attachment_bytes=DEFAULT_MAX_ATTACHMENT,
+                 site=None, gzip=False, limits=None,
                  classic_details=False, metadata=None, environ=None, stdin=None,
-                 warnings=()):
+                 warnings=(), service_logs=True, service_log_globs=None,
+                 service_log_seconds=DEFAULT_SERVICE_LOG_SECONDS):
         self.logs_dir = logs_dir
         self.subunit = list(subunit)          # paths, '-' for stdin
         self.stestr_dirs = list(stestr_dirs)
@@ -36,12 +40,15 @@ class Options:
         self.work_dirs = list(work_dirs)
         self.site = site
         self.gzip = gzip
-        self.max_attachment_bytes = max_attachment_bytes
+        self.limits = limits or limits_mod.Limits()
         self.classic_details = classic_details
         self.metadata = metadata or {}        # exporter dataset dict (metadata.to_dataset)
         self.environ = os.environ if environ is None else environ
         self.stdin = stdin
         self.warnings = list(warnings)        # found before publishing (job metadata)
+        self.service_logs = service_logs      # index the service logs in LOGS_DIR
+        self.service_log_globs = list(service_log_globs or servicelogs.DEFAULT_GLOBS)
+        self.service_log_seconds = service_log_seconds
 
 
 class Result:
@@ -141,7 +148,9 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
             with stopping.shielded():   # a stop now must not leave an unknown stage
                 stage = logs_folder.make_stage(logs_root)
             checkpoint('staged')
-            summaries = _fill_stage(opts, stage, site, sources, dstat, note, checkpoint)
+            plan = _service_log_plan(opts, logs_root, inform)
+            summaries = _fill_stage(opts, stage, site, sources, dstat, note, checkpoint,
+                                    plan, inform)
             total = tree_size(stage)
             stopping.check()
             # Once begun, the swap completes: a stop arriving then is moot.
@@ -155,16 +164,43 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
     return Result(status, target, summaries, warnings, total, site)
 
 
-def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint):
+def _service_log_plan(opts, logs_root, inform):
+    """The service logs to index, or None (turned off, or none found)."""
+    if not opts.service_logs:
+        return None
+    notes = []
+    logs = servicelogs.find_logs(logs_root, opts.service_log_globs, notes)
+    for message in notes:
+        if inform:
+            inform(message)
+    if not logs:
+        return None
+    return servicelogs.Plan(logs, deadline=_service_log_deadline(opts.service_log_seconds))
+
+
+def _service_log_deadline(seconds, now=None):
+    """When the service logs' pass stops: after ``seconds``, and in any case with a
+    third of the publish's time limit left, so that a slow pass costs its own lines,
+    never the site (the limit stops the whole publish)."""
+    now = time.monotonic() if now is None else now
+    deadlines = [now + seconds] if seconds else []
+    left = stopping.remaining()
+    if left is not None:
+        deadlines.append(now + left * 2 / 3)
+    return min(deadlines) if deadlines else None
+
+
+def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint, plan=None,
+                inform=None):
     if site is not None:
         sitefiles.copy_site(site, stage)
     stopping.check()
     checkpoint('site-copied')
     summaries = export.export_runs(
         sources, os.path.join(stage, 'data'), dstat_logs=dstat, gzip=opts.gzip,
-        metadata=opts.metadata or None, env=False,
-        max_attachment_bytes=opts.max_attachment_bytes,
-        classic_details=opts.classic_details, warn=note)
+        metadata=opts.metadata or None, env=False, limits=opts.limits,
+        classic_details=opts.classic_details, warn=note, used_bytes=tree_size(stage),
+        service_logs=plan, inform=inform or (lambda message: None))
     checkpoint('exported')
     return summaries
 

@@ -133,6 +133,14 @@ def keep_signals_off_this_thread():
                            {signal.SIGINT, signal.SIGTERM, signal.SIGALRM})
 
 
+def remaining():
+    """Seconds left before the time limit, or None without one (a step with a budget
+    of its own, the service logs' pass, ends early enough to leave room for the rest)."""
+    if _state.deadline is None:
+        return None
+    return _state.deadline - time.monotonic()
+
+
 def check():
     """Raise TimeUp when the time limit has passed (the backstop for code that runs
     outside the main thread, or between signals); a no-op without a limit."""

@@ -48,13 +48,13 @@ class Options:
     """What to view; the fetcher (remote.Fetcher) holds the timeout and the budget."""
 
     def __init__(self, url, out=None, rebuild=False, site=None, environ=None,
-                 max_attachment_bytes=publish.DEFAULT_MAX_ATTACHMENT):
+                 limits=None):
         self.url = url
         self.out = out
         self.rebuild = rebuild
         self.site = site
         self.environ = os.environ if environ is None else environ
-        self.max_attachment_bytes = max_attachment_bytes
+        self.limits = limits   # a limits.Limits; None: the defaults
 
 
 class Result:
@@ -234,7 +234,7 @@ def _build(opts, fetcher, folder, warn, inform):
     result = publish.publish(publish.Options(
         logs, subunit=subunit, dstat=['%s=%s' % item for item in dstat], site=opts.site,
         metadata=metadata.to_dataset(facts), environ=opts.environ,
-        max_attachment_bytes=opts.max_attachment_bytes), warn=note, inform=inform)
+        limits=opts.limits), warn=note, inform=inform)
     if result.status == publish.NOTHING:
         raise NothingFound('nothing could be exported from %s' % remote.printable(url))
     _write_marker(folder, {'url': normalise(opts.url), 'kind': LOCAL, 'log_url': root or url})

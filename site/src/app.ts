@@ -7,6 +7,7 @@ import { Config, ShardFile, Stats, readStats } from './format';
 import { Source, twinPath } from './loader';
 import { Index, Run, RunRef, buildRun, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
+import { ServiceIndex, ServiceView, addErrorBadges, readServiceIndex, readServiceLines } from './servicelogs';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
 import { failureOrder, readTriage } from './triage';
@@ -37,6 +38,7 @@ export class App {
   private dstat: Promise<Dstat[]> | null = null;
   readonly dstatProblems: string[] = [];
   private shards = new Map<string, Promise<ShardFile>>();
+  private services = new Map<string, Promise<ServiceIndex | null>>();
   private timeline: TimelineView | null = null;
   private generation = 0;
   readonly probe: Probe;
@@ -264,6 +266,31 @@ export class App {
     return Promise.resolve(null);
   }
 
+  /** The run's service log index, loaded once (null: the run has none). */
+  serviceIndexOf(ref: RunRef): Promise<ServiceIndex | null> {
+    let p = this.services.get(ref.name);
+    if (!p) {
+      const art = ref.services;
+      p = art
+        ? this.source.text(art.path, art.script_path).then((t) => readServiceIndex(parseJson(art.path, t)))
+        : Promise.resolve(null);
+      this.services.set(ref.name, p);
+    }
+    return p;
+  }
+
+  /** A test's service log lines: its shard is loaded only now. */
+  async serviceViewOf(ref: RunRef, id: string): Promise<ServiceView | null> {
+    const index = await this.serviceIndexOf(ref);
+    const art = ref.services;
+    if (!index || !art) return null;
+    const entry = index.tests.get(id);
+    if (!entry) return { index, lines: null };
+    const base = art.shards || '';
+    const shard = await this.shardOf(`${base}${entry[0]}${art.suffix || '.json'}`, `${base}${entry[0]}.js`);
+    return { index, lines: readServiceLines((shard as Record<string, unknown>)[id]) };
+  }
+
   private shardOf(path: string, twin: string | null): Promise<ShardFile> {
     let p = this.shards.get(path);
     if (!p) {
@@ -301,6 +328,12 @@ export class App {
       box.append(fullSummary(run, stats, links, this.summaryFilter()));
       this.mark('summary');
       this.mark('summary-full');
+      if (ref.services) {
+        // The failures' "N service errors" badges come with the index, after the summary.
+        this.serviceIndexOf(ref).then((index) => {
+          if (index && gen === this.generation) addErrorBadges(box, index);
+        }, (e) => this.probe.errors.push(String(e)));
+      }
     } catch (e) {
       if (gen !== this.generation) return;
       clear(box);
@@ -367,7 +400,7 @@ export class App {
         prev: step(-1), next: step(1),
         position: at >= 0 ? `failure ${at + 1} of ${order.length}` : null,
         summary: this.link({ view: 'summary' }),
-      }));
+      }, ref.services ? this.serviceViewOf(ref, test.id) : null));
       this.mark('details');
     } catch (e) {
       if (gen !== this.generation) return;

@@ -7,6 +7,7 @@ import { formatDuration } from './iso';
 import { LEVELS, LogRecord, filterLog, hasLevels, splitRecords } from './logfilter';
 import { formatAt, formatOthers } from './timefmt';
 import { Run, STATUSES, Test } from './model';
+import { ServiceView, errorsLabel, renderServiceLogs } from './servicelogs';
 
 export type Attachments = Record<string, string>;
 
@@ -84,6 +85,7 @@ function pager(links: DetailsLinks): HTMLElement | null {
 
 export function renderDetails(
   run: Run, test: Test, load: Promise<Attachments | null>, links: DetailsLinks,
+  service: Promise<ServiceView | null> | null = null,
 ): HTMLElement {
   const el = h('section', { cls: 'details', data: { test: test.id } });
   const status = STATUSES[test.status];
@@ -104,17 +106,23 @@ export function renderDetails(
   );
   const body = h('div', { cls: 'attachments' }, h('p', { cls: 'muted loading' }, 'Loading attachments…'));
   el.append(body);
-  load.then(
-    (got) => {
+  // The service logs' shard loads beside the attachments; a problem with it only
+  // costs its own tab.
+  const svc = service ? service.catch((e: Error) => e) : Promise.resolve(null);
+  Promise.all([load, svc]).then(
+    ([got, view]) => {
       att = got;
       clear(body);
-      if (!att || !Object.keys(att).length) {
+      const extra = view ? [serviceTab(view)] : [];
+      if ((!att || !Object.keys(att).length) && !extra.length) {
         body.append(h('p', { cls: 'muted none' }, 'This test has no attachments.'));
         return;
       }
-      const tb = attachmentOrder(Object.keys(att)).find((n) => /traceback/i.test(n));
-      if (tb) body.append(h('div', { cls: 'copy-bar' }, copyButton('traceback', () => String(att![tb]))));
-      body.append(attachmentTabs(att));
+      if (att && Object.keys(att).length) {
+        const tb = attachmentOrder(Object.keys(att)).find((n) => /traceback/i.test(n));
+        if (tb) body.append(h('div', { cls: 'copy-bar' }, copyButton('traceback', () => String(att![tb]))));
+      }
+      body.append(attachmentTabs(att || {}, extra));
     },
     (err: Error) => {
       clear(body);
@@ -124,20 +132,48 @@ export function renderDetails(
   return el;
 }
 
-function attachmentTabs(att: Attachments): HTMLElement {
+/** A tab that is not an attachment (its name has a "-": attachment names cannot). */
+interface ExtraTab {
+  name: string;
+  label: string;
+  note: string;
+  render(): HTMLElement;
+}
+
+function serviceTab(view: ServiceView | Error): ExtraTab {
+  if (view instanceof Error) {
+    return { name: 'service-logs', label: 'Service logs', note: '', render: () =>
+      h('p', { cls: 'error' }, `Could not load the service log lines: ${view.message}`) };
+  }
+  const lines = view.lines;
+  const count = lines ? lines.records.length : 0;
+  const errors = lines ? lines.records.filter((r) => r[3] === 'ERROR' || r[3] === 'CRITICAL' || r[3] === 'TRACE').length : 0;
+  return {
+    name: 'service-logs', label: 'Service logs',
+    note: ` ${count} record${count === 1 ? '' : 's'}${errors ? ', ' + errorsLabel(errors).replace('service ', '') : ''}`,
+    render: () => renderServiceLogs(view.index, lines),
+  };
+}
+
+function attachmentTabs(att: Attachments, extra: ExtraTab[] = []): HTMLElement {
   const names = attachmentOrder(Object.keys(att));
   const tabs = h('div', { cls: 'tabs', data: { role: 'tablist' } });
   const pane = h('div', { cls: 'pane' });
   const show = (name: string) => {
     for (const b of Array.from(tabs.children)) b.classList.toggle('on', (b as HTMLElement).dataset.name === name);
     clear(pane);
-    pane.append(attachmentView(name, String(att[name])));
+    const other = extra.find((e) => e.name === name);
+    pane.append(other ? other.render() : attachmentView(name, String(att[name])));
   };
   for (const n of names) {
     tabs.append(h('button', { cls: 'tab', data: { name: n }, onclick: () => show(n) }, n,
       h('span', { cls: 'size' }, ` ${sizeLabel(att[n].length)}`)));
   }
-  show(names[0]);
+  for (const e of extra) {
+    tabs.append(h('button', { cls: 'tab', data: { name: e.name }, onclick: () => show(e.name) }, e.label,
+      h('span', { cls: 'size' }, e.note)));
+  }
+  show(names.length ? names[0] : extra[0].name);
   return h('div', null, tabs, pane);
 }
 

@@ -12,6 +12,8 @@ export interface Artifact {
   shard_count?: number;
   suffix?: string;
   node?: string;
+  /** service-logs: the shards' folder (see data-format.rst, "Service logs") */
+  shards?: string;
 }
 
 export interface Config {

@@ -21,6 +21,7 @@ export interface RunRef {
   stats: Artifact | null;
   details: Artifact | null;
   shards: Artifact | null;
+  services: Artifact | null;
   metadata: Record<string, string>;
 }
 
@@ -65,6 +66,7 @@ export function readConfig(cfg: Config): Index {
         stats: find('subunit-stats'),
         details: find('subunit-details'),
         shards: find('subunit-details-shards'),
+        services: find('service-logs'),
         metadata,
       });
     }

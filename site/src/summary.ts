@@ -209,7 +209,7 @@ function testTable(g: Group, ids: string[], tri: Triage, run: Run | null, links:
     const t = run ? run.byId.get(id) : undefined;
     const name = t ? t.name : tri.names.get(id) || id;
     const cls = fixtureClass(name);
-    return h('tr', null,
+    return h('tr', { data: { test: id } },
       h('td', null, h('a', { cls: 'fname', href: links.test(id) }, name),
         cls ? h('span', { cls: 'badge st-fail class-badge', title: `the fixture failed: every test of ${cls} failed with it` }, 'whole class') : ''),
       h('td', null, t ? run!.lanes[t.lane].label : ''),

@@ -3,6 +3,7 @@
 import type { App } from './app';
 import { h, clear, plural } from './dom';
 import { renderDetails } from './details';
+import { ErrorStrip } from './errorstrip';
 import { Graphs } from './graphs';
 import { INPROGRESS, Run, STATUSES, Test } from './model';
 import { formatAt, formatDate } from './timefmt';
@@ -19,6 +20,8 @@ export class TimelineView {
   readonly el: HTMLElement;
   readonly timeline: Timeline;
   graphs: Graphs | null = null;
+  errors: ErrorStrip | null = null;
+  private errorBox = h('div', { cls: 'error-box' });
   private route: Route;
   private lower: string[] | null = null;
   private search = h('input', { type: 'search', cls: 'search' });
@@ -38,6 +41,7 @@ export class TimelineView {
       onSelect: (t) => this.navigate({ test: t ? t.id : null }, true),
       onView: (t0, t1) => {
         this.graphs?.setView(t0, t1, this.timeline.el.clientWidth || 800);
+        this.errors?.setView(t0, t1, this.timeline.el.clientWidth || 800);
         this.saveView();
       },
       onCursor: (t) => this.graphs?.setCursor(t),
@@ -66,7 +70,7 @@ export class TimelineView {
       bar.append(h('label', { cls: 'status-toggle' }, box, swatch, `${s} ${run.counts[s]}`));
     });
     bar.append(h('span', { cls: 'legend' }, h('span', { cls: 'swatch idle' }), 'idle'), this.count);
-    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.unfinishedNote(), this.outlierNote(), this.timeline.el, this.graphBox,
+    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.unfinishedNote(), this.outlierNote(), this.timeline.el, this.graphBox, this.errorBox,
       h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run (outliers aside) · ← →: previous / next test on the worker · /: search'),
       this.detailsBox);
   }
@@ -81,6 +85,15 @@ export class TimelineView {
       this.graphs.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
       this.showSelected();
     });
+    const ref = this.run.ref;
+    if (ref.services) {
+      this.app.serviceIndexOf(ref).then((index) => {
+        if (!index || !this.el.isConnected || !index.timeline || !index.timeline.counts.size) return;
+        this.errors = new ErrorStrip(index);
+        this.errorBox.append(this.errors.el);
+        this.errors.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
+      }, () => null);   // the strip is optional: the timeline works without it
+    }
     this.resize();
     this.update(this.route, true);
     // The app disposes of a view it replaces; this also covers a view that leaves
@@ -107,6 +120,7 @@ export class TimelineView {
     const top = this.timeline.el.getBoundingClientRect().top + window.scrollY + 40;
     this.timeline.resize(w, window.innerHeight - top - GRAPHS_RESERVE);
     this.graphs?.setView(this.timeline.t0, this.timeline.t1, w);
+    this.errors?.setView(this.timeline.t0, this.timeline.t1, w);
   }
 
   /** The tests that never finished, first: what a timed-out job needs to show. */
@@ -133,6 +147,7 @@ export class TimelineView {
     if (r.from !== null && r.to !== null) {
       this.timeline.setView(this.timeline.origin + r.from * 1000, this.timeline.origin + r.to * 1000, false);
       this.graphs?.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
+      this.errors?.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
     }
     const test = r.test ? this.run.byId.get(r.test) || null : null;
     if (first && test && r.from === null) {
@@ -141,6 +156,7 @@ export class TimelineView {
       const mid = (test.start + test.end) / 2;
       this.timeline.setView(mid - span / 2, mid + span / 2, false);
       this.graphs?.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
+      this.errors?.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
     }
     if (test !== this.timeline.selected || first) {
       this.timeline.select(test, true);
@@ -241,9 +257,10 @@ export class TimelineView {
       return;
     }
     const links = this.app.links(this.run.ref.name);
+    const ref = this.run.ref;
     this.detailsBox.append(renderDetails(this.run, t, this.app.detailsOf(this.run, t.id), {
       timeline: links.timeline(t.id), page: links.test(t.id),
-    }));
+    }, ref.services ? this.app.serviceViewOf(ref, t.id) : null));
   }
 
   private key(e: KeyboardEvent): void {

@@ -1,7 +1,9 @@
 """``stackviz-export`` (the classic flags, unchanged) and ``stackviz-publish export``."""
+import os
 import sys
 
 from stackviz_publish.cli import harness
+from stackviz_publish.cli import limit_args
 
 PROG = 'stackviz-export'
 DESCRIPTION = 'Export subunit streams to a Stackviz data folder.'
@@ -25,10 +27,12 @@ def add_arguments(parser):
                         help='gzip the data files (config.json excepted)')
     parser.add_argument('-e', '--env', action='store_true',
                         help='fill the dataset from ZUUL_* and JOB_NAME variables')
-    parser.add_argument('--max-attachment-bytes', type=int, metavar='N',
-                        help='cut attachments longer than N bytes (with a marker)')
     parser.add_argument('--no-classic-details', action='store_true',
                         help='skip the monolithic details.json (the shards remain)')
+    parser.add_argument('--service-logs', action='append', default=[], metavar='GLOB',
+                        help='oslo.log service logs (shell glob, repeatable): add each '
+                        'test\'s lines from them; links are made relative to the '
+                        'site, the parent of the output folder')
     parser.add_argument('--replace', action='store_true',
                         help='replace OUT even when it is a file or a non-empty folder '
                              'that is not an earlier export')
@@ -36,6 +40,7 @@ def add_arguments(parser):
     parser.add_argument('path', metavar='OUT',
                         help='the output (data) folder, created with its parents, or '
                              'replaced as a whole when it is an earlier export')
+    limit_args.add_arguments(parser)
 
 
 def add_parser(subparsers):
@@ -58,6 +63,19 @@ def _sources(args, stdin):
     return sources
 
 
+def _service_log_plan(args, warn):
+    """None without --service-logs: the export is then the classic one, unchanged."""
+    if not args.service_logs:
+        return None
+    from stackviz_publish import servicelogs
+    notes = []
+    site_dir = os.path.dirname(os.path.abspath(args.path))
+    plan = servicelogs.Plan(servicelogs.named_logs(args.service_logs, site_dir, notes))
+    for message in notes:
+        warn(message)
+    return plan
+
+
 def export_and_report(reporter, args, stdin):
     """Export as the flags say and print one summary line per run; return the code."""
     from stackviz_publish import export
@@ -70,9 +88,10 @@ def export_and_report(reporter, args, stdin):
     summaries = export.export_runs(
         _sources(args, stdin), args.path,
         dstat_logs=[('primary', args.dstat)] if args.dstat else (),
-        gzip=args.gzip, env=args.env, max_attachment_bytes=args.max_attachment_bytes,
+        gzip=args.gzip, env=args.env, limits=limit_args.limits_from(args),
         classic_details=not args.no_classic_details, warn=reporter.warn,
-        replace=args.replace, make_parents=True)   # the classic tool makes parents
+        replace=args.replace, make_parents=True,   # the classic tool makes parents
+        service_logs=_service_log_plan(args, reporter.warn), inform=reporter.note)
     for summary in summaries:
         reporter.result(harness.summary_line(summary, args.path))
     return harness.EXIT_OK

@@ -6,16 +6,17 @@ exits 3, published-with-warnings exits 4, an error (data only, no site included)
 exits 1 and the time limit exits 5. Ctrl-C and SIGTERM exit 130 and 143.
 """
 import os
-import re
 import sys
 
 from stackviz_publish import discover
 from stackviz_publish import export
+from stackviz_publish import limits
 from stackviz_publish import metadata
 from stackviz_publish import publish
 from stackviz_publish import logs_folder
 from stackviz_publish import sitefiles
 from stackviz_publish.cli import harness
+from stackviz_publish.cli import limit_args
 
 PROG = 'stackviz-publish'
 EXIT_ERROR = harness.EXIT_ERROR
@@ -30,11 +31,7 @@ EXPECTED_ERRORS = (export.ExportError, logs_folder.UnsafePathError, sitefiles.Si
 
 def parse_size(text):
     """'4M', '512k', '1048576' -> bytes; 0 means no limit (None)."""
-    match = re.fullmatch(r'\s*(\d+)\s*([kKmMgG]?)[bB]?\s*', text)
-    if not match:
-        raise ValueError(text)
-    value = int(match.group(1)) * 1024 ** ' kmg'.index(match.group(2).lower() or ' ')
-    return value or None
+    return limits.parse_size(text) or None
 
 
 def parse_seconds(text):
@@ -69,6 +66,14 @@ def add_parser(subparsers):
     inputs.add_argument('--work-dir', action='append', default=[], metavar='DIR',
                         help='also look for testrepository.subunit and .stestr here '
                              '(Zuul v3: the job\'s work folder); repeatable')
+    inputs.add_argument('--service-logs', action='append', default=[], metavar='GLOB',
+                        dest='service_log_globs',
+                        help='service logs to index (a GLOB with "/" matches paths '
+                             'relative to LOGS_DIR, others file names; repeatable; '
+                             'default: devstack\'s screen-*.txt[.gz] and '
+                             'screen-*.log[.gz]); does not turn discovery off')
+    inputs.add_argument('--no-service-logs', dest='service_logs', action='store_false',
+                        help='do not index the service logs')
     out = parser.add_argument_group('output')
     out.add_argument('--site', metavar='DIR',
                      help='the built site to copy (default: $%s, %s, then the copy in '
@@ -76,12 +81,6 @@ def add_parser(subparsers):
     out.add_argument('--gzip', action='store_true',
                      help='write gzipped data (config.json stays plain); works from any '
                           'static server, object storage included')
-    # --max-attachment-bytes: stackviz-export's spelling of the same setting.
-    out.add_argument('--max-attachment-size', '--max-attachment-bytes', type=parse_size,
-                     metavar='SIZE', dest='max_attachment_bytes',
-                     default=publish.DEFAULT_MAX_ATTACHMENT,
-                     help='cut attachments above SIZE bytes (suffix K, M; 0: no limit; '
-                          'default 4M)')
     out.add_argument('--classic-details', action='store_true',
                      help='also write the classic monolithic details file (only the '
                           'classic site needs it)')
@@ -102,6 +101,7 @@ def add_parser(subparsers):
     for field in metadata.FIELDS:
         meta.add_argument('--' + field.replace('_', '-'), dest='meta_' + field,
                           metavar=field.upper())
+    limit_args.add_arguments(parser)
     harness.add_debug(parser)
     parser.set_defaults(run=run)
     return parser
@@ -123,9 +123,11 @@ def options_from_args(args, environ, stdin):
     return publish.Options(
         args.logs_dir, subunit=args.subunit, stestr_dirs=args.stestr_dir,
         dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
-        max_attachment_bytes=args.max_attachment_bytes,
+        limits=limit_args.limits_from(args),
         classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
-        environ=environ, stdin=stdin, warnings=meta_warnings)
+        environ=environ, stdin=stdin, warnings=meta_warnings,
+        service_logs=getattr(args, 'service_logs', True),
+        service_log_globs=getattr(args, 'service_log_globs', None))
 
 
 def publish_and_report(reporter, opts, checkpoint=None):

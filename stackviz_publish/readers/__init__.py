@@ -6,6 +6,8 @@ policy (readers.files, readers.errors); never the modules behind it.
 """
 from stackviz_publish.readers.dstat import check_dstat  # noqa: F401
 from stackviz_publish.readers.errors import ReadError  # noqa: F401
+from stackviz_publish.readers.oslolog import Scan as ServiceLogScan  # noqa: F401
+from stackviz_publish.readers.oslolog import Stop as ServiceLogStop  # noqa: F401
 from stackviz_publish.readers.repository import run_path  # noqa: F401
 from stackviz_publish.readers.stream import FIRST_STAMP  # noqa: F401
 from stackviz_publish.readers.stream import LAST_STAMP  # noqa: F401

@@ -23,6 +23,38 @@ GZIP_LEVEL = 3
 B64_BLOCK = 3 * (1 << 16)
 
 
+# What a file costs beyond its text: gzip header and trailer, a twin's head (its path)
+# and tail. The writers take it once per file.
+FILE_COST = 1024
+
+
+def packed_cost(size, twin):
+    """Upper bound of ``size`` bytes gzipped (deflate's worst-case growth is 5 bytes
+    per 16 KB stored block), and of their base64 in the twin."""
+    packed = size + (size >> 11) + 1
+    return packed + (packed * 4 // 3 + 4 if twin else 0)
+
+
+def cost(text, gzipped, twin=True):
+    """An upper bound of the bytes that ASCII JSON ``text`` (what the writers' JSON
+    encoders make: no newline but one at its start or end) adds to a data file and
+    its twin, which escapes quotes, backslashes and newlines."""
+    size = len(text)
+    if gzipped:
+        return packed_cost(size, twin)
+    if not twin:
+        return size
+    return 2 * size + text.count('"') + text.count('\\') + 2
+
+
+def text_cost(text, gzipped):
+    """The same for any text (a dstat log), file and twin, exactly when uncompressed."""
+    size = len(text.encode('utf-8'))
+    if gzipped:
+        return packed_cost(size, True)
+    return size + len(_escape(text))
+
+
 def _twin_head(rel_path, encoding):
     return 'stackvizData(%s, "%s", "' % (json.dumps(rel_path), encoding)
 
@@ -30,6 +62,14 @@ def _twin_head(rel_path, encoding):
 def _escape(text):
     """The body of a JS string literal holding ``text`` (JSON quoting is valid JS)."""
     return json_string(text)[1:-1]
+
+
+def _slices(text):
+    """A big text in BIG pieces: encoding or escaping a 50 MB string at once would
+    hold two more copies of it (one piece of it, sliced, is enough)."""
+    if len(text) <= BIG:
+        return (text,)
+    return (text[at:at + BIG] for at in range(0, len(text), BIG))
 
 
 def _chunks(parts):
@@ -89,10 +129,11 @@ class DataFile:
         self._bg.submit(self._write, _chunks(parts))
 
     def _write(self, chunks):
-        for text in chunks:
-            self._out.write(text.encode('utf-8'))
-            if self._twin is not None:
-                self._twin.write(_escape(text))
+        for chunk in chunks:
+            for text in _slices(chunk):
+                self._out.write(text.encode('utf-8'))
+                if self._twin is not None:
+                    self._twin.write(_escape(text))
 
     def close(self):
         """Finish the file and its twin; return the bytes written for both."""
@@ -139,8 +180,9 @@ def write_whole(data_dir, rel_path, parts, gzipped=False, level=None,
         packed = io.BytesIO()
         with gzip.GzipFile(fileobj=packed, mode='wb', compresslevel=level or GZIP_LEVEL,
                            mtime=0) as out:
-            for text in chunks:
-                out.write(text.encode('utf-8'))
+            for chunk in chunks:
+                for text in _slices(chunk):
+                    out.write(text.encode('utf-8'))
         data = packed.getvalue()
         del packed
         with open(path, 'wb') as out:
@@ -150,13 +192,15 @@ def write_whole(data_dir, rel_path, parts, gzipped=False, level=None,
                                                   for i in range(0, len(data), B64_BLOCK)])
     else:
         with open(path, 'wb') as out:
-            for text in chunks:
-                out.write(text.encode('utf-8'))
+            for chunk in chunks:
+                for text in _slices(chunk):
+                    out.write(text.encode('utf-8'))
         if twin:
             with open(twin_file, 'w', encoding='ascii') as out:
                 out.write(_twin_head(rel_path, encoding))
-                for text in chunks:
-                    out.write(_escape(text))
+                for chunk in chunks:
+                    for text in _slices(chunk):
+                        out.write(_escape(text))
                 out.write('");\n')
     total = os.path.getsize(path)
     if twin:

@@ -5,10 +5,12 @@ import json
 import os
 
 from stackviz_publish import atomic_folders
+from stackviz_publish import limits
 from stackviz_publish.readers import files
 from stackviz_publish.format import DATASET_KEYS
 from stackviz_publish.format import twin_path
 from stackviz_publish.writers.datafile import DataFile
+from stackviz_publish.writers.datafile import text_cost
 from stackviz_publish.writers.datafile import write_whole
 
 
@@ -74,22 +76,122 @@ def is_own_export(folder, names):
     return all(any(name.startswith(k) for k in known) for name in names)
 
 
-def copy_text_file(src, data_dir, rel_path, gzipped, within=None):
-    """Copy a text log (dstat CSV) as it is, with its twin; return bytes written.
-    ``within``: see files.open_file."""
+DSTAT_LINE = 64 * 1024    # longer lines are no dstat sample: dropped
+DSTAT_HEADER_LINES = 20
+
+
+def copy_dstat(src, data_dir, rel_path, gzipped, max_bytes=None, budget=None,
+               within=None):
+    """Copy a dstat CSV log within ``max_bytes`` of text: a bigger log keeps its
+    header and one sample row in k (k from its size), and a first line saying so; the
+    copy stops, with a last line saying so, where ``max_bytes`` or the budget end.
+    Return (rel path, bytes written, [what was cut, one line each]).
+    ``within``: see files.open_file; a read error leaves no half log behind."""
     with files.open_file(src, within, text=True) as source:
+        size = os.fstat(source.fileno()).st_size
+        # One row in ``step``, aiming at 7/8 of the limit: rows differ a little.
+        step = 1 if max_bytes is None or size <= max_bytes else \
+            -(-size // max(1, max_bytes - max_bytes // 8))
         out = DataFile(data_dir, rel_path, gzipped, encoding='text')
+        copier = _DstatCopy(out, gzipped, budget, step, max_bytes)
         try:
-            for block in iter(lambda: source.read(1 << 20), ''):
-                out.write(block)
-        except BaseException:   # a read error: no half log is published
+            copier.copy(source)
+        except BaseException:
             out.close()
             for rel in (out.rel_path, out.twin_rel):
                 if rel:
                     atomic_folders.remove_path(os.path.join(data_dir, rel))
             raise
         out.close()
-    return out.rel_path, out.bytes_written
+    return out.rel_path, out.bytes_written, copier.notes(size)
+
+
+class _DstatCopy:
+    def __init__(self, out, gzipped, budget, step, max_bytes):
+        self.out = out
+        self.gzipped = gzipped
+        self.budget = budget or limits.Budget(None)
+        self.step = step
+        self.max_bytes = max_bytes
+        self.block = []
+        self.block_size = 0
+        self.written = 0
+        self.long_lines = 0
+        self.stopped_by = None
+
+    def copy(self, source):
+        if self.step == 1:   # within the limit: copied as it is, in blocks
+            for block in iter(lambda: source.read(1 << 20), ''):
+                if not self._write(block):
+                    return
+            self._flush()
+            return
+        first = '"[stackviz: downsampled: one sample row in %d kept (%s=%d)]"\r\n' % (
+            self.step, limits.flag('max_dstat_bytes'), self.max_bytes)
+        if not self._write(first):
+            return
+        in_header, row = True, 0
+        for line in iter(lambda: source.readline(DSTAT_LINE), ''):
+            if len(line) >= DSTAT_LINE and not line.endswith('\n'):
+                self.long_lines += 1
+                while len(line) >= DSTAT_LINE and not line.endswith('\n'):
+                    line = source.readline(DSTAT_LINE)
+                continue
+            if in_header:   # the header rows, up to the column names, are all kept
+                row += 1
+                if line.split(',', 1)[0].strip().strip('"') in ('time', 'epoch') \
+                        or row >= DSTAT_HEADER_LINES:
+                    in_header, row = False, 0
+            else:
+                row += 1
+                if row % self.step:
+                    continue
+            if not self._write(line):
+                return
+        self._flush()
+
+    def _write(self, text):
+        """Queue text; False once a limit stopped the copy."""
+        if self.max_bytes is not None and self.written + len(text) > self.max_bytes:
+            self._stop('max_dstat_bytes')
+            return False
+        self.block.append(text)
+        self.block_size += len(text)
+        self.written += len(text)
+        return self.block_size < (1 << 20) or self._flush()
+
+    def _flush(self):
+        text = ''.join(self.block)
+        self.block, self.block_size = [], 0
+        if not self.budget.take(text_cost(text, self.gzipped)):
+            self._stop('max_output_bytes')
+            return False
+        self.out.write(text)
+        return True
+
+    def _stop(self, setting):
+        if self.stopped_by is not None:
+            return
+        self.stopped_by = setting
+        if setting == 'max_dstat_bytes' and not self._flush():
+            return
+        end = '"[stackviz: cut here (%s)]"\r\n' % limits.flag(setting)
+        if self.budget.take(text_cost(end, self.gzipped)):
+            self.out.write(end)
+
+    def notes(self, size):
+        notes = []
+        if self.step > 1:
+            notes.append('downsampled to one sample row in %d (%s=%d; the log has %d '
+                         'bytes)' % (self.step, limits.flag('max_dstat_bytes'),
+                                     self.max_bytes, size))
+        if self.stopped_by:
+            notes.append('cut after %d characters (%s)' % (
+                self.written, limits.flag(self.stopped_by)))
+        if self.long_lines:
+            notes.append('%d line(s) longer than %d characters left out'
+                         % (self.long_lines, DSTAT_LINE))
+        return notes
 
 
 def dataset(metadata=None, env_fields=None):

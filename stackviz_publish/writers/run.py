@@ -5,10 +5,14 @@ import os
 import shutil
 
 from stackviz_publish import format as data_format
+from stackviz_publish import limits
 from stackviz_publish.format import json_string
 from stackviz_publish.format import twin_path
 from stackviz_publish.writers.background import Inline
+from stackviz_publish.writers.datafile import FILE_COST
+from stackviz_publish.writers.datafile import packed_cost
 from stackviz_publish.writers.datafile import DataFile
+from stackviz_publish.writers.datafile import cost
 from stackviz_publish.writers.datafile import write_whole
 
 _ENTRY = ('{"name": %s, "status": %s, "tags": [%s], "timestamps": [%s, %s], '
@@ -17,6 +21,30 @@ _KEYS = ('name', 'status', 'tags', 'timestamps', 'duration', 'details', 'id', 'w
          'shard')
 SHARD_TEXT = 256 * 1024
 SHARD_TESTS = 500
+# Taken from the output budget when a run starts: its stats.json apart from the
+# failure and skip lists (charged as they are listed), and its files' overheads.
+RUN_RESERVE = 256 * 1024
+BUDGET_MARKER = ('[stackviz: attachments not kept: the output budget is used up (%s)]'
+                 % limits.flag('max_output_bytes'))
+
+
+_BUDGET_CUT = {limits.CUT_KEY: BUDGET_MARKER}
+
+
+def _detail_parts(details):
+    """A test's details as JSON pieces (``{``, then key, ``: ``, value, ... ``}``), and
+    how many characters the quoting of the values added (it bounds their backslashes:
+    each escape adds at least one character and holds one backslash)."""
+    parts = []
+    sep = '{'
+    grown = 0
+    for key, value in details.items():
+        quoted = json_string(value)
+        grown += len(quoted) - len(value)
+        parts += (sep, json_string(key), ': ', quoted)
+        sep = ', '
+    parts.append('}')
+    return parts, grown
 
 
 def _json_scalar(value):
@@ -40,7 +68,16 @@ def entry_json(entry):
 
 class RunWriter:
     def __init__(self, data_dir, name, index=0, gzipped=False, classic_details=True,
-                 background=None):
+                 background=None, budget=None):
+        """``budget`` (a limits.Budget) bounds what the run writes: past it, a test's
+        attachments become a marker, then tests are left out (``full`` turns True)."""
+        self.budget = budget or limits.Budget(None)
+        if not self.budget.take(RUN_RESERVE):
+            raise limits.BudgetError('the output budget (%s) is used up'
+                                     % limits.flag('max_output_bytes'))
+        self.full = False
+        self.details_cut = 0
+        self.tests_left_out = 0
         self.data_dir = data_dir
         self.bg = background or Inline()
         self.name = name
@@ -67,33 +104,108 @@ class RunWriter:
         self.bytes_written = 0
 
     def add(self, entry, details):
-        """Write one test (a raw.json entry and its attachments' text). The details'
-        JSON stays a list of pieces, so a huge attachment is escaped once and never
-        copied into a bigger string."""
-        if details:
-            parts = []
-            sep = '{'
-            for key, value in details.items():
-                parts += (sep, json_string(key), ': ', json_string(value))
-                sep = ', '
-            parts.append('}')
-            self._shard += (self._shard_sep, json_string(entry['id']), ': ')
+        """Write one test (a raw.json entry and its attachments' text), if the output
+        budget allows: else with a marker for its attachments, else not at all. The
+        details' JSON stays a list of pieces, so a huge attachment is escaped once
+        and never copied into a bigger string."""
+        key = json_string(entry['id'])
+        choice = _detail_parts(details) if details else None
+        entry['shard'] = self.shard_count if choice else None
+        text = self._sep + entry_json(entry)
+        if self.budget.left is not None:   # no budget, nothing to count
+            need = cost(text, self.gzipped)
+            if choice:
+                need += self._details_cost(choice, key, entry)
+            if not self.budget.take(need, self.budget.reserve if choice else 0):
+                choice, text = self._cut(entry, key, choice)
+                if text is None:
+                    return
+        if choice:
+            parts = choice[0]
+            self._shard += (self._shard_sep, key, ': ')
             self._shard += parts
             self._shard_sep = ',\n'
             self._shard_tests += 1
             self._shard_size += sum(map(len, parts))
-            entry['shard'] = self.shard_count
             if self.details is not None:
-                self.details.write('%s%s: ' % (self._details_sep, json_string(entry['name'])))
-                for part in parts:
-                    self.details.write(part)
-                self._details_sep = ',\n'
+                self._add_classic(entry['name'], parts)
             if self._shard_size >= SHARD_TEXT or self._shard_tests >= SHARD_TESTS:
                 self._close_shard()
-        else:
-            entry['shard'] = None
-        self.raw.write(self._sep + entry_json(entry))
+        self.raw.write(text)
         self._sep = ',\n'
+
+    def _cut(self, entry, key, parts):
+        """The test does not fit the budget: try it with a marker instead of its
+        attachments, then alone; return (details parts or None, raw.json text), or
+        (None, None) when even that does not fit (the writer is then ``full``)."""
+        for choice in ((_detail_parts(_BUDGET_CUT), None) if parts else (None,)):
+            entry['shard'] = self.shard_count if choice else None
+            text = self._sep + entry_json(entry)
+            need = cost(text, self.gzipped)
+            if choice:
+                need += self._details_cost(choice, key, entry)
+            if self.budget.take(need, self.budget.reserve // 2 if choice else 0):
+                if parts:
+                    self.details_cut += 1
+                return choice, text
+        self.full = True
+        self.tests_left_out += 1
+        return None, None
+
+    def _details_cost(self, choice, key, entry):
+        """Upper bound of what the parts add to the shard and its twin, and to the
+        classic details.json (no twin), keys and separators included. Uncompressed,
+        the twin adds a backslash per quote, backslash and newline: at most the
+        growth of quoting (values, id) plus two quotes per string and the newline."""
+        parts, grown = choice
+        size = sum(map(len, parts)) + len(key) + 4
+        if self.gzipped:
+            total = (size + (size >> 11) + 1) * 7 // 3 + 8
+        else:
+            total = 2 * size + 2 * (grown + len(key) - len(entry['id'])) + len(parts) + 4
+        if self._shard_tests == 0:
+            total += FILE_COST
+        if self.details is not None:
+            classic = size + len(entry['name']) * 6 + 8
+            total += classic + (classic >> 10) + 8
+        return total
+
+    def _add_classic(self, name, parts):
+        self.details.write('%s%s: ' % (self._details_sep, json_string(name)))
+        for part in parts:
+            self.details.write(part)
+        self._details_sep = ',\n'
+
+    def listed(self, item):
+        """Take the cost of a failure or skip entry of stats.json; False if it does
+        not fit (the model then leaves it out of the list). Its JSON's size is bounded
+        from its strings' quoted sizes; the twin at most doubles it."""
+        size = 16
+        for key, value in item.items():
+            size += len(key) + 8
+            if isinstance(value, str):
+                size += len(json_string(value))
+            elif isinstance(value, list):
+                size += sum([len(json_string(line)) + 2 for line in value])
+            else:
+                size += 32   # a number, or null
+        return self.budget.take(packed_cost(size, True) if self.gzipped else 3 * size,
+                                self.budget.reserve // 2)
+
+    def cut_warnings(self, not_given=0):
+        """One line per kind of cut the budget made; ``not_given``: tests the model
+        did not hand over once ``full`` was set."""
+        lines = []
+        left_out = self.tests_left_out + not_given
+        if self.details_cut:
+            lines.append('%d test(s) written without their attachments: the output '
+                         'budget (%s) was used up (marked "[stackviz: ...]")'
+                         % (self.details_cut, limits.flag('max_output_bytes')))
+        if left_out:
+            lines.append('%d test(s) left out of raw.json: the output budget (%s) was '
+                         'used up; they are counted in stats.json'
+                         % (left_out, limits.flag('max_output_bytes')))
+        return lines
 
     def _close_shard(self):
         if not self._shard_tests:

@@ -17,6 +17,7 @@ import pytest
 
 from stackviz_publish import serve
 from stackviz_publish import sitefiles
+from stackviz_publish.cli.harness import plural
 from tests.roles import harness
 from tests.unit import publish_fixtures as fx
 
@@ -118,8 +119,9 @@ def test_devstack_layout_publishes_into_stage_dir_with_dstat(default_run):
     assert 'dstat' in kinds
     assert dataset['metadata']['job'] == 'tempest-full-py3'
     summary = summaries['devstack']
-    assert 'testrepository.subunit: %d tests, %d failures, %d skips' % (
-        summary['finished'], summary['fail'], summary['skip']) in run.output
+    assert 'testrepository.subunit: %s, %s, %s' % (
+        plural(summary['tests'], 'test'), plural(summary['fail'], 'failure'),
+        plural(summary['skip'], 'skip')) in run.output
     assert run.recap['devstack']['changed'] == 1
 
 

@@ -172,13 +172,17 @@ def test_one_50mb_attachment(tmp_path):
     path = tmp_path / 'big.subunit'
     with open(path, 'wb') as out:
         generate.generate_stream(out, tests=4, workers=1, big_attachment=50 << 20)
-    code, _, err = _cli(['-f', str(path), str(tmp_path / 'o')])
+    code, _, err = _cli(['--max-attachment-bytes', '0', '--max-test-attachment-bytes', '0',
+                         '--max-run-details-bytes', '0', '--max-output-bytes', '0',
+                         '-f', str(path), str(tmp_path / 'o')])
     assert code == 0 and err == ''
     shard = read_json(tmp_path / 'o', 'big.subunit-0-details/0.json')
     assert max(len(d.get('pythonlogging', '')) for d in shard.values()) >= 50 << 20
-    code, _, err = _cli(['--max-attachment-bytes', '1000000', '-f', str(path),
-                         str(tmp_path / 'o')])
-    assert code == 0 and 'were cut' in err
+    code, _, err = _cli(['-f', str(path), str(tmp_path / 'o')])   # the default limits
+    assert code == 0 and err.count('\n') == 1 and \
+        '1 attachment(s) cut at --max-attachment-bytes=4194304' in err
+    shard = read_json(tmp_path / 'o', 'big.subunit-0-details/0.json')
+    assert max(len(d.get('pythonlogging', '')) for d in shard.values()) < 5 << 20
 
 
 def test_not_dstat(tmp_path):

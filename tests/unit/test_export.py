@@ -7,6 +7,7 @@ import re
 import pytest
 
 from stackviz_publish import export
+from stackviz_publish import limits
 from stackviz_publish import generate
 from tests.unit.conftest import all_details
 from tests.unit.conftest import artifacts
@@ -135,14 +136,20 @@ def test_replaces_existing_output_and_limits(make_stream, tmp_path):
     with pytest.raises(export.ExportError, match='not a stackviz export'):
         _export([path], out)   # a folder of someone else's files is not replaced...
     assert (out / 'stale.json').exists()
-    (summ,), warnings = _export([path], out, max_attachment_bytes=1000,  # ...unless asked
+    (summ,), warnings = _export([path], out,   # ...unless asked
+                                limits=limits.Limits(max_attachment_bytes=1000),
                                 classic_details=False, replace=True)
     assert not (out / 'stale.json').exists()
     assert 'subunit-details' not in run_files(out, 'tempest.subunit')
     details = all_details(out, 'tempest.subunit')
     log = next(iter(details.values()))['pythonlogging']
-    assert re.search(r'\n\[stackviz: cut at 1000 bytes of \d{4}\]$', log)
-    assert any('were cut' in w for w in warnings) and summ.warnings
+    assert re.search(r'\n\[stackviz: cut at 1000 bytes of \d{4} \(--max-attachment-bytes\)\]$',
+                     log)
+    cuts = [w for w in warnings if 'cut at --max-attachment-bytes=1000' in w]
+    assert len(cuts) == 1 and re.fullmatch(
+        r'.*tempest.subunit: \d+ attachment\(s\) cut at --max-attachment-bytes=1000 bytes per '
+        r'attachment \(marked "\[stackviz: \.\.\.\]"\)', cuts[0])
+    assert summ.warnings
     assert sorted(os.listdir(tmp_path)) == ['data', 'tempest.subunit']
 
 

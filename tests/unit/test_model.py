@@ -1,4 +1,5 @@
 """The model: names, messages, uniqueness, unfinished tests and lanes."""
+from stackviz_publish import limits
 from stackviz_publish import model
 from stackviz_publish.format import EPOCH
 
@@ -19,9 +20,10 @@ def ev(test_id, status=None, stamp=None, tags=None, file_name=None, data=None,
     return (test_id, status, tags, stamp, file_name, data, False, route)
 
 
-def build(events, max_attachment_bytes=None):
+def build(events, max_attachment_bytes=None, **caps):
     sink = Sink()
-    builder = model.RunBuilder(sink, max_attachment_bytes)
+    builder = model.RunBuilder(sink, limits.Limits(max_attachment_bytes=max_attachment_bytes,
+                                                   **caps))
     builder.consume(events)
     stats = builder.finish()
     return sink.tests, stats
@@ -115,9 +117,11 @@ def test_non_utf8_and_cut_attachments_warn():
     ], max_attachment_bytes=15)
     details = tests[0][1]
     assert details['stdout'] == 'ok \ufffd\ufffd bad'
-    assert details['big'] == '0123456789abcde\n[stackviz: cut at 15 bytes of 20]'
+    assert details['big'] == ('0123456789abcde\n'
+                              '[stackviz: cut at 15 bytes of 20 (--max-attachment-bytes)]')
     assert any('not valid UTF-8' in w and "'stdout'" in w for w in stats['warnings'])
-    assert any('longer than 15 bytes were cut' in w for w in stats['warnings'])
+    assert '1 attachment(s) cut at --max-attachment-bytes=15 bytes per attachment ' \
+        '(marked "[stackviz: ...]")' in stats['warnings']
 
 
 def test_route_codes_keep_tests_apart():

@@ -314,13 +314,15 @@ def test_time_limit_in_process_keeps_previous_site(tmp_path, site, monkeypatch):
     assert code == publish_cmd.EXIT_TIME_LIMIT
 
 
-def test_max_attachment_size_parsing():
-    assert publish_cmd.parse_size('4M') == 4 * 1024 * 1024
-    assert publish_cmd.parse_size('512k') == 512 * 1024
-    assert publish_cmd.parse_size('1000') == 1000
-    assert publish_cmd.parse_size('0') is None
+def test_size_parsing_and_zero_is_no_limit():
+    from stackviz_publish import limits
+    assert limits.parse_size('4M') == 4 * 1024 * 1024
+    assert limits.parse_size('512k') == 512 * 1024
+    assert limits.parse_size('1000') == 1000
+    assert limits.Limits(max_attachment_bytes=limits.parse_size('0')).max_attachment_bytes \
+        is None
     with pytest.raises(ValueError):
-        publish_cmd.parse_size('lots')
+        limits.parse_size('lots')
 
 
 def test_unexpected_error_never_fails_the_job(tmp_path, site, monkeypatch):
