@@ -17,7 +17,7 @@ of the folder searched); the ones that do not are skipped with a note saying why
 """
 import os
 
-from stackviz_publish import safety
+from stackviz_publish import logs_folder
 from stackviz_publish.readers import files
 
 MAX_DEPTH = 5
@@ -46,8 +46,8 @@ class Found:
 
 
 def _skipped_dir(name, depth):
-    if depth == 0 and (name == safety.TARGET_NAME or name.startswith(safety.STAGE_PREFIX)
-                       or name.startswith(safety.OLD_PREFIX)):
+    if depth == 0 and (name == logs_folder.TARGET_NAME or name.startswith(logs_folder.STAGE_PREFIX)
+                       or name.startswith(logs_folder.OLD_PREFIX)):
         return True
     return name in SKIP_DIRS
 
@@ -145,7 +145,7 @@ def _scan(root, is_logs, found, dstat, looks_like_subunit):
                 found.roots[found.repositories[-1]] = root
         for name in names:
             path = os.path.join(folder, name)
-            if name in REPOSITORY_NAMES and not safety.is_within(path, root):
+            if name in REPOSITORY_NAMES and not logs_folder.is_within(path, root):
                 found.notes.append('ignoring %s: a symlink leading out of %s' % (path, root))
             elif name.endswith(SUBUNIT_SUFFIXES) and _usable(path, root, found.notes):
                 subunit.append(path)

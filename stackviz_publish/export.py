@@ -8,23 +8,19 @@ import logging
 import os
 import re
 
+from stackviz_publish import atomic_folders
+from stackviz_publish import format as data_format
 from stackviz_publish import limits as limits_mod
 from stackviz_publish import model
 from stackviz_publish import readers
 from stackviz_publish import servicelogs
 from stackviz_publish import stopping
-from stackviz_publish.readers import dstat as dstat_reader
-from stackviz_publish.readers import repository
-from stackviz_publish.readers import subunit_v2
+from stackviz_publish.format import RunSummary
 from stackviz_publish.writers import output
 from stackviz_publish.writers import servicelogs as servicelogs_writer
 from stackviz_publish.writers.background import Background
 from stackviz_publish.writers.run import RunWriter
 
-# Legacy Zuul v2 / Jenkins environment -> classic dataset keys (--env).
-ENV_KEYS = (('ZUUL_PROJECT', 'change_project'), ('ZUUL_CHANGE', 'change_id'),
-            ('ZUUL_PATCHSET', 'revision'), ('ZUUL_PIPELINE', 'pipeline'),
-            ('JOB_NAME', 'name'))
 _UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
 # Taken from the output budget first: config.json (and its twin) and the folders.
 CONFIG_RESERVE = 1 << 20
@@ -50,30 +46,12 @@ class Source:
         return 'Source(%r, %r)' % (self.name, self.path or '<stream>')
 
 
-class RunSummary:
-    def __init__(self, name, stats, total_bytes):
-        self.name = name
-        counts = stats['counts']
-        # Unfinished tests are tests, as the site counts them.
-        self.tests = stats['count'] + counts['inprogress']
-        self.failures = counts['fail'] + counts['uxsuccess']
-        self.skips = counts['skip']
-        self.inprogress = counts['inprogress']
-        self.wall_time = stats['wall_time']
-        self.warnings = list(stats['warnings'])
-        self.total_bytes = total_bytes
-
-    def __repr__(self):
-        return ('RunSummary(%r, tests=%d, failures=%d, skips=%d, inprogress=%d)'
-                % (self.name, self.tests, self.failures, self.skips, self.inprogress))
-
-
 def sources_from_repository(repo_path, run_id=None, within=None):
     """The latest run of a .stestr or .testrepository folder (or run ``run_id``). The
     run file must stay inside ``within`` (the folder the repository was found in), or
     inside the repository itself when the user named it."""
     try:
-        repo, _run, path = repository.run_path(repo_path, run_id)
+        repo, _run, path = readers.run_path(repo_path, run_id)
     except readers.ReadError as exc:
         raise ExportError(str(exc))
     return [Source(os.path.basename(os.path.abspath(repo)), path=path,
@@ -82,7 +60,7 @@ def sources_from_repository(repo_path, run_id=None, within=None):
 
 def env_fields(environ=None):
     environ = os.environ if environ is None else environ
-    return {key: environ[var] for var, key in ENV_KEYS if environ.get(var)}
+    return data_format.classic_env_dataset(environ)
 
 
 def safe_name(name):
@@ -139,7 +117,7 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
             raise ExportError('cannot create the folder of %s: %s'
                               % (out_dir, exc.strerror or exc))
     try:
-        with output.AtomicFolder(out_dir) as data_dir:
+        with atomic_folders.AtomicFolder(out_dir) as data_dir:
             # dstat first: its cuts are told in the first run's warnings, which the
             # site shows.
             dstat_artifacts, dstat_notes = _dstat_artifacts(dstat_logs, data_dir, gzip,
@@ -168,9 +146,9 @@ def _export_all(sources, data_dir, gzipped, limits, budget, classic_details, war
         stopping.check()
         collector = servicelogs.Collector(name + '-0', name) if collect else None
         try:
-            summary, arts = export_one(source, name, data_dir, gzipped, limits,
-                                       classic_details, collector, budget,
-                                       () if summaries else notes)
+            summary, run_artifacts = export_one(
+                source, name, data_dir, gzipped, limits, classic_details, collector,
+                budget, () if summaries else notes)
         except readers.ReadError as exc:
             problems.append(str(exc))
             continue
@@ -183,7 +161,7 @@ def _export_all(sources, data_dir, gzipped, limits, budget, classic_details, war
             if summaries or message not in notes:
                 warn('%s: %s' % (source.path or source.name, message))
         summaries.append(summary)
-        artifacts += arts
+        artifacts += run_artifacts
     if not summaries:
         raise ExportError(problems[0] if len(problems) == 1 else
                           'no readable subunit input: ' + '; '.join(problems))
@@ -209,19 +187,19 @@ def export_one(source, name, data_dir, gzipped=False, limits=None, classic_detai
                            budget)
         sink = writer if collector is None else servicelogs.Tap(writer, collector)
         builder = model.RunBuilder(sink, limits)
-        damage = subunit_v2.Damage()
+        damage = readers.Damage()
         try:
             builder.consume(_checked(readers.read_events(opened, damage)))
         except readers.ReadError:   # an I/O error mid-read: the run leaves no files
             writer.discard()
             raise
         stats = builder.finish()
-        early = []
+        stream_warnings = []
         if opened.kind == 'empty':
-            early.append('the stream is empty: the run has no tests')
+            stream_warnings.append('the stream is empty: the run has no tests')
         if opened.problem:
-            early.append(opened.problem)
-        early += damage.messages()
+            stream_warnings.append(opened.problem)
+        stream_warnings += damage.messages()
         if opened.kind == 'v2' and not damage.packets:
             writer.discard()
             raise readers.ReadError('%s: no valid subunit packet in it' % label)
@@ -231,15 +209,15 @@ def export_one(source, name, data_dir, gzipped=False, limits=None, classic_detai
             raise readers.ReadError('%s: not a subunit stream (no test results in it)'
                                     % label)
         if opened.kind == 'v2' and not ran:
-            early.append('no test results in the stream (%d packets read)'
-                         % damage.packets)
-        stats['warnings'][:0] = early
+            stream_warnings.append('no test results in the stream (%d packets read)'
+                                   % damage.packets)
+        stats['warnings'][:0] = stream_warnings
         stats['warnings'] += writer.cut_warnings(builder.left_out) + list(notes)
         artifacts = writer.close(stats)
     finally:
         background.close()
         opened.close()
-    return RunSummary(name, stats, writer.bytes_written), artifacts
+    return RunSummary.from_stats(name, stats, writer.bytes_written), artifacts
 
 
 def _checked(events, every=4096):
@@ -260,7 +238,7 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, limits, budget, warn):
     notes = []
     for node, path, *within in dstat_logs:   # within: see files.open_file
         within = within[0] if within else None
-        problem = dstat_reader.check_dstat(path, within)
+        problem = readers.check_dstat(path, within)
         if problem:
             warn('dstat log %s not used: %s' % (path, problem))
             continue
@@ -277,13 +255,7 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, limits, budget, warn):
         for cut in cuts:
             notes.append('dstat log %s: %s' % (path, cut))
             warn(notes[-1])
-        art = {'path': rel_path,
-               'artifact_name': 'dstat-csv.log' if first else 'dstat-%s' % node,
-               'artifact_type': 'dstat', 'content_type': 'text/csv', 'primary': False,
-               'node': node or 'primary',
-               'script_path': output.twin_path(rel_path)}
-        if gzipped:
-            art['content_encoding'] = 'gzip'
+        art = data_format.dstat_artifact(rel_path, node, first, gzipped)
         if cuts:
             art['cut'] = cuts
         artifacts.append(art)

@@ -9,23 +9,14 @@ at MAX_VALUE_CHARS (with a visible marker), and only the FIELDS (7 keys) are kep
 """
 import json
 
+from stackviz_publish.format import CLASSIC_KEYS
+from stackviz_publish.format import LEGACY_ENV
 from stackviz_publish.readers import files
 
 FIELDS = ('project', 'change', 'patchset', 'pipeline', 'job', 'build', 'log_url')
 MAX_FILE_BYTES = 1024 * 1024
 MAX_VALUE_CHARS = 1024
 CUT_MARKER = ' [stackviz: cut]'
-
-# Zuul v2 (and devstack-gate) exported these; Zuul v3 sets none of them.
-LEGACY_ENV = {
-    'project': 'ZUUL_PROJECT',
-    'change': 'ZUUL_CHANGE',
-    'patchset': 'ZUUL_PATCHSET',
-    'pipeline': 'ZUUL_PIPELINE',
-    'job': 'JOB_NAME',
-    'build': 'ZUUL_UUID',
-    'log_url': 'LOG_URL',
-}
 
 # Where each field is in Zuul's ``zuul`` variable: the first path holding text wins.
 ZUUL_PATHS = {
@@ -36,16 +27,6 @@ ZUUL_PATHS = {
     'job': (('job', 'name'), ('job',)),
     'build': (('build',),),
     'log_url': (('log_url',),),
-}
-
-# Classic config.json dataset keys, for the classic site.
-CLASSIC_KEYS = {
-    'job': 'name',
-    'pipeline': 'pipeline',
-    'change': 'change_id',
-    'patchset': 'revision',
-    'project': 'change_project',
-    'log_url': 'url',
 }
 
 

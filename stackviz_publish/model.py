@@ -14,11 +14,10 @@ import re
 
 from stackviz_publish import limits as limits_mod
 from stackviz_publish import triage
-from stackviz_publish.readers.subunit_v2 import FIRST_STAMP
-from stackviz_publish.readers.subunit_v2 import LAST_STAMP
+from stackviz_publish.readers import FIRST_STAMP
+from stackviz_publish.readers import LAST_STAMP
 
 FINAL = frozenset(('success', 'fail', 'skip', 'xfail', 'uxsuccess'))
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _NON_WORD = re.compile(r'\W')
 _WORKER = re.compile(r'^worker-(\d+)$')
 FAILURE_LINES = 10

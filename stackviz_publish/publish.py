@@ -1,7 +1,7 @@
 """The publish flow: find a run's files, export them, place site + data atomically.
 
 Everything new is built in a temporary sibling of LOGS_DIR/stackviz, then swapped in
-(see safety.place), so readers and uploaders only ever see a whole site.
+(see atomic_folders.place), so readers and uploaders only ever see a whole site.
 """
 import os
 import time
@@ -10,7 +10,8 @@ from stackviz_publish import discover
 from stackviz_publish import export
 from stackviz_publish import limits as limits_mod
 from stackviz_publish import readers
-from stackviz_publish import safety
+from stackviz_publish import atomic_folders
+from stackviz_publish import logs_folder
 from stackviz_publish import servicelogs
 from stackviz_publish import sitefiles
 from stackviz_publish import stopping
@@ -125,11 +126,11 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
     checkpoint = checkpoint or (lambda step: None)
     for message in opts.warnings:
         note(message)
-    logs_root = safety.resolve_logs_dir(opts.logs_dir)
+    logs_root = logs_folder.resolve_logs_dir(opts.logs_dir)
     site = sitefiles.find_site(opts.site, opts.environ)
-    with safety.locked(logs_root):
-        target = safety.check_target(logs_root)
-        safety.clean_stale(logs_root)
+    with atomic_folders.locked(logs_root):
+        target = logs_folder.check_target(logs_root)
+        logs_folder.clean_stale(logs_root)
         notes, info = [], []
         sources, dstat = gather_sources(opts, logs_root, notes, info)
         for message in notes:
@@ -145,7 +146,7 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
         stage = None
         try:
             with stopping.shielded():   # a stop now must not leave an unknown stage
-                stage = safety.make_stage(logs_root)
+                stage = logs_folder.make_stage(logs_root)
             checkpoint('staged')
             plan = _service_log_plan(opts, logs_root, inform)
             summaries = _fill_stage(opts, stage, site, sources, dstat, note, checkpoint,
@@ -154,11 +155,11 @@ def publish(opts, warn=None, checkpoint=None, inform=None):
             stopping.check()
             # Once begun, the swap completes: a stop arriving then is moot.
             with stopping.shielded(discard=True):
-                safety.place(stage, target, checkpoint)
+                atomic_folders.place(stage, target, checkpoint)
         finally:
             with stopping.shielded():
                 if stage and os.path.lexists(stage):
-                    safety.remove_path(stage)
+                    atomic_folders.remove_path(stage)
     status = WARNINGS if warnings else PUBLISHED
     return Result(status, target, summaries, warnings, total, site)
 

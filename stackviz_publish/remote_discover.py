@@ -23,7 +23,7 @@ import urllib.parse
 
 from stackviz_publish import discover
 from stackviz_publish import remote
-from stackviz_publish import safety
+from stackviz_publish import logs_folder
 from stackviz_publish import zuul_inventory
 
 MANIFEST = 'zuul-manifest.json'
@@ -106,8 +106,8 @@ def plan_from_files(files, notes=None):
     for rel, size in files:
         folder, name = posixpath.split(rel)
         parts = folder.split('/') if folder else []
-        if safety.TARGET_NAME in parts:
-            if name == 'index.html' and parts[-1] == safety.TARGET_NAME:
+        if logs_folder.TARGET_NAME in parts:
+            if name == 'index.html' and parts[-1] == logs_folder.TARGET_NAME:
                 sites.append(rel)
             continue   # a published site's files are never inputs
         if rel == INVENTORY:

@@ -23,7 +23,7 @@ import sys
 import threading
 import urllib.parse
 
-from stackviz_publish import safety
+from stackviz_publish import logs_folder
 from stackviz_publish import sitefiles
 from stackviz_publish.readers import files
 
@@ -75,10 +75,11 @@ def plan(directory, find_site=sitefiles.find_site):
     whole = Mount((), root)
     if sitefiles.is_site(root):
         return Plan([whole], '/', None)
-    if sitefiles.is_site(os.path.join(root, safety.TARGET_NAME)):
-        return Plan([whole], '/%s/' % safety.TARGET_NAME, None)
+    site = logs_folder.TARGET_NAME
+    if sitefiles.is_site(os.path.join(root, site)):
+        return Plan([whole], '/%s/' % site, None)
     for data, at in ((root, ()), (os.path.join(root, 'data'), ()),
-                     (os.path.join(root, safety.TARGET_NAME, 'data'), (safety.TARGET_NAME,))):
+                     (os.path.join(root, site, 'data'), (site,))):
         if _has_config(data):
             break
     else:
@@ -144,11 +145,11 @@ def locate(mounts, segments, trailing):
         return None
     root = os.path.realpath(mount.folder)
     real = os.path.realpath(os.path.join(root, *segments[n:]))
-    if not safety.is_within(real, root):
+    if not logs_folder.is_within(real, root):
         return None
     if os.path.isdir(real):
         index = os.path.realpath(os.path.join(real, 'index.html'))
-        if not safety.is_within(index, root) or not os.path.isfile(index):
+        if not logs_folder.is_within(index, root) or not os.path.isfile(index):
             return None
         if not trailing:
             return 'redirect', ''.join('/' + urllib.parse.quote(s) for s in segments) + '/'

@@ -32,7 +32,7 @@ import time
 import urllib.parse
 
 from stackviz_publish import discover
-from stackviz_publish.readers import oslolog
+from stackviz_publish import readers
 
 # devstack-gate: logs/screen-n-api.txt.gz; Zuul v3 devstack: controller/logs/screen-*.txt
 DEFAULT_GLOBS = ('screen-*.txt', 'screen-*.txt.gz', 'screen-*.log', 'screen-*.log.gz')
@@ -235,11 +235,11 @@ def index(plan, collectors, note):
     starts = [c.span()[0] for c in collectors if c.span()[0] is not None]
     year = time.gmtime(min(starts)).tm_year if starts else None   # for journal times
     for number, log in enumerate(plan.logs):
-        scan = oslolog.Scan(log.path, log.within, wanted_set, budget.spend, log.rel, year)
+        scan = readers.ServiceLogScan(log.path, log.within, wanted_set, budget.spend, log.rel, year)
         try:
             for record in scan.records():
                 _assign(record, number, wanted, windows, timelines, results)
-        except oslolog.Stop as exc:
+        except readers.ServiceLogStop as exc:
             for message in scan.notes:
                 note(message)
             note('service logs: %s: stopped in %s after %d bytes; the rest is not indexed'
@@ -263,9 +263,9 @@ class _Budget:
     def spend(self, size):
         self.left -= size
         if self.left < 0:
-            raise oslolog.Stop('read limit reached')
+            raise readers.ServiceLogStop('read limit reached')
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise oslolog.Stop('time limit reached')
+            raise readers.ServiceLogStop('time limit reached')
 
 
 class _Timeline:

@@ -23,7 +23,8 @@ from stackviz_publish import publish
 from stackviz_publish import readers
 from stackviz_publish import remote
 from stackviz_publish import remote_discover
-from stackviz_publish import safety
+from stackviz_publish import atomic_folders
+from stackviz_publish import logs_folder
 from stackviz_publish import zuul_inventory
 
 MARKER = 'view.json'
@@ -150,7 +151,7 @@ def _load_marker(folder, url):
     if not isinstance(marker, dict) or marker.get('url') != normalise(url):
         return None
     if marker.get('kind') == LOCAL and os.path.isfile(
-            os.path.join(folder, 'logs', safety.TARGET_NAME, 'index.html')):
+            os.path.join(folder, 'logs', logs_folder.TARGET_NAME, 'index.html')):
         return marker
     if marker.get('kind') == PUBLISHED and isinstance(marker.get('published_url'), str):
         return marker
@@ -166,7 +167,7 @@ def _write_marker(folder, marker):
 
 def _from_marker(folder, marker):
     if marker['kind'] == LOCAL:
-        return Result(LOCAL, folder, os.path.join(folder, 'logs', safety.TARGET_NAME),
+        return Result(LOCAL, folder, os.path.join(folder, 'logs', logs_folder.TARGET_NAME),
                       cached=True, log_url=marker.get('log_url'))
     return Result(PUBLISHED, folder, published_url=marker['published_url'], cached=True,
                   log_url=marker.get('log_url'))
@@ -182,7 +183,7 @@ def view(opts, fetcher, warn, inform):
         raise ViewError('%s holds files and was not made by view: name a new or empty '
                         'folder with --out' % folder)
     os.makedirs(folder, exist_ok=True)
-    with safety.locked(folder):
+    with atomic_folders.locked(folder):
         marker = None if opts.rebuild else _load_marker(folder, opts.url)
         if marker:
             return _from_marker(folder, marker)

@@ -3,8 +3,9 @@
 import { h, clear, plural } from './dom';
 import { Dstat, parseDstat } from './dstat';
 import { Attachments, renderDetails } from './details';
-import { Source } from './loader';
-import { Index, Run, RunRef, buildRun, readConfig, Config } from './model';
+import { Config, ShardFile, Stats, readStats } from './format';
+import { Source, twinPath } from './loader';
+import { Index, Run, RunRef, buildRun, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { ServiceIndex, ServiceView, addErrorBadges, readServiceIndex, readServiceLines } from './servicelogs';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
@@ -13,7 +14,7 @@ import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
 
 /** JSON.parse with the file named in its error: a damaged file says which it is. */
-function parseJson(path: string, text: string): any {  // eslint-disable-line @typescript-eslint/no-explicit-any
+function parseJson(path: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -32,11 +33,11 @@ export interface Probe {
 export class App {
   index: Index | null = null;
   route: Route = emptyRoute();
-  private stats = new Map<string, Promise<unknown>>();
+  private stats = new Map<string, Promise<Stats | null>>();
   private runs = new Map<string, Promise<Run>>();
   private dstat: Promise<Dstat[]> | null = null;
   readonly dstatProblems: string[] = [];
-  private shards = new Map<string, Promise<Record<string, Attachments>>>();
+  private shards = new Map<string, Promise<ShardFile>>();
   private services = new Map<string, Promise<ServiceIndex | null>>();
   private timeline: TimelineView | null = null;
   private generation = 0;
@@ -78,9 +79,12 @@ export class App {
   }
 
   private async loadConfig(): Promise<Config> {
-    if (this.source.mode === 'file') return parseJson('config.json', await this.source.text('config.json', 'config.js'));
+    // readConfig checks the shape.
+    if (this.source.mode === 'file') {
+      return parseJson('config.json', await this.source.text('config.json', twinPath('config.json'))) as Config;
+    }
     // Logs gzipped by an old job may hold only config.json.gz: the source tries it.
-    return parseJson('config.json', await this.source.text('config.json'));
+    return parseJson('config.json', await this.source.text('config.json')) as Config;
   }
 
   /** The run a route names; the first one when it names none, null for an unknown name. */
@@ -133,6 +137,7 @@ export class App {
       return;
     }
     this.generation++;
+    this.timeline?.dispose();
     this.timeline = null;
     this.probe.view = null;
     clear(this.root);
@@ -144,6 +149,7 @@ export class App {
   /** A run name the folder does not have: say so, and link to the runs it has. */
   private unknownRun(r: Route): void {
     this.generation++;
+    this.timeline?.dispose();
     this.timeline = null;
     this.probe.view = null;
     this.route = r;
@@ -197,11 +203,11 @@ export class App {
     if (meta.length) this.header.append(h('span', { cls: 'meta' }, meta.map(([k, v]) => `${k}: ${v}`).join(' · ')));
   }
 
-  statsOf(ref: RunRef): Promise<unknown> {
+  statsOf(ref: RunRef): Promise<Stats | null> {
     let p = this.stats.get(ref.name);
     if (!p) {
       p = ref.stats
-        ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => parseJson(ref.stats!.path, t))
+        ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => readStats(parseJson(ref.stats!.path, t)))
         : Promise.resolve(null);
       this.stats.set(ref.name, p);
     }
@@ -247,11 +253,11 @@ export class App {
 
   detailsOf(run: Run, id: string): Promise<Attachments | null> {
     const test = run.byId.get(id);
-    const sh = run.ref.shards;
-    if (sh && typeof sh.shard_count === 'number') {
+    const shardIndex = run.ref.shards;
+    if (shardIndex && typeof shardIndex.shard_count === 'number') {
       if (!test || test.shard === null) return Promise.resolve(null);
-      const path = `${sh.path}${test.shard}${sh.suffix || '.json'}`;
-      return this.shardOf(path, `${sh.path}${test.shard}.js`).then((o) => o[id] || null);
+      const path = `${shardIndex.path}${test.shard}${shardIndex.suffix || '.json'}`;
+      return this.shardOf(path, `${shardIndex.path}${test.shard}.js`).then((o) => o[id] || null);
     }
     const mono = run.ref.details;
     if (mono) {
@@ -285,10 +291,11 @@ export class App {
     return { index, lines: readServiceLines((shard as Record<string, unknown>)[id]) };
   }
 
-  private shardOf(path: string, twin: string | null): Promise<Record<string, Attachments>> {
+  private shardOf(path: string, twin: string | null): Promise<ShardFile> {
     let p = this.shards.get(path);
     if (!p) {
-      p = this.source.text(path, twin).then((t) => parseJson(path, t));
+      // renderDetails shows each attachment as text, whatever it holds.
+      p = this.source.text(path, twin).then((t) => parseJson(path, t) as ShardFile);
       p.catch(() => this.shards.delete(path));
       this.shards.set(path, p);
     }

@@ -69,13 +69,13 @@ export class ErrorStrip {
   }
 
   private draw(): void {
-    const tl = this.index.timeline;
-    if (!tl) return;
+    const errorTimeline = this.index.timeline;
+    if (!errorTimeline) return;
     const w = this.width, height = this.rows.length * ROW_H;
     const ctx = sizeCanvas(this.canvas, w, height);
     ctx.clearRect(0, 0, w, height);
     const k = (w - GUTTER) / Math.max(1, this.t1 - this.t0);
-    const stepMs = tl.step * 1000;
+    const stepMs = errorTimeline.step * 1000;
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     this.rows.forEach((row, i) => {
@@ -86,7 +86,7 @@ export class ErrorStrip {
       ctx.fillText(row.label, 4, y + ROW_H / 2, GUTTER - 8);
       row.counts.forEach((n, b) => {
         if (!n) return;
-        const x0 = GUTTER + (tl.start + b * stepMs - this.t0) * k;
+        const x0 = GUTTER + (errorTimeline.start + b * stepMs - this.t0) * k;
         const x1 = x0 + Math.max(1, stepMs * k);
         if (x1 < GUTTER || x0 > w) return;
         ctx.fillStyle = `rgba(198, 40, 40, ${(0.3 + 0.7 * n / this.max).toFixed(3)})`;

@@ -35,9 +35,14 @@ export async function decodeTwin(encoding: string, payload: string): Promise<str
   throw new Error(`unknown twin encoding ${JSON.stringify(encoding)}`);
 }
 
-/** Path of the script twin for a data file, per the format's naming rule. */
+/** Path of the script twin for a data file, per the format's naming rule (see
+ * "Script twins" in doc/source/data-format.rst): minus any ``.gz``, plus ``.js``;
+ * config.json's twin is config.js and a details shard ``<k>.json``'s is ``<k>.js``. */
 export function twinPath(path: string): string {
   const p = path.endsWith('.gz') ? path.slice(0, -3) : path;
+  const slash = p.lastIndexOf('/');
+  const base = p.slice(slash + 1);
+  if (base === 'config.json' || (slash >= 0 && /^\d+\.json$/.test(base))) return p.slice(0, -5) + '.js';
   return p + '.js';
 }
 

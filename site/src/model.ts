@@ -1,31 +1,19 @@
 // The run model: config.json's runs, and raw.json + stats.json turned into
 // compact per-worker lanes. Reads the classic format and its v1 extensions.
+import { Artifact, Config, Stats, statsTests } from './format';
 import { parseIso } from './iso';
+
+export type { Artifact, Config } from './format';
 
 export const STATUSES = ['success', 'fail', 'skip', 'xfail', 'uxsuccess', 'inprogress'] as const;
 export type Status = (typeof STATUSES)[number];
+// A test's status is its index in STATUSES: one code per status, named here.
+export const SUCCESS = 0;
 export const FAIL = 1;
+export const SKIP = 2;
+export const XFAIL = 3;
+export const UXSUCCESS = 4;
 export const INPROGRESS = 5;
-
-export interface Artifact {
-  path: string;
-  artifact_name: string;
-  artifact_type: string;
-  primary?: boolean;
-  script_path?: string;
-  content_encoding?: string;
-  shard_count?: number;
-  suffix?: string;
-  node?: string;
-  /** service-logs: the shards' folder (see data-format.rst, "Service logs") */
-  shards?: string;
-}
-
-export interface Config {
-  format_version?: number;
-  generator?: string;
-  datasets?: { metadata?: Record<string, unknown>; artifacts?: Artifact[]; [k: string]: unknown }[];
-}
 
 export interface RunRef {
   name: string;
@@ -68,10 +56,10 @@ export function readConfig(cfg: Config): Index {
     for (const [k, v] of Object.entries(ds.metadata || {})) {
       if (v !== null && v !== undefined && typeof v !== 'object') metadata[k] = String(v);
     }
-    for (const [name, arts] of groups) {
-      const raw = arts.find((a) => a.primary && a.artifact_type === 'subunit');
+    for (const [name, runArtifacts] of groups) {
+      const raw = runArtifacts.find((a) => a.primary && a.artifact_type === 'subunit');
       if (!raw) continue;
-      const find = (t: string) => arts.find((a) => a.artifact_type === t) || null;
+      const find = (t: string) => runArtifacts.find((a) => a.artifact_type === t) || null;
       runs.push({
         name,
         raw,
@@ -162,8 +150,7 @@ function workerOf(e: Record<string, unknown>, tags: string[]): number | null {
   return null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function buildRun(ref: RunRef, raw: unknown, stats: any): Run {
+export function buildRun(ref: RunRef, raw: unknown, stats: Stats | null): Run {
   if (!Array.isArray(raw)) throw new Error(`${ref.raw.path} is not a list of tests`);
   const warnings: string[] = Array.isArray(stats?.warnings) ? stats.warnings.map(String) : [];
   const tests: Test[] = [];
@@ -336,8 +323,7 @@ function messageOf(d: unknown): string[] | null {
   return null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function buildFailures(tests: Test[], byId: Map<string, Test>, stats: any): Failure[] {
+function buildFailures(tests: Test[], byId: Map<string, Test>, stats: Stats | null): Failure[] {
   // Classic stats name failures without an id: only then is a name index built.
   let byNameCache: Map<string, Test> | null = null;
   const byName = () => {
@@ -356,32 +342,30 @@ function buildFailures(tests: Test[], byId: Map<string, Test>, stats: any): Fail
       seen.add(t.idx);
     }
   }
-  const listed = Array.isArray(stats?.failures) ? stats.failures : [];
-  for (const f of listed) {
+  for (const f of statsTests(stats?.failures)) {
     if (!f || typeof f.name !== 'string') continue;
     const t = (typeof f.id === 'string' && byId.get(f.id)) || byName().get(f.name) || null;
     if (t) seen.add(t.idx);
-    out.push({ test: t, name: f.name, id: t ? t.id : f.id || f.name, message: messageOf(f.details) });
+    out.push({ test: t, name: f.name, id: t ? t.id : typeof f.id === 'string' && f.id ? f.id : f.name, message: messageOf(f.details) });
   }
   for (const t of tests) {
-    if ((t.status === FAIL || t.status === 4) && !seen.has(t.idx)) {
+    if ((t.status === FAIL || t.status === UXSUCCESS) && !seen.has(t.idx)) {
       out.push({ test: t, name: t.name, id: t.id, message: null });
     }
   }
   return out;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function buildSkips(tests: Test[], stats: any) {
+function buildSkips(tests: Test[], stats: Stats | null) {
   if (Array.isArray(stats?.skips)) {
-    return stats.skips
-      .filter((s: { name?: unknown }) => s && typeof s.name === 'string')
-      .map((s: { name: string; id?: string; details?: unknown }) => ({
-        name: s.name, id: typeof s.id === 'string' ? s.id : s.name,
+    return statsTests(stats.skips)
+      .filter((s) => typeof s.name === 'string')
+      .map((s) => ({
+        name: s.name as string, id: typeof s.id === 'string' ? s.id : s.name as string,
         reason: typeof s.details === 'string' ? s.details : null,
       }));
   }
-  return tests.filter((t) => t.status === 2).map((t) => ({ name: t.name, id: t.id, reason: null }));
+  return tests.filter((t) => t.status === SKIP).map((t) => ({ name: t.name, id: t.id, reason: null }));
 }
 
 /** Index in a sorted array of the last value <= x, or -1. */

@@ -52,9 +52,9 @@ const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
 const num = (v: unknown): number => (typeof v === 'number' && isFinite(v) ? v : 0);
 
 /** The index file, checked field by field: a damaged one gives what is readable. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function readServiceIndex(json: any): ServiceIndex {
-  if (!json || typeof json !== 'object') throw new Error('the service log index is not an object');
+export function readServiceIndex(value: unknown): ServiceIndex {
+  if (!value || typeof value !== 'object') throw new Error('the service log index is not an object');
+  const json = value as Record<string, unknown>;
   const files = (Array.isArray(json.files) ? json.files : []).map((f: unknown) => {
     const o = (f && typeof f === 'object' ? f : {}) as Record<string, unknown>;
     // A link is relative to the page; anything with a scheme (javascript:) is dropped.
@@ -68,10 +68,10 @@ export function readServiceIndex(json: any): ServiceIndex {
     }
   }
   let timeline: ServiceTimeline | null = null;
-  const t = json.timeline;
-  if (t && typeof t === 'object' && typeof t.start === 'string' && num(t.step) > 0) {
+  const t = (json.timeline && typeof json.timeline === 'object' ? json.timeline : {}) as Record<string, unknown>;
+  if (typeof t.start === 'string' && num(t.step) > 0) {
     const counts = new Map<number, number[]>();
-    for (const [k, v] of Object.entries(t.counts || {})) {
+    for (const [k, v] of Object.entries(t.counts && typeof t.counts === 'object' ? t.counts : {})) {
       if (Array.isArray(v)) counts.set(Number(k), v.map(num));
     }
     timeline = { start: parseIso(t.start), step: num(t.step), counts };
@@ -83,9 +83,9 @@ export function readServiceIndex(json: any): ServiceIndex {
 }
 
 /** A test's entry of a shard, checked: records with the wrong shape are dropped. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function readServiceLines(entry: any): ServiceLines | null {
-  if (!entry || typeof entry !== 'object' || !Array.isArray(entry.records)) return null;
+export function readServiceLines(value: unknown): ServiceLines | null {
+  const entry = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  if (!Array.isArray(entry.records)) return null;
   const records = entry.records.filter((r: unknown) => Array.isArray(r) && r.length >= 5
     && typeof r[0] === 'number' && typeof r[1] === 'number' && typeof r[4] === 'string') as ServiceRecord[];
   return { records, cut: num(entry.cut) };

@@ -3,6 +3,7 @@
 // slowest tests, the workers and the skips grouped by reason. It stays compact:
 // a group's tests are built only when it is opened.
 import { h, clear, plural } from './dom';
+import { Stats, statsCounts } from './format';
 import { formatDuration, parseIso } from './iso';
 import { Run, slowest } from './model';
 import { formatAt, formatDate, formatOthers, setTimeMode, timeMode } from './timefmt';
@@ -27,12 +28,11 @@ export interface SummaryFilter {
 const KIND_LABEL: Record<GroupKind, string> = { inprogress: 'unfinished', fail: 'failed', skip: 'skipped' };
 
 // Summary from stats.json alone (v1 extensions), shown before raw.json arrives.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function quickSummary(stats: any, links: SummaryLinks, filter: SummaryFilter): HTMLElement | null {
-  if (!stats || typeof stats.counts !== 'object' || !stats.counts) return null;
+export function quickSummary(stats: Stats | null, links: SummaryLinks, filter: SummaryFilter): HTMLElement | null {
+  const counts = statsCounts(stats?.counts);
+  if (!stats || !counts) return null;
   const start = parseIso(stats.start), end = parseIso(stats.end);
   setTimeMode(timeMode(), start);
-  const counts = stats.counts;
   const el = h('section', { cls: 'summary' },
     cards(start, typeof stats.wall_time === 'number' ? stats.wall_time : (end - start) / 1000,
       // Unfinished tests are tests: the CLI counts them the same way.
@@ -44,8 +44,7 @@ export function quickSummary(stats: any, links: SummaryLinks, filter: SummaryFil
   return el;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function fullSummary(run: Run, stats: any, links: SummaryLinks, filter: SummaryFilter): HTMLElement {
+export function fullSummary(run: Run, stats: Stats | null, links: SummaryLinks, filter: SummaryFilter): HTMLElement {
   setTimeMode(timeMode(), run.core.start);
   const workers = run.lanes.filter((l) => l.worker !== null).length;
   // Date and wall time of the run without its outliers (a clock reset to 1970 is not

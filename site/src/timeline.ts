@@ -8,18 +8,35 @@
 import { axisTicks } from './axis';
 import { h, sizeCanvas } from './dom';
 import { formatDuration } from './iso';
-import { Run, Test, Lane, STATUSES, firstAtOrAfter, lastAtOrBefore, testAt } from './model';
+import { Run, Status, Test, Lane, STATUSES, firstAtOrAfter, lastAtOrBefore, testAt } from './model';
 import { formatAt, formatDate } from './timefmt';
 
 export const GUTTER = 76;
 const AXIS_H = 18;
 const OVERVIEW_H = 36;
 
-export const STATUS_COLORS = ['#43a047', '#e53935', '#90a4ae', '#8d6e63', '#8e24aa', '#fb8c00'];
-const FADED_COLORS = ['#d7e9d8', '#f6cfce', '#e3e8eb', '#e2d9d6', '#e4d0ea', '#fde3c2'];
-// Which status wins a pixel column shared by several tests (higher wins): an
-// unfinished test is what a timed-out job needs to show, so it always stays visible.
-const PRIORITY = [2, 6, 1, 3, 4, 7];
+// How each status is drawn. priority: which status wins a pixel column shared by
+// several tests (higher wins); an unfinished test is what a timed-out job needs to
+// show, so it always stays visible. order: drawing order (failures on top).
+const STATUS_LOOK: Record<Status, { color: string; faded: string; priority: number; order: number }> = {
+  success: { color: '#43a047', faded: '#d7e9d8', priority: 2, order: 0 },
+  fail: { color: '#e53935', faded: '#f6cfce', priority: 6, order: 5 },
+  skip: { color: '#90a4ae', faded: '#e3e8eb', priority: 1, order: 1 },
+  xfail: { color: '#8d6e63', faded: '#e2d9d6', priority: 3, order: 2 },
+  uxsuccess: { color: '#8e24aa', faded: '#e4d0ea', priority: 4, order: 3 },
+  inprogress: { color: '#fb8c00', faded: '#fde3c2', priority: 7, order: 4 },
+};
+/** Colours by status code (index in STATUSES). */
+export const STATUS_COLORS = STATUSES.map((s) => STATUS_LOOK[s].color);
+const FADED_COLORS = STATUSES.map((s) => STATUS_LOOK[s].faded);
+const PRIORITY = STATUSES.map((s) => STATUS_LOOK[s].priority);
+const FADED = STATUSES.length;   // draw list of a faded status: its code + FADED
+// Faded (non-matching) tests first, so matches draw on top.
+const DRAW_ORDER = (() => {
+  const byOrder = STATUSES.map((_s, code) => code)
+    .sort((a, b) => STATUS_LOOK[STATUSES[a]].order - STATUS_LOOK[STATUSES[b]].order);
+  return byOrder.map((code) => code + FADED).concat(byOrder);
+})();
 // Lane heights when fitting the available height (px).
 const LANE_MIN = 12, LANE_MAX = 40;
 // The shortest extent: a run of a few milliseconds still fills the width.
@@ -39,6 +56,8 @@ export class Timeline {
   selected: Test | null = null;
   hovered: Test | null = null;
   match: Uint8Array | null = null;
+  /** Ends a drag under way (removes its window listeners); see dispose(). */
+  private stopDrags: (() => void)[] = [];
   private canvas = h('canvas', { cls: 'lanes' });
   private overview = h('canvas', { cls: 'overview' });
   private tip = h('div', { cls: 'tip' });
@@ -67,6 +86,11 @@ export class Timeline {
 
   /** Lay out for the container's width and, when given, the height the lanes may
    *  take (they share it, within LANE_MIN..LANE_MAX each), and draw. */
+  /** Leave nothing behind: a drag under way loses its window listeners. */
+  dispose(): void {
+    for (const stop of this.stopDrags) stop();
+  }
+
   resize(width: number, height?: number): void {
     this.width = Math.max(300, Math.floor(width));
     if (height !== undefined && isFinite(height)) {
@@ -224,7 +248,7 @@ export class Timeline {
       const x0 = left + (lane.starts[i] - t0) * k;
       const x1 = left + (lane.ends[i] - t0) * k;
       const faded = match !== null && !match[t.idx];
-      const color = t.status + (faded ? 6 : 0);
+      const color = t.status + (faded ? FADED : 0);
       if (x1 - x0 >= 1.5) {
         // Clamped: a bar far wider than the canvas costs one rect of the canvas's width.
         const a = Math.max(x0, left - 2), b = Math.min(x1, right + 2);
@@ -252,17 +276,15 @@ export class Timeline {
       const a = Math.max(left + (t.start - t0) * k, left - 2);
       const b = Math.min(left + (Math.max(t.end, t.start) - t0) * k, right + 2);
       const faded = match !== null && !match[t.idx];
-      lists[t.status + (faded ? 6 : 0)].push(a, y, Math.max(1, b - a), hgt);
+      lists[t.status + (faded ? FADED : 0)].push(a, y, Math.max(1, b - a), hgt);
     }
   }
 
   private flush(ctx: CanvasRenderingContext2D): void {
-    // Faded (non-matching) tests first, so matches draw on top.
-    const order = [6, 7, 8, 9, 10, 11, 0, 2, 3, 4, 5, 1];
-    for (const c of order) {
+    for (const c of DRAW_ORDER) {
       const l = this.lists[c];
       if (!l.length) continue;
-      ctx.fillStyle = c < 6 ? STATUS_COLORS[c] : FADED_COLORS[c - 6];
+      ctx.fillStyle = c < FADED ? STATUS_COLORS[c] : FADED_COLORS[c - FADED];
       for (let i = 0; i < l.length; i += 4) ctx.fillRect(l[i], l[i + 1], l[i + 2], l[i + 3]);
       l.length = 0;
     }
@@ -363,12 +385,17 @@ export class Timeline {
   private bindMain(): void {
     const c = this.canvas;
     let drag: { x: number; t0: number; t1: number; moved: boolean } | null = null;
+    // The window hears the end of a drag (the button may be let go outside the
+    // canvas) only while one is under way: an idle timeline holds no window listener.
+    const end = () => {
+      window.removeEventListener('mouseup', end);
+      setTimeout(() => (drag = null));
+    };
     c.addEventListener('mousedown', (e) => {
       drag = { x: e.offsetX, t0: this.t0, t1: this.t1, moved: false };
+      window.addEventListener('mouseup', end);
     });
-    window.addEventListener('mouseup', () => {
-      setTimeout(() => (drag = null));
-    });
+    this.stopDrags.push(() => window.removeEventListener('mouseup', end));
     c.addEventListener('mousemove', (e) => {
       if (drag && (e.buttons & 1)) {
         const dx = e.offsetX - drag.x;
@@ -421,6 +448,8 @@ export class Timeline {
         ? { kind: 'pan', x: e.offsetX, t0: this.t0, t1: this.t1 }
         : { kind: 'brush', x: e.offsetX, t0: t, t1: t };
       e.preventDefault();
+      window.addEventListener('mousemove', move);
+      window.addEventListener('mouseup', up);
     });
     const move = (e: MouseEvent) => {
       if (!mode) return;
@@ -433,8 +462,10 @@ export class Timeline {
         if (Math.abs(x - mode.x) > 2) this.setView(Math.min(mode.t0, t), Math.max(mode.t0, t));
       }
     };
-    window.addEventListener('mousemove', move);
-    window.addEventListener('mouseup', (e) => {
+    // Window listeners only while the button is down (see bindMain).
+    const up = (e: MouseEvent) => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
       if (mode && mode.kind === 'brush') {
         const x = e.clientX - c.getBoundingClientRect().left;
         if (Math.abs(x - mode.x) <= 2) {
@@ -444,6 +475,10 @@ export class Timeline {
         }
       }
       mode = null;
+    };
+    this.stopDrags.push(() => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
     });
     c.addEventListener('dblclick', () => this.home());
   }

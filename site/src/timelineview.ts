@@ -18,7 +18,7 @@ const GRAPHS_RESERVE = 330;
 
 export class TimelineView {
   readonly el: HTMLElement;
-  readonly tl: Timeline;
+  readonly timeline: Timeline;
   graphs: Graphs | null = null;
   errors: ErrorStrip | null = null;
   private errorBox = h('div', { cls: 'error-box' });
@@ -37,11 +37,11 @@ export class TimelineView {
 
   constructor(private app: App, readonly run: Run, route: Route) {
     this.route = { ...route };
-    this.tl = new Timeline(run, {
+    this.timeline = new Timeline(run, {
       onSelect: (t) => this.navigate({ test: t ? t.id : null }, true),
       onView: (t0, t1) => {
-        this.graphs?.setView(t0, t1, this.tl.el.clientWidth || 800);
-        this.errors?.setView(t0, t1, this.tl.el.clientWidth || 800);
+        this.graphs?.setView(t0, t1, this.timeline.el.clientWidth || 800);
+        this.errors?.setView(t0, t1, this.timeline.el.clientWidth || 800);
         this.saveView();
       },
       onCursor: (t) => this.graphs?.setCursor(t),
@@ -70,7 +70,7 @@ export class TimelineView {
       bar.append(h('label', { cls: 'status-toggle' }, box, swatch, `${s} ${run.counts[s]}`));
     });
     bar.append(h('span', { cls: 'legend' }, h('span', { cls: 'swatch idle' }), 'idle'), this.count);
-    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.unfinishedNote(), this.outlierNote(), this.tl.el, this.graphBox, this.errorBox,
+    this.el = h('div', { cls: 'timeline-view' }, bar, this.jump, this.unfinishedNote(), this.outlierNote(), this.timeline.el, this.graphBox, this.errorBox,
       h('p', { cls: 'muted help' }, 'Wheel: zoom · drag: pan · overview: drag to pan or brush a window, double-click for the whole run (outliers aside) · ← →: previous / next test on the worker · /: search'),
       this.detailsBox);
   }
@@ -82,7 +82,7 @@ export class TimelineView {
       if (!this.el.isConnected) return;
       this.graphs = new Graphs(nodes, this.app.dstatProblems);
       this.graphBox.append(this.graphs.el);
-      this.graphs.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+      this.graphs.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
       this.showSelected();
     });
     const ref = this.run.ref;
@@ -91,29 +91,36 @@ export class TimelineView {
         if (!index || !this.el.isConnected || !index.timeline || !index.timeline.counts.size) return;
         this.errors = new ErrorStrip(index);
         this.errorBox.append(this.errors.el);
-        this.errors.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+        this.errors.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
       }, () => null);   // the strip is optional: the timeline works without it
     }
     this.resize();
     this.update(this.route, true);
-    // Detach the document listeners once the view leaves the page.
-    const obs = new MutationObserver(() => {
-      if (!this.el.isConnected) {
-        document.removeEventListener('keydown', this.onKey);
-        window.removeEventListener('resize', this.onResize);
-        obs.disconnect();
-      }
-    });
-    obs.observe(document.body, { childList: true, subtree: true });
+    // The app disposes of a view it replaces; this also covers a view that leaves
+    // the page any other way.
+    this.leftPage.observe(document.body, { childList: true, subtree: true });
+  }
+
+  private leftPage = new MutationObserver(() => {
+    if (!this.el.isConnected) this.dispose();
+  });
+
+  /** Detach every document and window listener of this view and its timeline. */
+  dispose(): void {
+    document.removeEventListener('keydown', this.onKey);
+    window.removeEventListener('resize', this.onResize);
+    this.leftPage.disconnect();
+    this.timeline.dispose();
+    clearTimeout(this.urlTimer);
   }
 
   private resize(): void {
     const w = this.el.clientWidth || 800;
     // The lanes take the height left on the first screen above the resource strips.
-    const top = this.tl.el.getBoundingClientRect().top + window.scrollY + 40;
-    this.tl.resize(w, window.innerHeight - top - GRAPHS_RESERVE);
-    this.graphs?.setView(this.tl.t0, this.tl.t1, w);
-    this.errors?.setView(this.tl.t0, this.tl.t1, w);
+    const top = this.timeline.el.getBoundingClientRect().top + window.scrollY + 40;
+    this.timeline.resize(w, window.innerHeight - top - GRAPHS_RESERVE);
+    this.graphs?.setView(this.timeline.t0, this.timeline.t1, w);
+    this.errors?.setView(this.timeline.t0, this.timeline.t1, w);
   }
 
   /** The tests that never finished, first: what a timed-out job needs to show. */
@@ -138,21 +145,21 @@ export class TimelineView {
     for (const [s, box] of this.toggles) box.checked = !r.hide.includes(s);
     this.applyFilter();
     if (r.from !== null && r.to !== null) {
-      this.tl.setView(this.tl.origin + r.from * 1000, this.tl.origin + r.to * 1000, false);
-      this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
-      this.errors?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+      this.timeline.setView(this.timeline.origin + r.from * 1000, this.timeline.origin + r.to * 1000, false);
+      this.graphs?.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
+      this.errors?.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
     }
     const test = r.test ? this.run.byId.get(r.test) || null : null;
     if (first && test && r.from === null) {
       // Arriving from a link to one test: zoom to it and its neighbours.
       const span = Math.max((test.end - test.start) * 20, 30000, (this.run.core.end - this.run.core.start) / 50);
       const mid = (test.start + test.end) / 2;
-      this.tl.setView(mid - span / 2, mid + span / 2, false);
-      this.graphs?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
-      this.errors?.setView(this.tl.t0, this.tl.t1, this.tl.el.clientWidth || 800);
+      this.timeline.setView(mid - span / 2, mid + span / 2, false);
+      this.graphs?.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
+      this.errors?.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
     }
-    if (test !== this.tl.selected || first) {
-      this.tl.select(test, true);
+    if (test !== this.timeline.selected || first) {
+      this.timeline.select(test, true);
       this.showSelected();
     }
   }
@@ -178,21 +185,21 @@ export class TimelineView {
     });
     note.append(n > picks.length ? ` and ${n - picks.length} more` : '',
       '. The view leaves them out. ',
-      h('button', { cls: 'outlier-home', onclick: () => this.tl.home() }, 'back to the run'));
+      h('button', { cls: 'outlier-home', onclick: () => this.timeline.home() }, 'back to the run'));
     return note;
   }
 
   private zoomTo(t: Test): void {
     const span = Math.max((t.end - t.start) * 20, 60000);
     const mid = (t.start + t.end) / 2;
-    this.tl.setView(mid - span / 2, mid + span / 2);
+    this.timeline.setView(mid - span / 2, mid + span / 2);
     this.navigate({ test: t.id }, true);
   }
 
   private navigate(change: Partial<Route>, push: boolean): void {
     const r = { ...this.route, ...change, view: 'timeline' as const };
-    r.from = (this.tl.t0 - this.tl.origin) / 1000;
-    r.to = (this.tl.t1 - this.tl.origin) / 1000;
+    r.from = (this.timeline.t0 - this.timeline.origin) / 1000;
+    r.to = (this.timeline.t1 - this.timeline.origin) / 1000;
     const hash = formatHash(r);
     if (push) location.hash = hash;
     else history.replaceState(null, '', hash);
@@ -214,7 +221,7 @@ export class TimelineView {
     this.appliedFilter = key;
     clear(this.jump);
     if (!q && !hide.size) {
-      this.tl.setMatch(null);
+      this.timeline.setMatch(null);
       this.count.textContent = '';
       this.jump.classList.remove('on');
       return;
@@ -229,7 +236,7 @@ export class TimelineView {
       match[t.idx] = 1;
       hits.push(t);
     }
-    this.tl.setMatch(match);
+    this.timeline.setMatch(match);
     this.count.textContent = `${hits.length} of ${this.run.tests.length} tests match`;
     // Unfinished tests first, then by start.
     hits.sort((a, b) => Number(b.status === INPROGRESS) - Number(a.status === INPROGRESS) || a.start - b.start);
@@ -243,7 +250,7 @@ export class TimelineView {
 
   private showSelected(): void {
     clear(this.detailsBox);
-    const t = this.tl.selected;
+    const t = this.timeline.selected;
     this.graphs?.setBand(t ? [t.start, t.end] : null);
     if (!t) {
       this.detailsBox.append(h('p', { cls: 'muted' }, 'Click a test to see its details here.'));
@@ -263,7 +270,7 @@ export class TimelineView {
       return;
     }
     if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
-      const next = this.tl.step(e.key === 'ArrowLeft' ? -1 : 1);
+      const next = this.timeline.step(e.key === 'ArrowLeft' ? -1 : 1);
       if (next) {
         e.preventDefault();
         this.navigate({ test: next.id }, true);
@@ -272,10 +279,10 @@ export class TimelineView {
       e.preventDefault();
       this.search.focus();
     } else if (e.key === '+' || e.key === '=') {
-      this.tl.zoom(0.5, (this.tl.t0 + this.tl.t1) / 2);
+      this.timeline.zoom(0.5, (this.timeline.t0 + this.timeline.t1) / 2);
     } else if (e.key === '-') {
-      this.tl.zoom(2, (this.tl.t0 + this.tl.t1) / 2);
-    } else if (e.key === 'Escape' && this.tl.selected) {
+      this.timeline.zoom(2, (this.timeline.t0 + this.timeline.t1) / 2);
+    } else if (e.key === 'Escape' && this.timeline.selected) {
       this.navigate({ test: null }, true);
     }
   }

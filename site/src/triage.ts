@@ -2,6 +2,7 @@
 // reason. The groups come from stats.json's "triage" extension (computed by the
 // exporter, see data-format.rst); classic data has none, so failures are then
 // grouped here by their exact exception line, which is cheap and still useful.
+import { Stats, field, statsTests } from './format';
 import { INPROGRESS, Run } from './model';
 
 export type GroupKind = 'inprogress' | 'fail' | 'skip';
@@ -40,12 +41,11 @@ export function exceptionLines(message: string[]): string[] {
   return message;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exported(list: any, kind: GroupKind): Group[] | null {
+function exported(list: unknown, kind: GroupKind): Group[] | null {
   if (!Array.isArray(list)) return null;
   const out: Group[] = [];
-  for (const g of list) {
-    if (!g || typeof g.cause !== 'string') continue;
+  for (const g of statsTests(list)) {
+    if (typeof g.cause !== 'string') continue;
     const ids = strings(g.tests);
     out.push({
       kind, cause: g.cause, message: strings(g.message), count: num(g.count) || ids.length,
@@ -81,8 +81,7 @@ export function fixtureClass(name: string): string | null {
 }
 
 /** Groups from stats.json (v1 triage) or, failing that, from the run. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function readTriage(stats: any, run: Run | null): Triage {
+export function readTriage(stats: Stats | null, run: Run | null): Triage {
   const names = new Map<string, string>();
   const note = (id: unknown, name: unknown) => {
     if (typeof name === 'string') names.set(typeof id === 'string' ? id : name, name);
@@ -90,22 +89,22 @@ export function readTriage(stats: any, run: Run | null): Triage {
   if (run) {
     for (const t of run.tests) if (!names.has(t.id)) names.set(t.id, t.name);
   } else {
-    for (const f of Array.isArray(stats?.failures) ? stats.failures : []) note(f?.id, f?.name);
-    for (const f of Array.isArray(stats?.skips) ? stats.skips : []) note(f?.id, f?.name);
-    for (const f of Array.isArray(stats?.inprogress) ? stats.inprogress : []) note(f?.id, f?.name);
+    for (const f of statsTests(stats?.failures)) note(f.id, f.name);
+    for (const f of statsTests(stats?.skips)) note(f.id, f.name);
+    for (const f of statsTests(stats?.inprogress)) note(f.id, f.name);
   }
   const groups: Group[] = [];
   const unfinished = run
     ? run.tests.filter((t) => t.status === INPROGRESS).map((t) => t.id)
-    : (Array.isArray(stats?.inprogress) ? stats.inprogress : [])
-      .filter((t: { name?: unknown }) => t && typeof t.name === 'string')
-      .map((t: { id?: unknown; name: string }) => (typeof t.id === 'string' ? t.id : t.name));
+    : statsTests(stats?.inprogress)
+      .filter((t) => typeof t.name === 'string')
+      .map((t) => (typeof t.id === 'string' ? t.id : t.name as string));
   if (unfinished.length) {
     groups.push({ kind: 'inprogress', cause: 'Never finished: still running when the stream ended',
       message: [], count: unfinished.length, ids: unfinished, more: 0, classes: [] });
   }
-  const tri = stats && typeof stats.triage === 'object' ? stats.triage : null;
-  let fails = exported(tri?.failure_groups, 'fail');
+  const tri = stats?.triage;
+  let fails = exported(field(tri, 'failure_groups'), 'fail');
   if (!fails) {
     const items = run
       ? run.failures.filter((f) => !(f.test && f.test.status === INPROGRESS))
@@ -119,17 +118,17 @@ export function readTriage(stats: any, run: Run | null): Triage {
       g.classes = g.ids.map((id) => fixtureClass(names.get(id) || id)).filter((c): c is string => c !== null);
     }
   }
-  let skips = exported(tri?.skip_groups, 'skip');
+  let skips = exported(field(tri, 'skip_groups'), 'skip');
   if (!skips) {
     skips = grouped((run ? run.skips : []).map((s) => ({
       id: s.id, key: (s.reason || '').split('\n')[0].trim() || '(no reason given)',
       message: s.reason ? s.reason.split('\n').slice(0, 6) : [],
     })), 'skip');
   }
-  const nl = tri?.failure_groups_not_listed;
+  const nl = field(tri, 'failure_groups_not_listed');
   return {
     groups: [...groups, ...fails, ...skips],
-    notListed: { groups: num(nl?.groups), tests: num(nl?.tests) },
+    notListed: { groups: num(field(nl, 'groups')), tests: num(field(nl, 'tests')) },
     names,
   };
 }

@@ -13,7 +13,7 @@ from stackviz_publish import export
 from stackviz_publish import limits
 from stackviz_publish import metadata
 from stackviz_publish import publish
-from stackviz_publish import safety
+from stackviz_publish import logs_folder
 from stackviz_publish import sitefiles
 from stackviz_publish.cli import harness
 from stackviz_publish.cli import limit_args
@@ -25,7 +25,7 @@ EXIT_WARNINGS = harness.EXIT_WARNINGS
 EXIT_TIME_LIMIT = harness.EXIT_TIME_LIMIT
 DEFAULT_TIME_LIMIT = 600
 # Problems with input or environment: reported on one line, never a traceback.
-EXPECTED_ERRORS = (export.ExportError, safety.UnsafePathError, sitefiles.SiteError,
+EXPECTED_ERRORS = (export.ExportError, logs_folder.UnsafePathError, sitefiles.SiteError,
                    metadata.MetadataError, OSError)
 
 
@@ -169,4 +169,4 @@ def run(args, stdout, stderr, environ=None, stdin=None, checkpoint=None):
     return harness.execute(
         reporter, body, expected=EXPECTED_ERRORS, debug=harness.debug_wanted(args, environ),
         lenient=not args.strict, time_limit=args.time_limit,
-        stopped_note='%s left as it was' % os.path.join(args.logs_dir, safety.TARGET_NAME))
+        stopped_note='%s left as it was' % os.path.join(args.logs_dir, logs_folder.TARGET_NAME))

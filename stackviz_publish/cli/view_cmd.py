@@ -6,7 +6,7 @@ from stackviz_publish import export
 from stackviz_publish import metadata
 from stackviz_publish import publish
 from stackviz_publish import remote
-from stackviz_publish import safety
+from stackviz_publish import logs_folder
 from stackviz_publish import serve
 from stackviz_publish import sitefiles
 from stackviz_publish import stopping
@@ -20,7 +20,7 @@ EXIT_NOTHING = harness.EXIT_NOTHING
 DEFAULT_PORT = 8000
 # Problems with the URL, the network, the input or the cache: one line, no traceback.
 EXPECTED_ERRORS = (view.ViewError, remote.FetchError, export.ExportError,
-                   safety.UnsafePathError, sitefiles.SiteError, metadata.MetadataError,
+                   logs_folder.UnsafePathError, sitefiles.SiteError, metadata.MetadataError,
                    OSError)
 
 

@@ -13,7 +13,7 @@ import io
 import os
 import stat
 
-from stackviz_publish import safety
+from stackviz_publish import logs_folder
 from stackviz_publish.readers.errors import ReadError
 
 _KINDS = ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a FIFO'),
@@ -43,7 +43,7 @@ def open_file(path, within=None, text=False):
     real = path
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, 'O_CLOEXEC', 0)
     if within is not None:
-        if not safety.is_within(path, within):
+        if not logs_folder.is_within(path, within):
             raise InputError(path, 'a symlink leading out of %s' % within)
         # Open the resolved path without following a last symlink, so the file opened
         # is the one just checked.
@@ -57,7 +57,7 @@ def open_file(path, within=None, text=False):
     try:
         _refuse_special(path, os.fstat(fd).st_mode)
         if within is not None and os.path.isdir(_PROC_FD) \
-                and not safety.is_within(os.path.join(_PROC_FD, str(fd)), within):
+                and not logs_folder.is_within(os.path.join(_PROC_FD, str(fd)), within):
             raise InputError(path, 'it was moved out of %s while being opened' % within)
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
         raw = _CheckedFile(fd, path)

@@ -9,6 +9,7 @@ import io
 import re
 import zlib
 
+from stackviz_publish.format import EPOCH
 from stackviz_publish.readers import files
 from stackviz_publish.readers import subunit_v2
 
@@ -19,7 +20,6 @@ V1_LINE = 1 << 20
 _V1_LINE = re.compile(
     rb'^(test|testing|success|successful|failure|error|skip|xfail|uxsuccess|tags|time|'
     rb'progress)[: ]', re.MULTILINE)
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 FIRST_STAMP = subunit_v2.FIRST_STAMP
 LAST_STAMP = subunit_v2.LAST_STAMP
 

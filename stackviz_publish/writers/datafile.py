@@ -11,25 +11,16 @@ import io
 import json
 import os
 
+from stackviz_publish.format import json_string
+from stackviz_publish.format import twin_path
 from stackviz_publish.writers.background import Inline
 
 FLUSH = 1 << 18
 BIG = 1 << 20
-_q = json.encoder.encode_basestring_ascii
 # zlib level 3: the fastest levels (1-3) compress log text twice as fast as the
 # default 6, for files about 15% larger.
 GZIP_LEVEL = 3
 B64_BLOCK = 3 * (1 << 16)
-
-
-def twin_path(rel_path):
-    """x-raw.json.gz -> x-raw.json.js; 3.json -> 3.js inside a shard folder."""
-    if rel_path.endswith('.gz'):
-        rel_path = rel_path[:-3]
-    folder, base = os.path.split(rel_path)
-    if base == 'config.json' or (folder and base.endswith('.json') and base[:-5].isdigit()):
-        base = base[:-5]
-    return os.path.join(folder, base + '.js')
 
 
 # What a file costs beyond its text: gzip header and trailer, a twin's head (its path)
@@ -70,7 +61,7 @@ def _twin_head(rel_path, encoding):
 
 def _escape(text):
     """The body of a JS string literal holding ``text`` (JSON quoting is valid JS)."""
-    return _q(text)[1:-1]
+    return json_string(text)[1:-1]
 
 
 def _slices(text):

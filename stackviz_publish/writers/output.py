@@ -1,28 +1,20 @@
-"""The output folder: built beside its final place, then renamed into it, so that a
-reader never sees half of it; and config.json, the index of everything in it."""
-import fcntl
+"""The output folder's contents: config.json, the index of everything in it, and the
+copied text logs. The folder itself is built beside its final place and renamed into
+it (atomic_folders.AtomicFolder), so that a reader never sees half of it."""
 import json
 import os
-import tempfile
 
+from stackviz_publish import atomic_folders
 from stackviz_publish import limits
-from stackviz_publish import safety
-from stackviz_publish import stopping
 from stackviz_publish.readers import files
+from stackviz_publish.format import DATASET_KEYS
+from stackviz_publish.format import twin_path
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import text_cost
-from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
-
-DATASET_KEYS = ('name', 'url', 'status', 'ci_username', 'pipeline', 'change_id',
-                'revision', 'change_project', 'change_subject')
 
 
 GENERATOR = 'stackviz-publish'
-TMP_INFIX = '.tmp-'
-# Written first into each temporary folder, removed before the folder takes OUT's
-# place: a later run removes only folders holding it (and not locked: not in use).
-TMP_MARKER = '.stackviz-export-in-progress'
 _CONFIG_READ_LIMIT = 16 * 1024 * 1024
 
 
@@ -84,88 +76,6 @@ def is_own_export(folder, names):
     return all(any(name.startswith(k) for k in known) for name in names)
 
 
-def _lock(path):
-    """An fd holding an exclusive lock on folder ``path``, or None if it is taken."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
-
-
-def remove_stale_temps(parent, base):
-    """Remove ``.BASE.tmp-*`` folders in ``parent`` that an export of ours left (they
-    hold our marker) and that no running export holds (their lock is free)."""
-    removed = []
-    prefix = '.%s%s' % (base, TMP_INFIX)
-    for name in os.listdir(parent):
-        path = os.path.join(parent, name)
-        if not name.startswith(prefix) or os.path.islink(path) or not os.path.isdir(path) \
-                or not os.path.isfile(os.path.join(path, TMP_MARKER)):
-            continue
-        try:
-            fd = _lock(path)
-        except OSError:
-            continue
-        if fd is None:
-            continue
-        try:
-            safety.remove_path(path)
-            removed.append(name)
-        finally:
-            os.close(fd)
-    return removed
-
-
-class AtomicFolder:
-    """``with AtomicFolder(out_dir) as tmp:`` write into tmp; on success tmp replaces
-    out_dir, on failure (or Ctrl-C, SIGTERM) it is removed and out_dir is left as it
-    was. A temporary folder left by a killed run is removed by the next one."""
-
-    def __init__(self, out_dir):
-        self.out_dir = os.path.abspath(out_dir)
-        self.tmp = None
-        self._fd = None
-
-    def __enter__(self):
-        parent, base = os.path.split(self.out_dir.rstrip(os.sep))
-        if not os.path.isdir(parent):
-            raise OSError('the parent folder %s does not exist' % parent)
-        remove_stale_temps(parent, base)
-        try:
-            with stopping.shielded():   # a stop here must not leave an unmarked folder
-                self.tmp = tempfile.mkdtemp(prefix='.%s%s' % (base, TMP_INFIX), dir=parent)
-                os.chmod(self.tmp, 0o755)
-                self._fd = _lock(self.tmp)
-                open(os.path.join(self.tmp, TMP_MARKER), 'wb').close()
-        except BaseException:   # __exit__ will not run: clean up here
-            self._release()
-            raise
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            if exc_type is None:
-                os.unlink(os.path.join(self.tmp, TMP_MARKER))
-                # The publisher's swap: atomic where renameat2 exists. Once begun it
-                # completes: a stop arriving then is moot.
-                with stopping.shielded(discard=True):
-                    safety.place(self.tmp, self.out_dir)
-        finally:
-            self._release()
-        return False
-
-    def _release(self):
-        with stopping.shielded():
-            if self.tmp:
-                safety.remove_path(self.tmp)
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-
-
 DSTAT_LINE = 64 * 1024    # longer lines are no dstat sample: dropped
 DSTAT_HEADER_LINES = 20
 
@@ -190,7 +100,7 @@ def copy_dstat(src, data_dir, rel_path, gzipped, max_bytes=None, budget=None,
             out.close()
             for rel in (out.rel_path, out.twin_rel):
                 if rel:
-                    safety.remove_path(os.path.join(data_dir, rel))
+                    atomic_folders.remove_path(os.path.join(data_dir, rel))
             raise
         out.close()
     return out.rel_path, out.bytes_written, copier.notes(size)

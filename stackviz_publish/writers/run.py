@@ -4,17 +4,17 @@ import json
 import os
 import shutil
 
+from stackviz_publish import format as data_format
 from stackviz_publish import limits
+from stackviz_publish.format import json_string
+from stackviz_publish.format import twin_path
 from stackviz_publish.writers.background import Inline
 from stackviz_publish.writers.datafile import FILE_COST
 from stackviz_publish.writers.datafile import packed_cost
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import cost
-from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
 
-# JSON string quoting, as json.dumps does it (ASCII only: safe in any encoding).
-_q = json.encoder.encode_basestring_ascii
 _ENTRY = ('{"name": %s, "status": %s, "tags": [%s], "timestamps": [%s, %s], '
           '"duration": %s, "details": {}, "id": %s, "worker": %s, "shard": %s}')
 _KEYS = ('name', 'status', 'tags', 'timestamps', 'duration', 'details', 'id', 'worker',
@@ -39,16 +39,19 @@ def _detail_parts(details):
     sep = '{'
     grown = 0
     for key, value in details.items():
-        quoted = _q(value)
+        quoted = json_string(value)
         grown += len(quoted) - len(value)
-        parts += (sep, _q(key), ': ', quoted)
+        parts += (sep, json_string(key), ': ', quoted)
         sep = ', '
     parts.append('}')
     return parts, grown
 
 
-def _opt(value):
-    return 'null' if value is None else _q(value) if isinstance(value, str) else str(value)
+def _json_scalar(value):
+    """A str, int or None as JSON."""
+    if value is None:
+        return 'null'
+    return json_string(value) if isinstance(value, str) else str(value)
 
 
 def entry_json(entry):
@@ -56,10 +59,11 @@ def entry_json(entry):
     if tuple(entry) != _KEYS or not isinstance(entry['duration'], float):
         return json.dumps(entry)
     start, end = entry['timestamps']
-    return _ENTRY % (_q(entry['name']), _q(entry['status']),
-                     ', '.join([_q(t) for t in entry['tags']]), _opt(start), _opt(end),
-                     float.__repr__(entry['duration']), _q(entry['id']),
-                     _opt(entry['worker']), _opt(entry['shard']))
+    return _ENTRY % (json_string(entry['name']), json_string(entry['status']),
+                     ', '.join([json_string(t) for t in entry['tags']]),
+                     _json_scalar(start), _json_scalar(end),
+                     float.__repr__(entry['duration']), json_string(entry['id']),
+                     _json_scalar(entry['worker']), _json_scalar(entry['shard']))
 
 
 class RunWriter:
@@ -104,7 +108,7 @@ class RunWriter:
         budget allows: else with a marker for its attachments, else not at all. The
         details' JSON stays a list of pieces, so a huge attachment is escaped once
         and never copied into a bigger string."""
-        key = _q(entry['id'])
+        key = json_string(entry['id'])
         choice = _detail_parts(details) if details else None
         entry['shard'] = self.shard_count if choice else None
         text = self._sep + entry_json(entry)
@@ -167,7 +171,7 @@ class RunWriter:
         return total
 
     def _add_classic(self, name, parts):
-        self.details.write('%s%s: ' % (self._details_sep, _q(name)))
+        self.details.write('%s%s: ' % (self._details_sep, json_string(name)))
         for part in parts:
             self.details.write(part)
         self._details_sep = ',\n'
@@ -180,9 +184,9 @@ class RunWriter:
         for key, value in item.items():
             size += len(key) + 8
             if isinstance(value, str):
-                size += len(_q(value))
+                size += len(json_string(value))
             elif isinstance(value, list):
-                size += sum([len(_q(line)) + 2 for line in value])
+                size += sum([len(json_string(line)) + 2 for line in value])
             else:
                 size += 32   # a number, or null
         return self.budget.take(packed_cost(size, True) if self.gzipped else 3 * size,
@@ -246,25 +250,6 @@ class RunWriter:
 
     def _artifacts(self, stats_rel):
         gz = '.gz' if self.gzipped else ''
-        name = self.name
-        files = [(self.raw.rel_path, 'subunit', True)]
-        if self.details is not None:
-            files.append((self.details.rel_path, 'subunit-details', False))
-        files.append((stats_rel + gz, 'subunit-stats', False))
-        out = []
-        for path, kind, primary in files:
-            art = {'path': path, 'artifact_name': name, 'artifact_type': kind,
-                   'content_type': 'application/json', 'primary': primary}
-            if kind != 'subunit-details':
-                art['script_path'] = twin_path(path)
-            if self.gzipped:
-                art['content_encoding'] = 'gzip'
-            out.append(art)
-        shards = {'path': self.shard_dir + '/', 'artifact_name': name,
-                  'artifact_type': 'subunit-details-shards',
-                  'content_type': 'application/json', 'primary': False,
-                  'shard_count': self.shard_count, 'suffix': '.json' + gz}
-        if self.gzipped:
-            shards['content_encoding'] = 'gzip'
-        out.append(shards)
-        return out
+        return data_format.run_artifacts(
+            self.name, self.raw.rel_path, self.details and self.details.rel_path,
+            stats_rel + gz, self.shard_dir, self.shard_count, self.gzipped)

@@ -17,8 +17,8 @@
 import json
 import os
 
+from stackviz_publish import format as data_format
 from stackviz_publish import model
-from stackviz_publish.writers.datafile import twin_path
 from stackviz_publish.writers.datafile import write_whole
 from stackviz_publish.writers.run import SHARD_TESTS
 from stackviz_publish.writers.run import SHARD_TEXT
@@ -66,13 +66,9 @@ def write(data_dir, result, gzipped=False, notes=()):
     total += write_whole(data_dir, index_rel, json.dumps(
         _index(result, tests, notes), separators=(',', ':')), gzipped)
     gz = '.gz' if gzipped else ''
-    artifact = {'path': index_rel + gz, 'artifact_name': collector.name,
-                'artifact_type': 'service-logs', 'content_type': 'application/json',
-                'primary': False, 'script_path': twin_path(index_rel + gz),
-                'shards': shard_dir + '/', 'shard_count': len(shards),
-                'suffix': '.json' + gz}
-    if gzipped:
-        artifact['content_encoding'] = 'gzip'
+    artifact = data_format.artifact(index_rel + gz, collector.name, 'service-logs',
+                                    gzipped=gzipped, shards=shard_dir + '/',
+                                    shard_count=len(shards), suffix='.json' + gz)
     return artifact, total
 
 

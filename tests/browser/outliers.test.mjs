@@ -46,7 +46,7 @@ describe('timeline with outlier timestamps', { skip }, () => {
     const p = await openTimeline();
     assert.ok(p.openMs < 5000, `opened in ${p.openMs} ms`);
     const v = await p.page.evaluate(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       const normal = run.tests.filter((t) => !t.name.startsWith('pkg.T.'));
       return {
         t0: tl.t0, t1: tl.t1, drawMs: tl.lastDrawMs,
@@ -74,7 +74,7 @@ describe('timeline with outlier timestamps', { skip }, () => {
   it('keeps every redraw within budget while zooming and panning over the whole span', async () => {
     const p = await openTimeline();
     const times = await p.page.evaluate(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       const out = [];
       const draw = (t0, t1) => {
         tl.setView(t0, t1, false);
@@ -90,7 +90,7 @@ describe('timeline with outlier timestamps', { skip }, () => {
       for (let span = 1000; span < run.end - run.start; span *= 8) draw(run.start + span, run.start + 2 * span);
       return out;
     });
-    const plotWidth = await p.page.evaluate(() => window.__stackviz.view.tl.plotWidth);
+    const plotWidth = await p.page.evaluate(() => window.__stackviz.view.timeline.plotWidth);
     const worst = Math.max(...times.map((t) => t.ms));
     assert.ok(worst < REDRAW_BUDGET_MS, `slowest redraw ${worst.toFixed(1)} ms`);
     for (const t of times) assert.ok(t.ticks <= plotWidth / 40 + 2, `${t.ticks} ticks over ${t.span} ms`);
@@ -102,7 +102,7 @@ describe('timeline with outlier timestamps', { skip }, () => {
     await p.page.mouse.move(box.x + box.width / 4, box.y + 30, { steps: 10 });
     await p.page.mouse.up();
     await p.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    const last = await p.page.evaluate(() => window.__stackviz.view.tl.lastDrawMs);
+    const last = await p.page.evaluate(() => window.__stackviz.view.timeline.lastDrawMs);
     assert.ok(last < REDRAW_BUDGET_MS, `redraw after wheel and drag ${last} ms`);
     assert.deepEqual(p.problems, []);
     await p.context.close();
@@ -111,15 +111,15 @@ describe('timeline with outlier timestamps', { skip }, () => {
   it('zooms to an outlier from the note, and back to the run', async () => {
     const p = await openTimeline();
     await p.page.locator('.outliers button', { hasText: 'clock_reset' }).click();
-    await p.page.waitForFunction(() => window.__stackviz.view?.tl.selected?.name === 'pkg.T.clock_reset');
+    await p.page.waitForFunction(() => window.__stackviz.view?.timeline.selected?.name === 'pkg.T.clock_reset');
     const v = await p.page.evaluate(() => {
-      const { tl } = window.__stackviz.view;
+      const { timeline: tl } = window.__stackviz.view;
       return { inView: tl.selected.start >= tl.t0 && tl.selected.end <= tl.t1, span: tl.t1 - tl.t0 };
     });
     assert.ok(v.inView && v.span < 24 * 3600e3, JSON.stringify(v));
     await p.page.locator('.outliers button', { hasText: 'back to the run' }).click();
     await p.page.waitForFunction(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       return tl.t0 <= run.core.start && tl.t1 >= run.core.end && tl.t1 - tl.t0 < (run.core.end - run.core.start) * 1.2;
     });
     assert.deepEqual(p.problems, []);
@@ -143,7 +143,7 @@ describe('timeline with outlier timestamps', { skip }, () => {
   it('a deep link with a window opens that window, outliers or not', async () => {
     const p = await openTimeline(`#/${RUN}/timeline?from=10&to=70`);
     const v = await p.page.evaluate(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       return [(tl.t0 - run.core.start) / 1000, (tl.t1 - run.core.start) / 1000];
     });
     assert.ok(Math.abs(v[0] - 10) < 0.01 && Math.abs(v[1] - 70) < 0.01, JSON.stringify(v));

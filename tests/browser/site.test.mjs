@@ -132,7 +132,7 @@ describe('published site in chromium', { skip }, () => {
       const v = window.__stackviz.view;
       const lane = v.run.lanes[0];
       const t = v.run.tests[lane.tests[Math.floor(lane.tests.length / 2)]];
-      return { x: v.tl.xOf((t.start + t.end) / 2), id: t.id, lane: t.lane, start: t.start };
+      return { x: v.timeline.xOf((t.start + t.end) / 2), id: t.id, lane: t.lane, start: t.start };
     });
     await p.page.mouse.move(box.x + target.x, box.y + 18 + 8);
     await p.page.waitForSelector('.tip.on');
@@ -140,20 +140,20 @@ describe('published site in chromium', { skip }, () => {
     await p.page.waitForFunction((id) => decodeURIComponent(location.hash).includes(`/timeline/${id}`), target.id);
     await p.page.waitForSelector('.selected .details .tab');
     await p.page.keyboard.press('ArrowRight');
-    await p.page.waitForFunction((id) => window.__stackviz.view.tl.selected.id !== id, target.id);
+    await p.page.waitForFunction((id) => window.__stackviz.view.timeline.selected.id !== id, target.id);
     const next = await p.page.evaluate(() => {
-      const t = window.__stackviz.view.tl.selected;
+      const t = window.__stackviz.view.timeline.selected;
       return { lane: t.lane, start: t.start, id: t.id };
     });
     assert.equal(next.lane, target.lane);
     assert.ok(next.start >= target.start && next.id !== target.id);
     await p.page.keyboard.press('ArrowLeft');
-    await p.page.waitForFunction((id) => window.__stackviz.view.tl.selected.id === id, target.id);
+    await p.page.waitForFunction((id) => window.__stackviz.view.timeline.selected.id === id, target.id);
     // Wheel zooms in; the overview brush follows.
-    const span0 = await p.page.evaluate(() => window.__stackviz.view.tl.t1 - window.__stackviz.view.tl.t0);
+    const span0 = await p.page.evaluate(() => window.__stackviz.view.timeline.t1 - window.__stackviz.view.timeline.t0);
     await p.page.mouse.move(box.x + box.width / 2, box.y + 30);
     await p.page.mouse.wheel(0, -400);
-    await p.page.waitForFunction((s0) => window.__stackviz.view.tl.t1 - window.__stackviz.view.tl.t0 < s0 * 0.8, span0);
+    await p.page.waitForFunction((s0) => window.__stackviz.view.timeline.t1 - window.__stackviz.view.timeline.t0 < s0 * 0.8, span0);
     // Brushing the overview from 10% to 30% of the run shows that window.
     const ov = await p.page.locator('canvas.overview').boundingBox();
     const gutter = 76, pw = ov.width - gutter;
@@ -162,7 +162,7 @@ describe('published site in chromium', { skip }, () => {
     await p.page.mouse.move(ov.x + gutter + pw * 0.6, ov.y + 10, { steps: 5 });
     await p.page.mouse.up();
     const brushed = await p.page.evaluate(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       const full = run.end - run.start;
       return [(tl.t0 - run.start) / full, (tl.t1 - run.start) / full];
     });
@@ -248,7 +248,7 @@ describe('published site in chromium', { skip }, () => {
     const q = await open(url, 'timeline');
     const got = await q.page.evaluate(() => {
       const v = window.__stackviz.view;
-      return { id: v.tl.selected && v.tl.selected.id, span: v.tl.t1 - v.tl.t0,
+      return { id: v.timeline.selected && v.timeline.selected.id, span: v.timeline.t1 - v.timeline.t0,
         q: document.querySelector('input.search').value, name: document.querySelector('.selected h2').textContent };
     });
     assert.equal(got.id, t.id);
@@ -258,9 +258,9 @@ describe('published site in chromium', { skip }, () => {
     // A link to one test alone zooms to it.
     await q.page.goto('about:blank');
     await q.page.goto(`${s.url}#/${RUN}/timeline/${encodeURIComponent(t.id)}`);
-    await q.page.waitForFunction(() => window.__stackviz?.view?.tl.selected);
+    await q.page.waitForFunction(() => window.__stackviz?.view?.timeline.selected);
     const z = await q.page.evaluate(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       return { span: tl.t1 - tl.t0, full: run.end - run.start, inView: tl.selected.start >= tl.t0 && tl.selected.end <= tl.t1 };
     });
     assert.ok(z.inView && z.span < z.full / 2, JSON.stringify(z));
@@ -380,7 +380,7 @@ describe('published site in chromium', { skip }, () => {
     assert.match(hrefs[0], new RegExp(`^#/${RUN}/test/`));
     assert.match(hrefs[1], new RegExp(`^#/${RUN}/timeline/`));
     await rows.nth(1).locator('a', { hasText: 'timeline' }).click();
-    await p.page.waitForFunction(() => window.__stackviz.view?.tl.selected);
+    await p.page.waitForFunction(() => window.__stackviz.view?.timeline.selected);
     await clean(p);
   });
 
@@ -603,9 +603,9 @@ describe('published site in chromium', { skip }, () => {
     })();
     // A link to the run's first test: the zoom shows no time before the run.
     const p = await open(`${s.url}#/${RUN}/timeline/${encodeURIComponent(first.id)}`, 'timeline', { width: 1400, height: 900 });
-    await p.page.waitForFunction(() => window.__stackviz.view?.tl.selected);
+    await p.page.waitForFunction(() => window.__stackviz.view?.timeline.selected);
     const v = await p.page.evaluate(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       return { t0: tl.t0, t1: tl.t1, start: run.start, end: run.end };
     });
     assert.equal(v.t0, v.start, 'the window starts at the run, not before');
@@ -625,7 +625,7 @@ describe('published site in chromium', { skip }, () => {
     await p.page.mouse.move(box.x + box.width / 2, box.y + 40);
     for (let i = 0; i < 8; i++) await p.page.mouse.wheel(0, 800);
     await p.page.waitForFunction(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       return tl.t0 === run.start && tl.t1 === run.end;
     });
     for (const time of ['utc', 'rel']) {
@@ -634,7 +634,7 @@ describe('published site in chromium', { skip }, () => {
         await p.page.waitForFunction(() => window.__stackviz.view && window.__stackviz.route.time === 'rel');
         await p.page.waitForTimeout(100);
       }
-      const labels = await p.page.evaluate(() => window.__stackviz.view.tl.axisLabels);
+      const labels = await p.page.evaluate(() => window.__stackviz.view.timeline.axisLabels);
       assert.ok(labels.length >= 4, JSON.stringify(labels));
       for (let i = 1; i < labels.length; i++) assert.ok(labels[i].x >= labels[i - 1].x + labels[i - 1].w + 4, JSON.stringify(labels));
       assert.ok(labels.every((l) => (time === 'rel' ? /^(\+\d+:\d\d|0:00)$/ : /^\d\d:\d\d$/).test(l.text)),
@@ -648,7 +648,7 @@ describe('published site in chromium', { skip }, () => {
     const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline', { width: 1400, height: 900 });
     await graphs(p.page);
     await p.page.screenshot({ path: join(tmpdir(), 'stackviz-triage-timeline.png') });
-    const lane = await p.page.evaluate(() => window.__stackviz.view.tl.laneHeight);
+    const lane = await p.page.evaluate(() => window.__stackviz.view.timeline.laneHeight);
     assert.ok(lane >= 30, `lanes ${lane} px high on a 900 px screen with 4 workers`);
     const graphsTop = await p.page.locator('.graphs').evaluate((e) => e.getBoundingClientRect().top);
     assert.ok(graphsTop < 900, 'the resource graphs start on the first screen');
@@ -661,9 +661,9 @@ describe('published site in chromium', { skip }, () => {
     const firstJump = await p.page.locator('ol.jump .jump-item').first().innerText();
     assert.match(firstJump, /^inprogress /);
     await note.locator('button').click();
-    await p.page.waitForFunction(() => window.__stackviz.view.tl.selected?.status === 5);
+    await p.page.waitForFunction(() => window.__stackviz.view.timeline.selected?.status === 5);
     const orange = await p.page.evaluate(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       const t = tl.selected;
       const c = document.querySelector('canvas.lanes');
       const dpr = window.devicePixelRatio;
@@ -681,7 +681,7 @@ describe('published site in chromium', { skip }, () => {
     const s = await site(dir);
     const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline', { width: 1400, height: 900 });
     const got = await p.page.evaluate(() => {
-      const { tl, run } = window.__stackviz.view;
+      const { timeline: tl, run } = window.__stackviz.view;
       return { span: run.end - run.start, view: tl.t1 - tl.t0, endX: tl.xOf(run.end), width: tl.el.clientWidth,
         labels: tl.axisLabels.map((l) => l.text) };
     });

@@ -1,6 +1,7 @@
 """The model: names, messages, uniqueness, unfinished tests and lanes."""
 from stackviz_publish import limits
 from stackviz_publish import model
+from stackviz_publish.format import EPOCH
 
 T0 = 1538102795000000   # 2018-09-28T02:46:35Z in microseconds
 
@@ -139,7 +140,7 @@ def test_iso_matches_datetime():
     stamps = [0, 1, 999999, T0, T0 + 1, -1, -1000001] + [
         rng.randrange(0, 4 * 10 ** 15) for _ in range(2000)]
     for stamp in stamps:
-        expected = (model.EPOCH + datetime.timedelta(microseconds=stamp)).isoformat(
+        expected = (EPOCH + datetime.timedelta(microseconds=stamp)).isoformat(
             timespec='microseconds')
         assert model.iso(stamp) == expected
 

@@ -163,9 +163,10 @@ def test_gzip_keeps_config_plain(tmp_path, site):
         assert f.read(2) == b'\x1f\x8b'
 
 
-def test_attachment_limit_cuts_and_reports_size(tmp_path, site):
+@pytest.mark.parametrize('flag', ['--max-attachment-size', '--max-attachment-bytes'])
+def test_attachment_limit_cuts_and_reports_size(tmp_path, site, flag):
     fx.write_stream(str(tmp_path / 'big.subunit'), tests=5, big_attachment=300000)
-    code, out, err = run_cli([str(tmp_path), '--max-attachment-size', '64K'], environ={})
+    code, out, err = run_cli([str(tmp_path), flag, '64K'], environ={})
     assert code == 0, err
     data_dir = os.path.join(str(tmp_path), 'stackviz', 'data')
     texts = []

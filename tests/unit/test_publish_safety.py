@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from stackviz_publish import safety
+from stackviz_publish import atomic_folders
 from stackviz_publish.cli import main as cli_main
 from stackviz_publish.cli import publish_cmd
 
@@ -115,7 +115,7 @@ FALLBACK_STEPS = [('staged', 'old'), ('site-copied', 'old'), ('exported', 'old')
                          + [(False,) + s for s in FALLBACK_STEPS])
 def test_killed_at_each_step(tmp_path, site, monkeypatch, exchange, step, expect):
     if not exchange:
-        monkeypatch.setattr(safety, '_exchange', lambda a, b: False)
+        monkeypatch.setattr(atomic_folders, '_exchange', lambda a, b: False)
     logs = str(tmp_path)
     fx.write_stream(os.path.join(logs, 'old.subunit'), tests=40, seed=1)
     assert publish_in_child(logs, site)[0] == 0
@@ -181,7 +181,7 @@ def _exchange_supported(folder):
     os.mkdir(a)
     os.mkdir(b)
     try:
-        return safety._exchange(a, b)
+        return atomic_folders._exchange(a, b)
     finally:
         os.rmdir(a)
         os.rmdir(b)

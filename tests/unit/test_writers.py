@@ -6,18 +6,19 @@ import os
 
 import pytest
 
+from stackviz_publish import atomic_folders
+from stackviz_publish.format import twin_path
 from stackviz_publish.writers import datafile
 from stackviz_publish.writers import output
 from tests.unit.conftest import read_twin
 
 
 def test_twin_paths():
-    assert datafile.twin_path('x-raw.json.gz') == 'x-raw.json.js'
-    assert datafile.twin_path('x-raw.json') == 'x-raw.json.js'
-    assert datafile.twin_path('x-0-details/12.json.gz') == os.path.join('x-0-details',
-                                                                        '12.js')
-    assert datafile.twin_path('config.json') == 'config.js'
-    assert datafile.twin_path('dstat.csv') == 'dstat.csv.js'
+    assert twin_path('x-raw.json.gz') == 'x-raw.json.js'
+    assert twin_path('x-raw.json') == 'x-raw.json.js'
+    assert twin_path('x-0-details/12.json.gz') == os.path.join('x-0-details', '12.js')
+    assert twin_path('config.json') == 'config.js'
+    assert twin_path('dstat.csv') == 'dstat.csv.js'
 
 
 @pytest.mark.parametrize('gzipped', [False, True])
@@ -53,17 +54,17 @@ def test_atomic_folder_replaces_or_leaves_untouched(tmp_path):
     target.mkdir()
     (target / 'old').write_text('old')
     with pytest.raises(RuntimeError):
-        with output.AtomicFolder(str(target)) as tmp:
+        with atomic_folders.AtomicFolder(str(target)) as tmp:
             open(os.path.join(tmp, 'new'), 'w').write('half')
             raise RuntimeError('writer died')
     assert sorted(os.listdir(tmp_path)) == ['data']
     assert os.listdir(target) == ['old']
-    with output.AtomicFolder(str(target)) as tmp:
+    with atomic_folders.AtomicFolder(str(target)) as tmp:
         open(os.path.join(tmp, 'new'), 'w').write('whole')
     assert sorted(os.listdir(tmp_path)) == ['data']
     assert os.listdir(target) == ['new']
     with pytest.raises(OSError, match='does not exist'):
-        with output.AtomicFolder(str(tmp_path / 'no' / 'data')):
+        with atomic_folders.AtomicFolder(str(tmp_path / 'no' / 'data')):
             pass
 
 

@@ -54,6 +54,10 @@ describe('decoding', () => {
   it('names twins as the format says', () => {
     assert.equal(twinPath('x-raw.json.gz'), 'x-raw.json.js');
     assert.equal(twinPath('dstat.csv'), 'dstat.csv.js');
+    // As the Python exporter names them (stackviz_publish.format.twin_path).
+    assert.equal(twinPath('config.json'), 'config.js');
+    assert.equal(twinPath('x-0-details/12.json.gz'), 'x-0-details/12.js');
+    assert.equal(twinPath('12.json'), '12.json.js');
   });
   it('fetches over HTTP whatever the server did with Content-Encoding', async () => {
     const files = { 'a.json.gz': gzipSync(text), 'b.json.gz': Buffer.from(text), 'c.json': Buffer.from(text) };
@@ -183,5 +187,22 @@ describe('buildRun', () => {
 
   it('refuses raw data that is not a list', () => {
     assert.throws(() => buildRun(ref, { a: 1 }, null), /not a list of tests/);
+  });
+});
+
+describe('format: reading stats.json fields that may be damaged', async () => {
+  const { readStats, statsTests, statsCounts, field } = await import('../../.build/lib/format.mjs');
+  it('keeps objects only', () => {
+    assert.equal(readStats([1, 2]), null);
+    assert.equal(readStats(null), null);
+    assert.deepEqual(readStats({ count: 1 }), { count: 1 });
+    assert.deepEqual(statsTests([{ name: 'a' }, null, 'x', [1], { id: 'b' }]), [{ name: 'a' }, { id: 'b' }]);
+    assert.deepEqual(statsTests('not a list'), []);
+  });
+  it('reads counts as numbers and fields of objects only', () => {
+    assert.deepEqual(statsCounts({ fail: '2', skip: 'x', success: 3 }), { fail: 2, skip: 0, success: 3 });
+    assert.equal(statsCounts([1]), null);
+    assert.equal(field({ a: 1 }, 'a'), 1);
+    assert.equal(field('a', 'length'), undefined);
   });
 });

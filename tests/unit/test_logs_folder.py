@@ -2,7 +2,8 @@ import os
 
 import pytest
 
-from stackviz_publish import safety
+from stackviz_publish import atomic_folders
+from stackviz_publish import logs_folder
 
 
 def make_tree(path, files):
@@ -28,36 +29,36 @@ def test_symlink_target_out_of_logs_is_refused(tmp_path):
     logs.mkdir()
     (tmp_path / 'elsewhere').mkdir()
     os.symlink(str(tmp_path / 'elsewhere'), str(logs / 'stackviz'))
-    with pytest.raises(safety.UnsafePathError, match='outside the logs folder'):
-        safety.check_target(safety.resolve_logs_dir(str(logs)))
+    with pytest.raises(logs_folder.UnsafePathError, match='outside the logs folder'):
+        logs_folder.check_target(logs_folder.resolve_logs_dir(str(logs)))
 
 
 def test_symlink_target_inside_logs_is_accepted(tmp_path):
     (tmp_path / 'old-site').mkdir()
     os.symlink(str(tmp_path / 'old-site'), str(tmp_path / 'stackviz'))
-    assert safety.check_target(str(tmp_path)) == str(tmp_path / 'stackviz')
+    assert logs_folder.check_target(str(tmp_path)) == str(tmp_path / 'stackviz')
 
 
 def test_missing_logs_dir(tmp_path):
-    with pytest.raises(safety.UnsafePathError, match='does not exist'):
-        safety.resolve_logs_dir(str(tmp_path / 'nope'))
+    with pytest.raises(logs_folder.UnsafePathError, match='does not exist'):
+        logs_folder.resolve_logs_dir(str(tmp_path / 'nope'))
 
 
 def test_is_within():
-    assert safety.is_within('/a/b/c', '/a/b')
-    assert safety.is_within('/a/b', '/a/b')
-    assert not safety.is_within('/a/bc', '/a/b')
-    assert not safety.is_within('/a', '/a/b')
+    assert logs_folder.is_within('/a/b/c', '/a/b')
+    assert logs_folder.is_within('/a/b', '/a/b')
+    assert not logs_folder.is_within('/a/bc', '/a/b')
+    assert not logs_folder.is_within('/a', '/a/b')
 
 
 @pytest.mark.parametrize('exchange', [True, False])
 def test_place_replaces_previous_site(tmp_path, monkeypatch, exchange):
     if not exchange:  # the fallback for filesystems without renameat2
-        monkeypatch.setattr(safety, '_exchange', lambda a, b: False)
+        monkeypatch.setattr(atomic_folders, '_exchange', lambda a, b: False)
     make_tree(str(tmp_path / 'stackviz'), {'index.html': 'old', 'data/old.json': '{}'})
-    stage = safety.make_stage(str(tmp_path))
+    stage = logs_folder.make_stage(str(tmp_path))
     make_tree(stage, {'index.html': 'new', 'data/new.json': '[]'})
-    safety.place(stage, str(tmp_path / 'stackviz'))
+    atomic_folders.place(stage, str(tmp_path / 'stackviz'))
     assert read_tree(str(tmp_path / 'stackviz')) == {'index.html': 'new',
                                                      'data/new.json': '[]'}
     assert sorted(os.listdir(str(tmp_path))) == ['stackviz']
@@ -66,11 +67,11 @@ def test_place_replaces_previous_site(tmp_path, monkeypatch, exchange):
 
 def test_place_puts_the_previous_site_back_when_the_new_one_cannot_go_in(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(safety, '_exchange', lambda a, b: False)
+    monkeypatch.setattr(atomic_folders, '_exchange', lambda a, b: False)
     make_tree(str(tmp_path / 'stackviz'), {'index.html': 'old'})
     stage = str(tmp_path / 'gone')  # a stage that vanished: rename-in fails
     with pytest.raises(OSError):
-        safety.place(stage, str(tmp_path / 'stackviz'))
+        atomic_folders.place(stage, str(tmp_path / 'stackviz'))
     assert read_tree(str(tmp_path / 'stackviz')) == {'index.html': 'old'}
     assert sorted(os.listdir(str(tmp_path))) == ['stackviz']
 
@@ -78,9 +79,9 @@ def test_place_puts_the_previous_site_back_when_the_new_one_cannot_go_in(
 def test_place_replaces_inside_symlink_not_its_target(tmp_path):
     make_tree(str(tmp_path / 'kept'), {'index.html': 'kept'})
     os.symlink(str(tmp_path / 'kept'), str(tmp_path / 'stackviz'))
-    stage = safety.make_stage(str(tmp_path))
+    stage = logs_folder.make_stage(str(tmp_path))
     make_tree(stage, {'index.html': 'new'})
-    safety.place(stage, str(tmp_path / 'stackviz'))
+    atomic_folders.place(stage, str(tmp_path / 'stackviz'))
     assert not os.path.islink(str(tmp_path / 'stackviz'))
     assert read_tree(str(tmp_path / 'kept')) == {'index.html': 'kept'}
 
@@ -91,7 +92,7 @@ def test_clean_stale_removes_only_our_temporaries(tmp_path):
     (tmp_path / 'target').mkdir()
     (tmp_path / 'target' / 'precious').write_text('keep')
     os.symlink(str(tmp_path / 'target'), str(tmp_path / '.stackviz.tmp-link'))
-    assert sorted(safety.clean_stale(str(tmp_path))) == [
+    assert sorted(logs_folder.clean_stale(str(tmp_path))) == [
         '.stackviz.old-2', '.stackviz.tmp-1', '.stackviz.tmp-link']
     assert sorted(os.listdir(str(tmp_path))) == ['other', 'stackviz', 'target']
     assert (tmp_path / 'target' / 'precious').read_text() == 'keep'
@@ -99,7 +100,7 @@ def test_clean_stale_removes_only_our_temporaries(tmp_path):
 
 def test_lock_is_exclusive(tmp_path):
     import fcntl
-    with safety.locked(str(tmp_path)):
+    with atomic_folders.locked(str(tmp_path)):
         fd = os.open(str(tmp_path), os.O_RDONLY)
         try:
             with pytest.raises(BlockingIOError):

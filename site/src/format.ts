@@ -1,0 +1,80 @@
+// The data format, site side: what config.json, raw.json, stats.json and the details
+// shards hold (doc/source/data-format.rst). Files may be damaged or hostile, so
+// fields that the code must check before use are typed unknown, never any.
+
+export interface Artifact {
+  path: string;
+  artifact_name: string;
+  artifact_type: string;
+  primary?: boolean;
+  script_path?: string;
+  content_encoding?: string;
+  shard_count?: number;
+  suffix?: string;
+  node?: string;
+  /** service-logs: the shards' folder (see data-format.rst, "Service logs") */
+  shards?: string;
+}
+
+export interface Config {
+  format_version?: number;
+  generator?: string;
+  datasets?: { metadata?: Record<string, unknown>; artifacts?: Artifact[]; [k: string]: unknown }[];
+}
+
+/** One entry of raw.json (classic keys plus the v1 extensions), as read. */
+export type RawEntry = Record<string, unknown>;
+
+/** A test listed in stats.json (failures, skips, inprogress), as read. */
+export interface StatsTest {
+  name?: unknown;
+  id?: unknown;
+  details?: unknown;
+  [k: string]: unknown;
+}
+
+/** stats.json: classic fields plus the v1 extensions, as read. */
+export interface Stats {
+  count?: unknown;
+  counts?: unknown;
+  start?: unknown;
+  end?: unknown;
+  wall_time?: unknown;
+  total_duration?: unknown;
+  workers?: unknown;
+  warnings?: unknown;
+  failures?: unknown;
+  skips?: unknown;
+  inprogress?: unknown;
+  triage?: unknown;
+}
+
+/** A details shard: test id -> attachment name -> text. */
+export type ShardFile = Record<string, Record<string, string>>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** stats.json's content when it is an object, else null (a damaged file). */
+export function readStats(value: unknown): Stats | null {
+  return isRecord(value) ? value : null;
+}
+
+/** The objects of a list field (``failures``, ``skips``...); [] when it is no list. */
+export function statsTests(list: unknown): StatsTest[] {
+  return Array.isArray(list) ? list.filter(isRecord) : [];
+}
+
+/** ``counts`` with its numbers, or null when it is not an object. */
+export function statsCounts(counts: unknown): Record<string, number> | null {
+  if (!isRecord(counts)) return null;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(counts)) out[k] = Number(v) || 0;
+  return out;
+}
+
+/** A field of an object read from a file, when that is an object. */
+export function field(value: unknown, key: string): unknown {
+  return isRecord(value) ? value[key] : undefined;
+}
