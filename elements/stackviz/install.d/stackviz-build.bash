@@ -147,6 +147,10 @@ install_venv() {
     "$pip" --python "$PREFIX/venv/bin/python" install -q "$REQUIREMENT"
     "$PREFIX/venv/bin/stackviz-publish" --help >/dev/null
     "$PREFIX/venv/bin/stackviz-export" --help >/dev/null
+    # A release's data files are for hosts: share/stackviz-html (devstack's legacy
+    # copy of the site, which /opt/stackviz/site replaces here) and the element and
+    # role (share/stackviz-publish). A node needs neither.
+    rm -rf "$PREFIX/venv/share/stackviz-html" "$PREFIX/venv/share/stackviz-publish"
 }
 
 # The package carries the built site; /opt/stackviz/site is a plain copy of it
