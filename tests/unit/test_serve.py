@@ -82,11 +82,17 @@ def ask(server, path, method='GET', host='localhost', headers=None):
 def raw(server, data):
     """Send raw bytes, return everything the server answers before closing."""
     with socket.create_connection(server.server_address[:2], timeout=10) as s:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass   # the server may answer and close before reading it all
         out = b''
         while True:
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                return out
             if not chunk:
                 return out
             out += chunk
