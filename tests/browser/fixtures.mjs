@@ -30,7 +30,8 @@ function py(args) {
 
 /** Generate a stream (+ dstat) and export it: returns the published folder. */
 export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 1, hostile = false,
-  gzip = false, dstat = true, logBytes = null, secondRun = 0, sameCause = 0, seconds = null } = {}) {
+  gzip = false, dstat = true, logBytes = null, secondRun = 0, sameCause = 0, seconds = null,
+  exportArgs = [] } = {}) {
   const dir = join(root, name);
   const src = join(root, `${name}-src`);
   mkdirSync(dir, { recursive: true });
@@ -57,7 +58,7 @@ export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 
     exp.push('--dstat', csv);
   }
   if (gzip) exp.push('--gzip');
-  py([...exp, join(dir, 'data')]);
+  py([...exp, ...exportArgs, join(dir, 'data')]);
   cpSync(SITE, dir, { recursive: true });
   return dir;
 }

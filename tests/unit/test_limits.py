@@ -186,8 +186,9 @@ def test_output_budget_marks_then_leaves_out_tests(tmp_path):
     writer = RunWriter(str(tmp_path), 'r', budget=budget)
     builder = model.RunBuilder(writer, limits.NO_LIMITS)
     events = []
-    for n in range(400):   # every tenth test has a big log
-        test_id = 'p.test_%03d' % n
+    tests = 3000   # more than the budget's raw.json half can list
+    for n in range(tests):   # every tenth test has a big log
+        test_id = 'p.test_%04d' % n
         events += [ev(test_id, 'inprogress', T0 + n),
                    ev(test_id, None, T0 + n, file_name='log',
                       data=b'L' * (20000 if n % 10 == 9 else 100)),
@@ -203,16 +204,16 @@ def test_output_budget_marks_then_leaves_out_tests(tmp_path):
             details.update(read_json(tmp_path / 'r-0-details', name))
     marked = [i for i, d in details.items() if d == {limits.CUT_KEY: BUDGET_MARKER}]
     whole = [i for i, d in details.items() if len(d.get('log', '')) in (100, 20000)]
-    assert whole and marked and len(whole) + len(marked) <= len(raw) < 400
+    assert whole and marked and len(whole) + len(marked) <= len(raw) < tests
     first = min(marked)   # from the first big test that did not fit, no big one is whole
     assert first[-1] == '9' and not [i for i in whole if i > first and i[-1] == '9']
-    assert stats['count'] == 400 and [e['id'] for e in raw] == [
-        'p.test_%03d' % n for n in range(len(raw))]
+    assert stats['count'] == tests and [e['id'] for e in raw] == [
+        'p.test_%04d' % n for n in range(len(raw))]
     assert len([w for w in stats['warnings'] if 'without their attachments' in w]) == 1
     left_out = [w for w in stats['warnings'] if 'left out of raw.json' in w]
     assert left_out == ['%d test(s) left out of raw.json: the output budget '
                         '(--max-output-bytes) was used up; they are counted in stats.json'
-                        % (400 - len(raw))]
+                        % (tests - len(raw))]
     assert _tree_size(tmp_path) <= RUN_RESERVE + 500 * 1024
 
 
