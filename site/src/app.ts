@@ -15,26 +15,17 @@
 // The app: loads the index, keeps the loaded runs, and renders the view the
 // hash route names. Views reuse what is loaded: switching views fetches nothing new.
 import { h, clear, plural } from './dom';
-import { Dstat, parseDstat } from './dstat';
-import { Attachments, renderDetails } from './details';
-import { Config, ShardFile, Stats, readStats } from './format';
+import { renderDetails } from './details';
+import { Config } from './format';
 import { Source, twinPath } from './loader';
-import { Index, Run, RunRef, buildRun, readConfig } from './model';
+import { Index, RunRef, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
-import { ServiceIndex, ServiceView, addErrorBadges, readServiceIndex, readServiceLines } from './servicelogs';
+import { addErrorBadges } from './servicelogs';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
 import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
-
-/** JSON.parse with the file named in its error: a damaged file says which it is. */
-function parseJson(path: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path} is not valid JSON (${(e as Error).message})`);
-  }
-}
+import { FetchingStore, parseJson } from './store';
 
 export interface Probe {
   marks: Record<string, number>;
@@ -47,18 +38,15 @@ export interface Probe {
 export class App {
   index: Index | null = null;
   route: Route = emptyRoute();
-  private stats = new Map<string, Promise<Stats | null>>();
-  private runs = new Map<string, Promise<Run>>();
-  private dstat: Promise<Dstat[]> | null = null;
-  readonly dstatProblems: string[] = [];
-  private shards = new Map<string, Promise<ShardFile>>();
-  private services = new Map<string, Promise<ServiceIndex | null>>();
   private timeline: TimelineView | null = null;
   private generation = 0;
   readonly probe: Probe;
+  /** The loaded data: views get it, never the app. */
+  readonly store: FetchingStore;
 
   constructor(private source: Source, private root: HTMLElement, private header: HTMLElement) {
     this.probe = { marks: {}, errors: [], requested: source.requested, view: null, route: this.route };
+    this.store = new FetchingStore(source, () => this.index!, (name) => this.mark(name));
   }
 
   mark(name: string): void {
@@ -217,105 +205,6 @@ export class App {
     if (meta.length) this.header.append(h('span', { cls: 'meta' }, meta.map(([k, v]) => `${k}: ${v}`).join(' · ')));
   }
 
-  statsOf(ref: RunRef): Promise<Stats | null> {
-    let p = this.stats.get(ref.name);
-    if (!p) {
-      p = ref.stats
-        ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => readStats(parseJson(ref.stats!.path, t)))
-        : Promise.resolve(null);
-      this.stats.set(ref.name, p);
-    }
-    return p;
-  }
-
-  runOf(ref: RunRef): Promise<Run> {
-    let p = this.runs.get(ref.name);
-    if (!p) {
-      const raw = this.source.text(ref.raw.path, ref.raw.script_path).then((t) => {
-        this.mark('raw-text');
-        const parsed = parseJson(ref.raw.path, t);
-        this.mark('raw-parsed');
-        return parsed;
-      });
-      // A damaged stats.json must not hide the tests.
-      const stats = this.statsOf(ref).catch(() => null);
-      p = Promise.all([raw, stats]).then(([r, s]) => {
-        const run = buildRun(ref, r, s);
-        this.mark('run-built');
-        return run;
-      });
-      this.runs.set(ref.name, p);
-    }
-    return p;
-  }
-
-  dstatOf(run: Run): Promise<Dstat[]> {
-    if (!this.dstat) {
-      const near = run.start;
-      this.dstat = Promise.all(this.index!.dstat.map(async (d) => {
-        try {
-          return parseDstat(await this.source.text(d.artifact.path, d.artifact.script_path), d.node, near);
-        } catch (e) {
-          // Shown above the graphs; the rest of the page works without them.
-          this.dstatProblems.push(`Resource graphs of node ${d.node} unavailable: ${(e as Error).message}`);
-          return null;
-        }
-      })).then((l) => l.filter((d): d is Dstat => d !== null));
-    }
-    return this.dstat;
-  }
-
-  detailsOf(run: Run, id: string): Promise<Attachments | null> {
-    const test = run.byId.get(id);
-    const shardIndex = run.ref.shards;
-    if (shardIndex && typeof shardIndex.shard_count === 'number') {
-      if (!test || test.shard === null) return Promise.resolve(null);
-      const path = `${shardIndex.path}${test.shard}${shardIndex.suffix || '.json'}`;
-      return this.shardOf(path, `${shardIndex.path}${test.shard}.js`).then((o) => o[id] || null);
-    }
-    const mono = run.ref.details;
-    if (mono) {
-      return this.shardOf(mono.path, mono.script_path || null).then((o) => o[id] || (test && o[test.name]) || null);
-    }
-    return Promise.resolve(null);
-  }
-
-  /** The run's service log index, loaded once (null: the run has none). */
-  serviceIndexOf(ref: RunRef): Promise<ServiceIndex | null> {
-    let p = this.services.get(ref.name);
-    if (!p) {
-      const art = ref.services;
-      p = art
-        ? this.source.text(art.path, art.script_path).then((t) => readServiceIndex(parseJson(art.path, t)))
-        : Promise.resolve(null);
-      this.services.set(ref.name, p);
-    }
-    return p;
-  }
-
-  /** A test's service log lines: its shard is loaded only now. */
-  async serviceViewOf(ref: RunRef, id: string): Promise<ServiceView | null> {
-    const index = await this.serviceIndexOf(ref);
-    const art = ref.services;
-    if (!index || !art) return null;
-    const entry = index.tests.get(id);
-    if (!entry) return { index, lines: null };
-    const base = art.shards || '';
-    const shard = await this.shardOf(`${base}${entry[0]}${art.suffix || '.json'}`, `${base}${entry[0]}.js`);
-    return { index, lines: readServiceLines((shard as Record<string, unknown>)[id]) };
-  }
-
-  private shardOf(path: string, twin: string | null): Promise<ShardFile> {
-    let p = this.shards.get(path);
-    if (!p) {
-      // renderDetails shows each attachment as text, whatever it holds.
-      p = this.source.text(path, twin).then((t) => parseJson(path, t) as ShardFile);
-      p.catch(() => this.shards.delete(path));
-      this.shards.set(path, p);
-    }
-    return p;
-  }
-
   private async showSummary(ref: RunRef): Promise<void> {
     const gen = this.generation;
     const box = h('div');
@@ -323,9 +212,9 @@ export class App {
     const links = this.links(ref.name);
     // v1 stats carry counts and messages: the summary shows before raw.json arrives,
     // which is already on its way.
-    const runP = this.runOf(ref);
+    const runP = this.store.runOf(ref);
     runP.catch(() => null);
-    const stats = await this.statsOf(ref).catch(() => null);
+    const stats = await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
     const quick = quickSummary(stats, links, this.summaryFilter());
     if (quick) {
@@ -344,7 +233,7 @@ export class App {
       this.mark('summary-full');
       if (ref.services) {
         // The failures' "N service errors" badges come with the index, after the summary.
-        this.serviceIndexOf(ref).then((index) => {
+        this.store.serviceIndexOf(ref).then((index) => {
           if (index && gen === this.generation) addErrorBadges(box, index);
         }, (e) => this.probe.errors.push(String(e)));
       }
@@ -360,12 +249,12 @@ export class App {
     const gen = this.generation;
     this.root.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
     try {
-      const run = await this.runOf(ref);
+      const run = await this.store.runOf(ref);
       if (gen !== this.generation) return;
       clear(this.root);
       setTimeMode(r.time, run.core.start);
       if (r.test && !run.byId.has(r.test)) this.root.append(this.unknownTest(ref, r.test));
-      const view = new TimelineView(this, run, r);
+      const view = new TimelineView(this.store, (name) => this.links(name), run, r);
       this.timeline = view;
       this.probe.view = view;
       this.root.append(view.el);
@@ -395,8 +284,8 @@ export class App {
   private async showTest(ref: RunRef, id: string): Promise<void> {
     const gen = this.generation;
     try {
-      const run = await this.runOf(ref);
-      const stats = await this.statsOf(ref).catch(() => null);
+      const run = await this.store.runOf(ref);
+      const stats = await this.store.statsOf(ref).catch(() => null);
       if (gen !== this.generation) return;
       setTimeMode(this.route.time, run.core.start);
       const test = run.byId.get(id) || run.tests.find((t) => t.name === id);
@@ -409,12 +298,12 @@ export class App {
       const order = failureOrder(readTriage(stats, run));
       const at = order.indexOf(test.id);
       const step = (d: number) => (at >= 0 && order[at + d] !== undefined ? links.test(order[at + d]) : null);
-      this.root.append(renderDetails(run, test, this.detailsOf(run, test.id), {
+      this.root.append(renderDetails(run, test, this.store.detailsOf(run, test.id), {
         timeline: links.timeline(test.id), page: null,
         prev: step(-1), next: step(1),
         position: at >= 0 ? `failure ${at + 1} of ${order.length}` : null,
         summary: this.link({ view: 'summary' }),
-      }, ref.services ? this.serviceViewOf(ref, test.id) : null));
+      }, ref.services ? this.store.serviceViewOf(ref, test.id) : null));
       this.mark('details');
     } catch (e) {
       if (gen !== this.generation) return;

@@ -14,7 +14,8 @@
 
 // The timeline page: search bar with status toggles and a jump list, the lanes,
 // the dstat strips below on the same time axis, and the selected test's details.
-import type { App } from './app';
+import type { RunStore } from './store';
+import type { SummaryLinks } from './summary';
 import { h, clear, plural } from './dom';
 import { renderDetails } from './details';
 import { ErrorStrip } from './errorstrip';
@@ -49,7 +50,8 @@ export class TimelineView {
   private onKey = (e: KeyboardEvent) => this.key(e);
   private onResize = () => this.resize();
 
-  constructor(private app: App, readonly run: Run, route: Route) {
+  constructor(private store: RunStore, private linksOf: (run: string) => SummaryLinks,
+              readonly run: Run, route: Route) {
     this.route = { ...route };
     this.timeline = new Timeline(run, {
       onSelect: (t) => this.navigate({ test: t ? t.id : null }, true),
@@ -92,16 +94,16 @@ export class TimelineView {
   mount(): void {
     document.addEventListener('keydown', this.onKey);
     window.addEventListener('resize', this.onResize);
-    this.app.dstatOf(this.run).then((nodes) => {
+    this.store.dstatOf(this.run).then((nodes) => {
       if (!this.el.isConnected) return;
-      this.graphs = new Graphs(nodes, this.app.dstatProblems);
+      this.graphs = new Graphs(nodes, this.store.dstatProblems);
       this.graphBox.append(this.graphs.el);
       this.graphs.setView(this.timeline.t0, this.timeline.t1, this.timeline.el.clientWidth || 800);
       this.showSelected();
     });
     const ref = this.run.ref;
     if (ref.services) {
-      this.app.serviceIndexOf(ref).then((index) => {
+      this.store.serviceIndexOf(ref).then((index) => {
         if (!index || !this.el.isConnected || !index.timeline || !index.timeline.counts.size) return;
         this.errors = new ErrorStrip(index);
         this.errorBox.append(this.errors.el);
@@ -270,11 +272,11 @@ export class TimelineView {
       this.detailsBox.append(h('p', { cls: 'muted' }, 'Click a test to see its details here.'));
       return;
     }
-    const links = this.app.links(this.run.ref.name);
+    const links = this.linksOf(this.run.ref.name);
     const ref = this.run.ref;
-    this.detailsBox.append(renderDetails(this.run, t, this.app.detailsOf(this.run, t.id), {
+    this.detailsBox.append(renderDetails(this.run, t, this.store.detailsOf(this.run, t.id), {
       timeline: links.timeline(t.id), page: links.test(t.id),
-    }, ref.services ? this.app.serviceViewOf(ref, t.id) : null));
+    }, ref.services ? this.store.serviceViewOf(ref, t.id) : null));
   }
 
   private key(e: KeyboardEvent): void {
