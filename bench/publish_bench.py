@@ -31,6 +31,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from stackviz_publish import export  # noqa: E402
+from stackviz_publish import limits  # noqa: E402
 from stackviz_publish import publish  # noqa: E402
 from stackviz_publish import sample  # noqa: E402
 from stackviz_publish import sitefiles  # noqa: E402
@@ -72,7 +73,7 @@ def main(argv=None):
               % (summary['tests'], summary['workers'], site, args.gzip, args.repeat))
         print('export alone   median %.3f s' % e)
         print('whole publish  median %.3f s  (%s published)'
-              % (p, publish.human_size(result.total_bytes)))
+              % (p, limits.human_size(result.total_bytes)))
         print('publish/export ratio %.2f' % (p / e))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -67,6 +67,14 @@ def parse_size(text):
     return int(match.group(1)) * 1024 ** ' kmg'.index(match.group(2).lower() or ' ')
 
 
+def human_size(n):
+    """1536 -> '1.5 KB': how messages show a size (1024-based, as parse_size reads)."""
+    for unit in ('B', 'KB', 'MB', 'GB'):
+        if n < 1024 or unit == 'GB':
+            return ('%d %s' % (n, unit)) if unit == 'B' else ('%.1f %s' % (n, unit))
+        n /= 1024.0
+
+
 def cut_marker(kept, total, setting, unit='bytes'):
     """The line ending a cut text: ``[stackviz: cut at N bytes of M (--max-x)]``."""
     return '[stackviz: cut at %d %s of %d (%s)]' % (kept, unit, total, flag(setting))

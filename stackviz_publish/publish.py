@@ -225,10 +225,3 @@ def tree_size(path):
         for name in files:
             total += os.lstat(os.path.join(folder, name)).st_size
     return total
-
-
-def human_size(n):
-    for unit in ('B', 'KB', 'MB', 'GB'):
-        if n < 1024 or unit == 'GB':
-            return ('%d %s' % (n, unit)) if unit == 'B' else ('%.1f %s' % (n, unit))
-        n /= 1024.0

@@ -36,6 +36,8 @@ import urllib.parse
 import urllib.request
 import zlib
 
+from stackviz_publish.limits import human_size
+
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_BUDGET = 1024 ** 3          # bytes written to disk over a whole view
 CHUNK = 256 * 1024
@@ -98,14 +100,7 @@ class Budget:
         self.used += count
         if self.limit is not None and self.used > self.limit:
             raise OverBudget(url, 'over the download budget of %s (--max-download)'
-                             % human(self.limit))
-
-
-def human(n):
-    for unit in ('B', 'KB', 'MB', 'GB'):
-        if n < 1024 or unit == 'GB':
-            return ('%d %s' % (n, unit)) if unit == 'B' else ('%.1f %s' % (n, unit))
-        n /= 1024.0
+                             % human_size(self.limit))
 
 
 class Progress:
@@ -133,9 +128,9 @@ class Progress:
         if total:
             filled = int(30 * min(done, total) / total)
             bar = '[%s%s] %3d%%' % ('#' * filled, ' ' * (30 - filled), 100 * done // total)
-            line = '%s %s of %s' % (bar, human(done), human(total))
+            line = '%s %s of %s' % (bar, human_size(done), human_size(total))
         else:
-            line = human(done)
+            line = human_size(done)
         self.stream.write('\r%s %s\x1b[K' % (printable(name, 40), line))
         self.stream.flush()
 
@@ -305,12 +300,12 @@ class Fetcher:
         return max_bytes if left is None else min(left, max_bytes)
 
     def _over(self, url, max_bytes, size):
-        what = ' (%s)' % human(size) if size is not None else ''
+        what = ' (%s)' % human_size(size) if size is not None else ''
         left = self.budget.left()
         if max_bytes is not None and (left is None or max_bytes <= left):
-            return OverBudget(url, 'larger than %s%s: not fetched' % (human(max_bytes), what))
+            return OverBudget(url, 'larger than %s%s: not fetched' % (human_size(max_bytes), what))
         return OverBudget(url, 'over the download budget of %s%s (--max-download)'
-                          % (human(self.budget.limit), what))
+                          % (human_size(self.budget.limit), what))
 
 
 def _length(response):

@@ -32,6 +32,7 @@ import re
 import urllib.parse
 
 from stackviz_publish import discover
+from stackviz_publish import limits
 from stackviz_publish import metadata
 from stackviz_publish import publish
 from stackviz_publish import readers
@@ -274,8 +275,8 @@ def _download(fetcher, root, rel, size, logs):
         url = remote_discover.join(root, rel)
     if size is not None and fetcher.budget.left() is not None and size > fetcher.budget.left():
         raise remote.OverBudget(url, '%s, over the download budget of %s (--max-download):'
-                                ' not fetched' % (remote.human(size),
-                                                  remote.human(fetcher.budget.limit)))
+                                ' not fetched' % (limits.human_size(size),
+                                                  limits.human_size(fetcher.budget.limit)))
     path = remote_discover.local_path(logs, rel)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     _, kind = fetcher.get(url, path, name=rel)

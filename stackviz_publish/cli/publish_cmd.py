@@ -153,7 +153,7 @@ def publish_and_report(reporter, opts, checkpoint=None):
                       '%s)' % (opts.logs_dir, ', '.join(discover.SUBUNIT_SUFFIXES),
                                ', '.join(discover.REPOSITORY_NAMES)))
         return EXIT_NOTHING
-    size = publish.human_size(result.total_bytes)
+    size = limits.human_size(result.total_bytes)
     if result.site is None:
         reporter.info('published data only, no site: %s (%s)'
                       % (os.path.join(result.target, 'data'), size))

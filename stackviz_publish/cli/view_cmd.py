@@ -17,6 +17,7 @@ import os
 import webbrowser
 
 from stackviz_publish import export
+from stackviz_publish import limits
 from stackviz_publish import metadata
 from stackviz_publish import publish
 from stackviz_publish import remote
@@ -112,7 +113,7 @@ def _view(args, reporter, environ, serve_until):
         reporter.info('from the cache: %s (--rebuild builds it again)' % index)
     else:
         reporter.info('built %s (%s)' % (
-            index, publish.human_size(publish.tree_size(result.site_dir))))
+            index, limits.human_size(publish.tree_size(result.site_dir))))
         for summary in result.summaries:
             reporter.result(harness.summary_line(summary))
     if not args.serve:
