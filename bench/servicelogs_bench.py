@@ -43,26 +43,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from stackviz_publish import export  # noqa: E402
 from stackviz_publish import generate_services  # noqa: E402
+from stackviz_publish import peak_memory  # noqa: E402
 from stackviz_publish import servicelogs  # noqa: E402
 from stackviz_publish.writers import servicelogs as writer  # noqa: E402
-
-
-def _rss_kb(field):
-    with open('/proc/self/status') as status:
-        for line in status:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    return 0
-
-
-def _reset_peak():
-    """Linux: make VmHWM (the peak RSS) start again from the current RSS."""
-    try:
-        with open('/proc/self/clear_refs', 'w') as refs:
-            refs.write('5')
-        return True
-    except OSError:
-        return False
 
 
 def child(logs_dir, repeat):
@@ -75,8 +58,8 @@ def child(logs_dir, repeat):
                       4 << 20, False, collector)
     logs = servicelogs.find_logs(root)
     times, cpu_times, write_times = [], [], []
-    reset = _reset_peak()
-    base = _rss_kb('VmRSS')
+    reset = peak_memory.reset_peak()
+    base = peak_memory.rss_bytes() // 1024
     notes = []
     results = None
     for i in range(repeat):
@@ -94,7 +77,8 @@ def child(logs_dir, repeat):
     print(json.dumps({
         'index': statistics.median(times), 'index_cpu': statistics.median(cpu_times),
         'write': statistics.median(write_times),
-        'base_rss_kb': base, 'peak_rss_kb': _rss_kb('VmHWM'), 'peak_reset': reset,
+        'base_rss_kb': base, 'peak_rss_kb': peak_memory.peak_bytes() // 1024,
+        'peak_reset': reset,
         'ids': len(collector.ids), 'tests': len(collector.tests),
         'tests_with_lines': len(result.tests),
         'records': sum(len(t.records) for t in result.tests.values()),

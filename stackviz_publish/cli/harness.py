@@ -28,6 +28,8 @@ import os
 import re
 import sys
 
+from stackviz_publish import limits
+from stackviz_publish import peak_memory
 from stackviz_publish import stopping
 
 EXIT_OK = 0
@@ -134,7 +136,18 @@ def execute(reporter, body, expected=(), debug=False, lenient=False, time_limit=
     ``error:`` line). ``lenient``: failures still print their line but exit 0 (the
     publisher without --strict); a signal always gives 128 + its number.
     ``stopped_note``: what the user should know after a stop (what was left as it was).
+    With ``debug``, the peak memory of the process is told at the end.
     """
+    try:
+        return _execute(reporter, body, expected, debug, lenient, time_limit,
+                        stopped_note)
+    finally:
+        if debug and peak_memory.peak_bytes():
+            reporter.tell('debug: peak memory (RSS) %s'
+                          % limits.human_size(peak_memory.peak_bytes()))
+
+
+def _execute(reporter, body, expected, debug, lenient, time_limit, stopped_note):
     try:
         with stopping.guarded(time_limit):
             code = body()

@@ -17,11 +17,13 @@ help texts with examples; and the exporter's refusal of an OUT it must not repla
 import argparse
 import io
 import os
+import re
 import threading
 
 import pytest
 
 from stackviz_publish import export
+from stackviz_publish import peak_memory
 from stackviz_publish import stopping
 from stackviz_publish.cli import export_cmd
 from stackviz_publish.cli import harness
@@ -253,3 +255,26 @@ def test_devstack_call_into_a_copied_site(work, monkeypatch):
     assert sorted(os.listdir(str(site))) == ['data', 'index.html']
     assert sorted(os.listdir(str(site / 'data'))) == sorted(
         n for n in os.listdir(str(site / 'data')) if not n.startswith('.'))
+
+
+def test_debug_tells_the_peak_memory():
+    err = io.StringIO()
+    reporter = harness.Reporter('prog', io.StringIO(), err)
+    assert harness.execute(reporter, lambda: 0, debug=True) == 0
+    if peak_memory.peak_bytes():      # Linux: /proc/self/status
+        assert re.match(r'prog: debug: peak memory \(RSS\) \d+\.\d MB\n$', err.getvalue())
+    quiet = io.StringIO()
+    harness.execute(harness.Reporter('prog', io.StringIO(), quiet), lambda: 0)
+    assert quiet.getvalue() == ''
+
+
+def test_peak_memory_reset_starts_again_from_now():
+    if not peak_memory.reset_peak():
+        pytest.skip('this kernel does not let the process reset its peak RSS')
+    big = bytearray(64 << 20)
+    big[::4096] = b'x' * len(big[::4096])     # touch every page
+    grown = peak_memory.peak_bytes()
+    del big
+    assert peak_memory.reset_peak()
+    assert peak_memory.peak_bytes() < grown - (32 << 20)
+    assert peak_memory.rss_bytes() <= peak_memory.peak_bytes()

@@ -34,6 +34,7 @@ import pytest
 import subunit
 import testtools
 
+from stackviz_publish import peak_memory
 from stackviz_publish.cli import export_cmd
 from tests.unit.conftest import stream_bytes
 
@@ -96,24 +97,6 @@ def mutate(rng, data, v1):
     return bytes(data)
 
 
-def _peak_rss_reset():
-    """Reset the process's peak RSS (VmHWM); False where Linux does not allow it."""
-    try:
-        with open('/proc/self/clear_refs', 'w') as out:
-            out.write('5')
-        return True
-    except OSError:
-        return False
-
-
-def _peak_rss():
-    with open('/proc/self/status') as status:
-        for line in status:
-            if line.startswith('VmHWM:'):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def _check_output(out_dir, code, err):
     assert 'Traceback' not in err, err
     if code == 1:
@@ -141,7 +124,7 @@ def seeds():
 
 def test_mutated_streams_end_well(tmp_path, seeds):
     rng = random.Random(SEED)
-    measure_memory = _peak_rss_reset()
+    measure_memory = peak_memory.reset_peak()
     if not measure_memory:
         warnings.warn('peak RSS not checked: /proc/self/clear_refs cannot be written here')
     worst = 0.0
@@ -161,14 +144,14 @@ def test_mutated_streams_end_well(tmp_path, seeds):
         shutil.rmtree(out_dir, ignore_errors=True)
         out, err = io.StringIO(), io.StringIO()
         if measure_memory:
-            _peak_rss_reset()
+            peak_memory.reset_peak()
         start = time.perf_counter()
         code = export_cmd.main(['-f', str(path), out_dir], out, err)
         took = time.perf_counter() - start
         where = 'iteration %d (%s, %d bytes, seed %d)' % (i, form, len(data), SEED)
         assert took <= SECONDS_FLAT + SECONDS_PER_MB * len(data) / 1e6, where
         if measure_memory:
-            assert _peak_rss() <= MEMORY_BUDGET, where
+            assert peak_memory.peak_bytes() <= MEMORY_BUDGET, where
         try:
             _check_output(out_dir, code, err.getvalue())
         except AssertionError as exc:

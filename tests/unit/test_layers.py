@@ -35,6 +35,7 @@ MODULE_LAYER = {
     'format': 'shared',
     'logs_folder': 'shared',
     'limits': 'shared',               # the caps every layer applies
+    'peak_memory': 'shared',          # RSS and its peak (--debug, benches)
     'sitefiles': 'shared',
     'shipped': 'shared',
     'readers.files': 'shared',        # the one input-file policy
