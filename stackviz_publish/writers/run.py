@@ -106,14 +106,6 @@ def _test_json_dumps(entry):
     return head, tail
 
 
-def entry_json(entry):
-    """json.dumps(entry) of a raw.json entry, faster for the usual one."""
-    head, tail = test_json({k: v for k, v in entry.items() if k != 'shard'})
-    if 'shard' in entry:
-        tail = tail[:-1] + ', "shard": %s}' % _json_scalar(entry['shard'])
-    return head + json.dumps(entry.get('details', {})) + tail
-
-
 class RunWriter:
     def __init__(self, data_dir, name, index=0, layout=None, background=None,
                  budget=None):
