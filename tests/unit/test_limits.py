@@ -15,7 +15,6 @@
 """Every cap: what it keeps, its marker, its one warning line, and that the other tests'
 data is intact (model, writers, dstat copy, both CLIs' flags)."""
 import io
-import json
 import os
 import re
 
@@ -34,8 +33,6 @@ from stackviz_publish.writers.run import BUDGET_MARKER
 from stackviz_publish.writers.run import RUN_RESERVE
 from stackviz_publish.writers.run import RunWriter
 from stackviz_publish.format import Layout
-
-CLASSIC = Layout.export_tool()
 from tests.unit import hostile_streams
 from tests.unit.conftest import all_details
 from tests.unit.conftest import read_data
@@ -44,6 +41,8 @@ from tests.unit.conftest import run_files
 from tests.unit.test_model import Sink
 from tests.unit.test_model import T0
 from tests.unit.test_model import ev
+
+CLASSIC = Layout.export_tool()
 
 
 def build(events, **caps):

@@ -175,8 +175,8 @@ def test_compressed_by_default_config_plain(tmp_path, site, flags):
     assert {a['content_encoding'] for a in arts} == {'gzip-base64'}
     timeline = artifacts(cfg, 'stackviz-timeline')[0]
     with open(os.path.join(str(tmp_path), 'stackviz', 'data', timeline['path'])) as f:
-        assert f.read(200).startswith('stackvizData("%s", "gzip-base64", "H4sI'
-                                     % timeline['path'])   # base64 of gzip's magic
+        head = 'stackvizData("%s", "gzip-base64", "H4sI' % timeline['path']
+        assert f.read(200).startswith(head)   # H4sI: base64 of gzip's magic
 
 
 def test_no_compress_and_classic(tmp_path, site):

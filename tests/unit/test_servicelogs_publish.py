@@ -14,7 +14,6 @@
 """End to end: a generated devstack job published with its service logs indexed."""
 import gzip
 import io
-import json
 import os
 import time
 
