@@ -194,7 +194,7 @@ def write_id_index(data_dir, rel_dir, hashes, shard_starts, encoding):
         offsets.append(at)
         at += size
     # One pass placing (hash << 32 | shard) keys bucket by bucket: 8 bytes a test.
-    keys = array('Q', bytes(8 * count))
+    keys = array('Q', [0]) * count
     fill = list(offsets)
     bounds = list(shard_starts) + [count]
     for shard in range(len(shard_starts)):
