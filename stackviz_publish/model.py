@@ -16,16 +16,18 @@
 
 Only tests still running are held in memory, each with its attachments; a test that
 finishes is handed to the sink (the run writer) at once and forgotten, so memory
-grows with the number of tests (their ids, for uniqueness) and not with the size of
-their logs. The sink is any object with ``add(entry, details)``; it may also have
-``full`` (True once it takes no more tests) and ``listed(item)`` (False when a stats
-list entry does not fit its output budget); see writers.run. What a test and a run may
+grows with the number of tests (a 64-bit digest of each id, for uniqueness: see
+idset) and not with the size of their logs. The sink is any object with
+``add(entry, details)``; it may also have ``full`` (True once it takes no more tests)
+and ``listed(item)`` (False when a stats list entry does not fit its output budget);
+see writers.run. What a test and a run may
 hold is bounded by a limits.Limits (see doc/source/exporter.rst, "Limits").
 """
 import datetime
 import hashlib
 import re
 
+from stackviz_publish import idset
 from stackviz_publish import limits as limits_mod
 from stackviz_publish import triage
 from stackviz_publish.readers import FIRST_STAMP
@@ -170,7 +172,7 @@ class RunBuilder:
         self.max_id_chars = limits.max_id_chars
         self.run_kept = 0
         self.open = {}
-        self.taken = set()     # every id given out, for uniqueness
+        self.taken = idset.IdSet()   # every id given out, for uniqueness (digests)
         self.next_n = {}       # id -> next " #n" to try
         self.first = None
         self.last = None
@@ -298,16 +300,14 @@ class RunBuilder:
         id given out, real ones included (a test named ``x #2`` and a second ``x`` stay
         apart). Each base id only counts upwards, so this stays linear."""
         taken = self.taken
-        if test_id not in taken:
-            taken.add(test_id)
+        if taken.add(test_id):
             return test_id
         n = self.next_n.get(test_id, 2)
         uid = '%s #%d' % (test_id, n)
-        while uid in taken:
+        while not taken.add(uid):
             n += 1
             uid = '%s #%d' % (test_id, n)
         self.next_n[test_id] = n + 1
-        taken.add(uid)
         return uid
 
     def _details(self, test):
