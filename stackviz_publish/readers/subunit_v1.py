@@ -138,8 +138,11 @@ class _Reader:
             self._tags(line[offset:].decode('utf-8').split())
         elif command == _START:
             if self.state == _OUTSIDE:
-                self.test = _name(line, offset)
+                # As python-subunit: in a test before the name is read. A name that
+                # does not decode (its line cut inside a character) leaves a test
+                # with no name, whose outcome lines all fail, up to the end.
                 self.state = _IN_TEST
+                self.test = _name(line, offset)
                 self.test_tags = set(self.run_tags)
                 self.events.append((self.test, 'inprogress', None, self.now, None, None,
                                     False, None))
@@ -183,6 +186,8 @@ class _Reader:
 
     def _outcome_line(self, status, name):
         test = self.test
+        if test is None:
+            raise _Bad('an outcome of a test whose name did not decode')
         if name == test:
             self._report(status, {})
         elif name == test + ' [':
