@@ -40,6 +40,8 @@ class IdSet:
     def __init__(self, digest=hash):
         self._digest = digest
         self._bits = FIRST_BITS
+        self._shift = 64 - FIRST_BITS
+        self._limit = PER_BUCKET << FIRST_BITS
         self._buckets = [None] * (1 << FIRST_BITS)
         self._count = 0
 
@@ -50,7 +52,7 @@ class IdSet:
         """Add ``text``; False when it (its digest) was there already."""
         digest = self._digest(text) & MASK
         key = digest.to_bytes(8, 'little')
-        index = digest >> (64 - self._bits)
+        index = digest >> self._shift
         bucket = self._buckets[index]
         if bucket is None:
             self._buckets[index] = bytearray(key)
@@ -62,13 +64,13 @@ class IdSet:
                 at = bucket.find(key, at + 1)   # a match across two digests
             bucket += key
         self._count += 1
-        if self._count > PER_BUCKET << self._bits:
+        if self._count > self._limit:
             self._grow()
         return True
 
     def __contains__(self, text):
         digest = self._digest(text) & MASK
-        bucket = self._buckets[digest >> (64 - self._bits)]
+        bucket = self._buckets[digest >> self._shift]
         if bucket is None:
             return False
         key = digest.to_bytes(8, 'little')
@@ -90,4 +92,6 @@ class IdSet:
                 (high if int.from_bytes(key, 'little') >> bit & 1 else low).extend(key)
             grown += (low or None, high or None)
         self._bits += 1
+        self._shift -= 1
+        self._limit = PER_BUCKET << self._bits
         self._buckets = grown

@@ -126,10 +126,23 @@ def _decode(buf, pos, end, flags):
             tag, pos = _utf8(buf, pos, end)
             tags.append(tag)
     if flags & FLAG_MIME_TYPE:
-        n, pos = _varint(buf, pos)
-        pos += n   # the mime type is not used: attachments are decoded as UTF-8 text
+        # The mime type is not used: attachments are decoded as UTF-8 text.
+        n = buf[pos]
+        if n < 0x40:
+            pos += 1 + n
+        else:
+            n, pos = _varint(buf, pos)
+            pos += n
     if flags & FLAG_FILE_CONTENT:
-        file_name, pos = _utf8(buf, pos, end)
+        n = buf[pos]
+        if n < 0x40:
+            stop = pos + 1 + n
+            if stop > end:
+                raise _Bad('file name runs past the packet end')
+            file_name = buf[pos + 1:stop].decode('utf-8', 'replace')
+            pos = stop
+        else:
+            file_name, pos = _utf8(buf, pos, end)
         length = buf[pos]
         if length < 0x40:
             pos += 1
