@@ -66,6 +66,11 @@ _COMMANDS = {b'test': _START, b'testing': _START, b'error': 'fail', b'failure': 
 for _i in range(5):
     for _j in range(_i, 5):
         _COMMANDS.setdefault(b'skip'[_i:_j], 'skip')
+# The words of lines as writers write them ("time: ..."), looked up whole.
+_WORDS = dict(_COMMANDS)
+_WORDS.update((word + b':', command) for word, command in _COMMANDS.items())
+del _WORDS[b''], _WORDS[b':']
+TIMES_CACHED = 4096
 # Simple details: the name python-subunit gives their one part.
 _SIMPLE_NAME = {'skip': 'reason', 'success': 'message'}
 # The form python-subunit's writer uses for times: parsed here without iso8601.
@@ -113,7 +118,7 @@ class _Reader:
         self.part = None            # name of the current part
         self.want = 0               # bytes still due in the current chunk
         self.head = b''             # a chunk header cut by a piece end
-        self._second = (None, 0)    # the last time line's second, and its stamp
+        self._seconds = {}          # second of a time line -> its stamp
 
     # -- control lines --------------------------------------------------------------
 
@@ -124,14 +129,23 @@ class _Reader:
                 line.decode('utf-8')
             except UnicodeDecodeError:
                 line = line.decode('utf-8', 'replace').encode('utf-8')
-        parts = line.split(None, 1)
-        if len(parts) != 2 or not line.startswith(parts[0]):
-            return
-        word = parts[0]
-        offset = len(word) + 1
-        command = _COMMANDS.get(word.rstrip(b':'))
-        if command is None:
-            return
+        space = line.find(b' ')
+        command = _WORDS.get(line[:space]) if space > 0 else None
+        if command is not None:
+            # A known word, then a space: what split() would find, if the rest is
+            # not all whitespace.
+            if line[space:].isspace():
+                return
+            offset = space + 1
+        else:
+            parts = line.split(None, 1)
+            if len(parts) != 2 or not line.startswith(parts[0]):
+                return
+            word = parts[0]
+            offset = len(word) + 1
+            command = _COMMANDS.get(word.rstrip(b':'))
+            if command is None:
+                return
         if command == 'time':
             self.now = self._time(line[offset:-1])
         elif command == 'tags':
@@ -163,16 +177,19 @@ class _Reader:
             except (ValueError, TypeError) as exc:
                 raise _Bad(str(exc))
             return stamp_of(when, self.damage)
-        second, cached = match.group(1), self._second
-        if second != cached[0]:
+        second = match.group(1)
+        stamp = self._seconds.get(second)
+        if stamp is None:
             try:
                 when = datetime.datetime(*map(int, (
                     second[0:4], second[5:7], second[8:10], second[11:13], second[14:16],
                     second[17:19])))
             except ValueError as exc:
                 raise _Bad(str(exc))
-            cached = self._second = (second, stamp_of(when, self.damage))
-        return cached[1] + int(match.group(2))
+            if len(self._seconds) >= TIMES_CACHED:
+                self._seconds.clear()
+            stamp = self._seconds[second] = stamp_of(when, self.damage)
+        return stamp + int(match.group(2))
 
     def _tags(self, words):
         tags = self.run_tags if self.test_tags is None else self.test_tags
@@ -295,7 +312,8 @@ def read_lines(stream, damage):
             continue
         # The current piece: up to the next newline, at most up to the next multiple of
         # V1_LINE from its line's start (as readline(V1_LINE) cuts).
-        limit = line_start - base + ((base + pos - line_start) // V1_LINE + 1) * V1_LINE
+        into = base + pos - line_start
+        limit = pos + V1_LINE if not into else pos - into + (into // V1_LINE + 1) * V1_LINE
         nl = buf.find(b'\n', pos, limit)
         if nl < 0 and len(buf) < limit and not eof:
             buf, base, pos, eof = _refill(stream, buf, base, pos)
@@ -306,7 +324,10 @@ def read_lines(stream, damage):
         piece = buf[pos:end]
         lines += 1
         try:
-            _step(reader, piece)
+            if reader.state <= _IN_TEST:
+                reader.control(piece)
+            else:
+                _details_step(reader, piece)
         except _Bad:
             damage.note(base + pos, len(piece), bad_packet=True)
         pos = end
@@ -327,11 +348,9 @@ def _refill(stream, buf, base, pos):
     return buf[pos:] + more, base + pos, 0, not more
 
 
-def _step(reader, piece):
+def _details_step(reader, piece):
     state = reader.state
-    if state <= _IN_TEST:
-        reader.control(piece)
-    elif state == _BODY:    # a chunk header is due
+    if state == _BODY:    # a chunk header is due
         if piece == END and not reader.head:
             reader.end_multipart()      # the last chunk (size 0) is missing
         else:
