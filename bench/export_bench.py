@@ -83,12 +83,20 @@ def export_once(path, out, gzipped, caps=limits.NO_LIMITS):
 
 
 def timed(func, *args):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds of the process: every thread) of one call."""
+    start, cpu = time.perf_counter(), time.process_time()
     func(*args)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def make_stream(path, tests, log_bytes, workers=4):
+def medians(runs):
+    """Median wall and CPU seconds of (wall, cpu) pairs."""
+    return tuple(statistics.median(x) for x in zip(*runs))
+
+
+def make_stream(path, tests, log_bytes, workers=4, reuse=False):
+    if reuse and os.path.exists(path):
+        return os.path.getsize(path)
     with open(path, 'wb') as out:
         generate.generate_stream(out, tests=tests, workers=workers, fail_rate=0.02,
                                  skip_rate=0.05, log_bytes=log_bytes, seed=1)
@@ -137,7 +145,7 @@ def main(argv=None):
                         help='time exports with the default limits (which cut this '
                              'stream\'s logs) instead of none')
     parser.add_argument('--workdir', help='where to put the streams (default: a temp '
-                        'folder, removed at the end)')
+                        'folder, removed at the end); streams found there are reused')
     args = parser.parse_args(argv)
     work = args.workdir or tempfile.mkdtemp(prefix='stackviz-bench-')
     try:
@@ -149,16 +157,19 @@ def main(argv=None):
 
 
 def run_bench(args, work):
-    stream = os.path.join(work, 'tempest-%d.subunit' % args.tests)
-    size = make_stream(stream, args.tests, args.log_bytes)
+    stream = os.path.join(work, 'tempest-%d-%d.subunit' % (args.tests, args.log_bytes))
+    keep = bool(args.workdir)    # streams in a given --workdir are kept and reused
+    size = make_stream(stream, args.tests, args.log_bytes, reuse=keep)
     print('stream: %d tests, 4 workers, %d B logs/test: %.1f MB'
           % (args.tests, args.log_bytes, size / 1e6))
     out = os.path.join(work, 'out')
     caps = limits.Limits() if args.default_limits else limits.NO_LIMITS
     v1_stream = None
     if args.v1:
-        v1_stream = os.path.join(work, 'tempest-%d.v1.subunit' % args.tests)
-        print('same run as subunit v1: %.1f MB' % (to_v1(stream, v1_stream) / 1e6))
+        v1_stream = stream[:-len('.subunit')] + '.v1.subunit'
+        if not (keep and os.path.exists(v1_stream)):
+            to_v1(stream, v1_stream)
+        print('same run as subunit v1: %.1f MB' % (os.path.getsize(v1_stream) / 1e6))
     parse, plain, zipped, v1 = [], [], [], []
     export_once(stream, out, False, caps)   # warm the page cache and imports
     for _ in range(args.runs):
@@ -167,33 +178,42 @@ def run_bench(args, work):
         zipped.append(timed(export_once, stream, out, True, caps))
         if v1_stream:
             v1.append(timed(export_once, v1_stream, out, False, caps))
-    m_parse, m_plain, m_zip = (statistics.median(x) for x in (parse, plain, zipped))
-    print('median of %d runs (%s limits):'
+    (m_parse, c_parse), (m_plain, c_plain), (m_zip, c_zip) = (
+        medians(x) for x in (parse, plain, zipped))
+    # CPU time (all threads) is the steadier figure on a shared machine: wall time
+    # also counts the waits for a core.
+    print('median of %d runs (%s limits), wall and CPU seconds:'
           % (args.runs, 'default' if args.default_limits else 'no'))
-    print('  python-subunit parse only : %.3f s' % m_parse)
-    print('  export                    : %.3f s' % m_plain)
-    print('  export --gzip             : %.3f s' % m_zip)
-    print('ratio export / subunit parse: %.2f (target <= 2)' % (m_plain / m_parse))
-    print('ratio gzip / export         : %.2f (target <= 2)' % (m_zip / m_plain))
+    print('  python-subunit parse only : %.3f s  CPU %.3f s' % (m_parse, c_parse))
+    print('  export                    : %.3f s  CPU %.3f s' % (m_plain, c_plain))
+    print('  export --gzip             : %.3f s  CPU %.3f s' % (m_zip, c_zip))
+    print('ratio export / subunit parse: %.2f  CPU %.2f (target <= 2)'
+          % (m_plain / m_parse, c_plain / c_parse))
+    print('ratio gzip / export         : %.2f  CPU %.2f (target <= 2)'
+          % (m_zip / m_plain, c_zip / c_plain))
     if v1_stream:
-        m_v1 = statistics.median(v1)
-        print('  export of the v1 stream   : %.3f s' % m_v1)
-        print('ratio v1 export / v2 export : %.2f (target <= 1.5)' % (m_v1 / m_plain))
-        os.remove(v1_stream)
-    os.remove(stream)
+        m_v1, c_v1 = medians(v1)
+        print('  export of the v1 stream   : %.3f s  CPU %.3f s' % (m_v1, c_v1))
+        print('ratio v1 export / v2 export : %.2f  CPU %.2f (target <= 1.5)'
+              % (m_v1 / m_plain, c_v1 / c_plain))
+        if not keep:
+            os.remove(v1_stream)
+    if not keep:
+        os.remove(stream)
     if args.skip_memory:
         return
     print('peak RSS, export of %d tests in a fresh process (interpreter + imports: '
           '%.1f MB):' % (args.mem_tests, baseline_rss()))
     peaks = []
     for log_bytes in (int(x) for x in args.mem_log_bytes.split(',')):
-        big = os.path.join(work, 'mem-%d.subunit' % log_bytes)
-        size = make_stream(big, args.mem_tests, log_bytes)
+        big = os.path.join(work, 'tempest-%d-%d.subunit' % (args.mem_tests, log_bytes))
+        size = make_stream(big, args.mem_tests, log_bytes, reuse=keep)
         rss, took, tests = peak_rss(big, out, args.default_limits)
         peaks.append(rss)
         print('  logs %6d B/test, stream %7.1f MB: peak %.1f MB (target <= 150), '
               '%d tests in %.1f s' % (log_bytes, size / 1e6, rss, tests, took))
-        os.remove(big)
+        if not keep:
+            os.remove(big)
     if len(peaks) > 1:
         print('ratio peak RSS largest / smallest logs: %.2f (flat: does not grow with '
               'attachment size)' % (max(peaks) / min(peaks)))
