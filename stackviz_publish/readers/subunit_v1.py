@@ -169,6 +169,13 @@ class _Reader:
             raise _Bad('uxsuccess outside a test')
 
     def _time(self, value):
+        # "YYYY-MM-DD HH:MM:SS.ffffffZ": a second seen before (so checked) is looked
+        # up; anything else goes through the checks below, or iso8601.
+        if len(value) == 27 and value[19] == 0x2E and value[26] == 0x5A \
+                and value[20:26].isdigit():
+            stamp = self._seconds.get(value[:19])
+            if stamp is not None:
+                return stamp + int(value[20:26])
         match = _TIME.match(value)
         if match is None:
             import iso8601
