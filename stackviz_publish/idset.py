@@ -12,14 +12,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A compact set of strings (the ids a run gave out): 64-bit digests, 8 bytes each.
+"""A compact set of strings (the ids a run gave out): their 64-bit digests.
 
 A Python set of the ids themselves costs 150 to 250 bytes an id (the string, and the
 set's slot); at 500,000 tests that alone was about 100 MB. Here each id is kept as
 the 64-bit digest Python's ``hash()`` gives a string (SipHash, keyed at random per
-process, so a stream cannot be made to collide on purpose), packed into bytearray
-buckets chosen by its top bits: about 8 bytes an id, and a bucket holds a few dozen
-at most, so a look-up is one short ``find``.
+process, so a stream cannot be made to collide on purpose), packed 8 bytes each into
+bytearray buckets chosen by its top bits; a bucket holds a few dozen at most, so a
+look-up is one short ``find``. With the buckets' own overhead: 4.2 MB for 100,000
+ids, 8.6 MB for 500,000 (17 bytes an id), tending to 8 bytes an id past that.
 
 Two different strings share a digest with probability 2**-64 (``hash()`` never
 returns -1, which makes the odds of the pair (-1, -2) twice that: nothing here). A
