@@ -16,16 +16,18 @@
 
 Only tests still running are held in memory, each with its attachments; a test that
 finishes is handed to the sink (the run writer) at once and forgotten, so memory
-grows with the number of tests (their ids, for uniqueness) and not with the size of
-their logs. The sink is any object with ``add(entry, details)``; it may also have
-``full`` (True once it takes no more tests) and ``listed(item)`` (False when a stats
-list entry does not fit its output budget); see writers.run. What a test and a run may
+grows with the number of tests (a 64-bit digest of each id, for uniqueness: see
+idset) and not with the size of their logs. The sink is any object with
+``add(entry, details)``; it may also have ``full`` (True once it takes no more tests)
+and ``listed(item)`` (False when a stats list entry does not fit its output budget);
+see writers.run. What a test and a run may
 hold is bounded by a limits.Limits (see doc/source/exporter.rst, "Limits").
 """
 import datetime
 import hashlib
 import re
 
+from stackviz_publish import idset
 from stackviz_publish import limits as limits_mod
 from stackviz_publish import triage
 from stackviz_publish.readers import FIRST_STAMP
@@ -45,25 +47,30 @@ ID_CUT = ' [stackviz: id cut at '
 MESSAGE_CUT = '(%s)]' % limits_mod.flag('max_message_chars')
 
 
-_last_second = (None, '')
 _NAIVE_EPOCH = datetime.datetime(1970, 1, 1)
+# Small caches of the per-test work that repeats (a run's tests share seconds, tag
+# sets and file names); each is emptied when it reaches CACHED entries, so hostile
+# input costs at most a rebuild now and then.
+CACHED = 4096
+_SECOND_TEXT = {}      # second since the epoch -> its ISO 8601 text up to the "."
+_KEYS = {}             # attachment file name -> its classic key
+_TAGS = {}             # tuple of tags -> (sorted tags, worker)
 
 
 def iso(stamp_us):
     """ISO 8601 with offset, microseconds always shown, four-digit year (0001-9999; a
-    time outside those years is moved to the nearest, which the readers already do).
-    Consecutive timestamps mostly share their second, so its text is kept from one
-    call to the next."""
-    global _last_second
+    time outside those years is moved to the nearest, which the readers already do)."""
     second, micro = divmod(stamp_us, 1000000)
-    cached = _last_second
-    if second != cached[0]:
+    text = _SECOND_TEXT.get(second)
+    if text is None:
         if not FIRST_STAMP <= stamp_us <= LAST_STAMP:
             return iso(min(max(stamp_us, FIRST_STAMP), LAST_STAMP))
+        if len(_SECOND_TEXT) >= CACHED:
+            _SECOND_TEXT.clear()
         # isoformat, unlike strftime('%Y'), writes years before 1000 with four digits.
-        cached = _last_second = (second, (_NAIVE_EPOCH + datetime.timedelta(
-            0, second)).isoformat() + '.')
-    return '%s%06d+00:00' % (cached[1], micro)
+        text = _SECOND_TEXT[second] = (_NAIVE_EPOCH + datetime.timedelta(
+            0, second)).isoformat() + '.'
+    return '%s%06d+00:00' % (text, micro)
 
 
 def clean_name(test_id):
@@ -87,7 +94,12 @@ def clean_name(test_id):
 
 def attachment_key(file_name):
     """Classic attachment names: non-word characters stripped."""
-    return _NON_WORD.sub('', file_name)
+    key = _KEYS.get(file_name)
+    if key is None:
+        if len(_KEYS) >= CACHED:
+            _KEYS.clear()
+        key = _KEYS[file_name] = _NON_WORD.sub('', file_name)
+    return key
 
 
 def failure_message(text, max_chars=None):
@@ -127,6 +139,20 @@ def cut_id(test_id, max_chars):
     digest = hashlib.blake2b(test_id.encode('utf-8', 'replace'), digest_size=6).hexdigest()
     return '%s%s%d of %d chars, digest %s]' % (
         test_id[:max_chars], ID_CUT, max_chars, len(test_id), digest)
+
+
+def sorted_tags(tags):
+    """(a new sorted list of ``tags``, the worker their ``worker-N`` tag names)."""
+    if not tags:
+        return [], None
+    key = tuple(tags)
+    known = _TAGS.get(key)
+    if known is None:
+        if len(_TAGS) >= CACHED:
+            _TAGS.clear()
+        ordered = tuple(sorted(tags))
+        known = _TAGS[key] = (ordered, worker_of(ordered))
+    return list(known[0]), known[1]
 
 
 def worker_of(tags):
@@ -170,7 +196,7 @@ class RunBuilder:
         self.max_id_chars = limits.max_id_chars
         self.run_kept = 0
         self.open = {}
-        self.taken = set()     # every id given out, for uniqueness
+        self.taken = idset.IdSet()   # every id given out, for uniqueness (digests)
         self.next_n = {}       # id -> next " #n" to try
         self.first = None
         self.last = None
@@ -199,44 +225,53 @@ class RunBuilder:
         opened = self.open
         final = FINAL
         max_id_chars = self.max_id_chars
-        for test_id, status, tags, stamp, file_name, file_bytes, eof, route in events:
-            if stamp is not None:
-                if self.last is None or stamp > self.last:
-                    self.last = stamp
-                if self.first is None or stamp < self.first:
-                    self.first = stamp
-            if test_id is None:
-                continue   # run-level output (non-subunit text): not a test's
-            if max_id_chars is not None and len(test_id) > max_id_chars:
-                test_id = cut_id(test_id, max_id_chars)
-            key = test_id if route is None else route + '\0' + test_id
-            test = opened.get(key)
-            if test is None:
-                if status == 'exists' and file_name is None:
-                    continue   # a test listing, not a test run
-                if len(opened) >= MAX_OPEN_TESTS and status not in final:
-                    self.too_many_open += 1
-                    continue
-                # A bare packet (no status, no file) starts a test too; a file
-                # chunk alone (late output of a finished test) does not.
-                test = opened[key] = _Test(
-                    test_id, stamp, status == 'inprogress' or status in final
-                    or (status is None and file_name is None))
-                if max_id_chars is not None and test_id.endswith(']') and ID_CUT in test_id:
-                    self._count_cut('max_id_chars')
-            elif stamp is not None:
-                test.last = stamp
-                if test.start is None:
-                    test.start = stamp
-            if file_name is not None and file_bytes:
-                self._add_file(test, file_name, file_bytes)
-            if tags:
-                test.tags = tags
-            if status in final:
-                del opened[key]
-                self._finish(test, status)
-            elif status == 'inprogress':
-                test.started = True
+        add_file = self._add_file
+        finish = self._finish
+        # The run's first and last times live in locals here (one test per event is
+        # the whole cost of this loop), and are stored back however it ends.
+        first, last = self.first, self.last
+        try:
+            for test_id, status, tags, stamp, file_name, file_bytes, eof, route in events:
+                if stamp is not None:
+                    if last is None or stamp > last:
+                        last = stamp
+                    if first is None or stamp < first:
+                        first = stamp
+                if test_id is None:
+                    continue   # run-level output (non-subunit text): not a test's
+                if max_id_chars is not None and len(test_id) > max_id_chars:
+                    test_id = cut_id(test_id, max_id_chars)
+                key = test_id if route is None else route + '\0' + test_id
+                test = opened.get(key)
+                if test is None:
+                    if status == 'exists' and file_name is None:
+                        continue   # a test listing, not a test run
+                    if len(opened) >= MAX_OPEN_TESTS and status not in final:
+                        self.too_many_open += 1
+                        continue
+                    # A bare packet (no status, no file) starts a test too; a file
+                    # chunk alone (late output of a finished test) does not.
+                    test = opened[key] = _Test(
+                        test_id, stamp, status == 'inprogress' or status in final
+                        or (status is None and file_name is None))
+                    if max_id_chars is not None and test_id.endswith(']') \
+                            and ID_CUT in test_id:
+                        self._count_cut('max_id_chars')
+                elif stamp is not None:
+                    test.last = stamp
+                    if test.start is None:
+                        test.start = stamp
+                if file_name is not None and file_bytes:
+                    add_file(test, file_name, file_bytes)
+                if tags:
+                    test.tags = tags
+                if status in final:
+                    del opened[key]
+                    finish(test, status)
+                elif status == 'inprogress':
+                    test.started = True
+        finally:
+            self.first, self.last = first, last
 
     def _count_cut(self, setting):
         self.cuts[setting] = self.cuts.get(setting, 0) + 1
@@ -298,16 +333,14 @@ class RunBuilder:
         id given out, real ones included (a test named ``x #2`` and a second ``x`` stay
         apart). Each base id only counts upwards, so this stays linear."""
         taken = self.taken
-        if test_id not in taken:
-            taken.add(test_id)
+        if taken.add(test_id):
             return test_id
         n = self.next_n.get(test_id, 2)
         uid = '%s #%d' % (test_id, n)
-        while uid in taken:
+        while not taken.add(uid):
             n += 1
             uid = '%s #%d' % (test_id, n)
         self.next_n[test_id] = n + 1
-        taken.add(uid)
         return uid
 
     def _details(self, test):
@@ -370,8 +403,7 @@ class RunBuilder:
             test.files = None
             return
         details = self._details(test)
-        tags = sorted(test.tags) if test.tags else []
-        worker = worker_of(tags)
+        tags, worker = sorted_tags(test.tags)
         uid = self._unique(test.test_id)
         name = clean_name(test.test_id)
         entry = {'name': name, 'status': status, 'tags': tags,
@@ -411,8 +443,7 @@ class RunBuilder:
             details = self._details(test)
             uid = self._unique(test.test_id)
             name = clean_name(test.test_id)
-            tags = sorted(test.tags) if test.tags else []
-            worker = worker_of(tags)
+            tags, worker = sorted_tags(test.tags)
             entry = {'name': name, 'status': 'inprogress', 'tags': tags,
                      'timestamps': [iso(start) if start is not None else None,
                                     iso(run_end) if run_end is not None else None],

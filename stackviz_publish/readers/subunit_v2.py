@@ -36,6 +36,7 @@ Event tuple: (test_id, status, tags, timestamp_us, file_name, file_bytes, eof,
 route_code), where timestamp_us is an int of microseconds since the epoch, between
 FIRST_STAMP and LAST_STAMP, or None.
 """
+import struct
 import zlib
 
 SIGNATURE = 0xB3
@@ -57,6 +58,9 @@ FLAG_TAGS = 0x0080
 FLAG_MIME_TYPE = 0x0020
 FLAG_EOF = 0x0010
 FLAG_FILE_CONTENT = 0x0040
+
+
+_unpack_ii = struct.Struct('>II').unpack_from
 
 
 class _Bad(Exception):
@@ -91,8 +95,15 @@ def _decode(buf, pos, end, flags):
     """
     timestamp = test_id = tags = file_name = file_bytes = route_code = None
     if flags & FLAG_TIMESTAMP:
-        seconds = int.from_bytes(buf[pos:pos + 4], 'big')
-        nanos, pos = _varint(buf, pos + 4)
+        # Seconds, then the nanoseconds' varint, which is mostly four bytes (0xC0
+        # first): one unpack for both. The buffer holds the CRC after the body, so
+        # the eight bytes are there unless the packet lies about its fields.
+        seconds, nanos = _unpack_ii(buf, pos)
+        if nanos >> 30 == 3:
+            nanos &= 0x3FFFFFFF
+            pos += 8
+        else:
+            nanos, pos = _varint(buf, pos + 4)
         timestamp = seconds * 1000000 + nanos // 1000
     if flags & FLAG_TEST_ID:
         n = buf[pos]
@@ -115,11 +126,28 @@ def _decode(buf, pos, end, flags):
             tag, pos = _utf8(buf, pos, end)
             tags.append(tag)
     if flags & FLAG_MIME_TYPE:
-        n, pos = _varint(buf, pos)
-        pos += n   # the mime type is not used: attachments are decoded as UTF-8 text
+        # The mime type is not used: attachments are decoded as UTF-8 text.
+        n = buf[pos]
+        if n < 0x40:
+            pos += 1 + n
+        else:
+            n, pos = _varint(buf, pos)
+            pos += n
     if flags & FLAG_FILE_CONTENT:
-        file_name, pos = _utf8(buf, pos, end)
-        length, pos = _varint(buf, pos)
+        n = buf[pos]
+        if n < 0x40:
+            stop = pos + 1 + n
+            if stop > end:
+                raise _Bad('file name runs past the packet end')
+            file_name = buf[pos + 1:stop].decode('utf-8', 'replace')
+            pos = stop
+        else:
+            file_name, pos = _utf8(buf, pos, end)
+        length = buf[pos]
+        if length < 0x40:
+            pos += 1
+        else:
+            length, pos = _varint(buf, pos)
         if pos + length > end:
             raise _Bad('file content runs past the packet end')
         file_bytes = buf[pos:pos + length]
@@ -247,7 +275,7 @@ def read_packets(stream, damage, head=b''):
                 if crc32(view[pos:end - 4]) == from_bytes(buf[end - 4:end], 'big'):
                     try:
                         event = decode(buf, pos + hdr, end - 4, flags)
-                    except (_Bad, IndexError):
+                    except (_Bad, IndexError, struct.error):
                         pass
                     else:
                         pending = None
@@ -284,7 +312,7 @@ def read_packets(stream, damage, head=b''):
             else:
                 try:
                     event = decode(buf, pos + hdr, end - 4, flags)
-                except (_Bad, IndexError):
+                except (_Bad, IndexError, struct.error):
                     spent += length
                     end = -1
             if end < 0:

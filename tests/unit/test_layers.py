@@ -42,6 +42,7 @@ MODULE_LAYER = {
     'readers.errors': 'shared',
     'readers': 'readers',
     'readers.stream': 'readers',
+    'readers.subunit_v1': 'readers',
     'readers.subunit_v2': 'readers',
     'readers.dstat': 'readers',
     'readers.repository': 'readers',
@@ -54,6 +55,7 @@ MODULE_LAYER = {
     'triage': 'model',
     'servicelogs': 'model',           # service log lines matched to the tests
     'model': 'model',
+    'idset': 'model',                 # the compact set of the ids a run gave out
     'writers': 'writers',
     'writers.background': 'writers',
     'writers.datafile': 'writers',
