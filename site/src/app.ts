@@ -15,17 +15,18 @@
 // The app: loads the index, keeps the loaded runs, and renders the view the
 // hash route names. Views reuse what is loaded: switching views fetches nothing new.
 import { h, clear, plural } from './dom';
-import { renderDetails } from './details';
+import { Attachments, renderDetails } from './details';
 import { Config } from './format';
 import { Source, twinPath } from './loader';
-import { Index, RunRef, readConfig } from './model';
+import { parseIso } from './iso';
+import { Index, RunRef, Test, readConfig, readEntry } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { addErrorBadges } from './servicelogs';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
-import { failureOrder, readTriage } from './triage';
+import { Triage, failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
-import { FetchingStore, parseJson } from './store';
+import { FetchingStore, attachmentsOf, parseJson } from './store';
 
 export interface Probe {
   marks: Record<string, number>;
@@ -210,12 +211,13 @@ export class App {
     const box = h('div');
     this.root.append(box);
     const links = this.links(ref.name);
-    // v1 stats carry counts and messages: the summary shows before raw.json arrives,
-    // which is already on its way.
-    const runP = this.store.runOf(ref);
-    runP.catch(() => null);
+    // v1 stats carry counts and messages: the summary shows from them alone. The
+    // tests (timeline or raw.json) are asked for only then, so that they do not
+    // compete with stats.json for the connection.
     const stats = await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
+    const runP = this.store.runOf(ref);
+    runP.catch(() => null);
     const quick = quickSummary(stats, links, this.summaryFilter());
     if (quick) {
       box.append(quick);
@@ -282,6 +284,8 @@ export class App {
   }
 
   private async showTest(ref: RunRef, id: string): Promise<void> {
+    // v2: the id index finds the test's shard: neither the timeline nor raw.json is needed.
+    if (ref.ids && ref.tests && await this.showTestAlone(ref, id)) return;
     const gen = this.generation;
     try {
       const run = await this.store.runOf(ref);
@@ -293,21 +297,44 @@ export class App {
         this.root.append(this.unknownTest(ref, id));
         return;
       }
-      const links = this.links(ref.name);
-      // Previous / next failure, in the order the summary lists them.
-      const order = failureOrder(readTriage(stats, run));
-      const at = order.indexOf(test.id);
-      const step = (d: number) => (at >= 0 && order[at + d] !== undefined ? links.test(order[at + d]) : null);
-      this.root.append(renderDetails(run, test, this.store.detailsOf(run, test.id), {
-        timeline: links.timeline(test.id), page: null,
-        prev: step(-1), next: step(1),
-        position: at >= 0 ? `failure ${at + 1} of ${order.length}` : null,
-        summary: this.link({ view: 'summary' }),
-      }, ref.services ? this.store.serviceViewOf(ref, test.id) : null));
-      this.mark('details');
+      this.renderTest(ref, test, this.store.detailsOf(run, test.id), readTriage(stats, run));
     } catch (e) {
       if (gen !== this.generation) return;
       this.fail(e);
     }
+  }
+
+  /** A test's details from its v2 entry alone. False when the index has no such id:
+   *  an old link may name the test by its name, which only the run can look up. */
+  private async showTestAlone(ref: RunRef, id: string): Promise<boolean> {
+    const gen = this.generation;
+    try {
+      const [entry, stats] = await Promise.all([this.store.entryOf(ref, id), this.store.statsOf(ref).catch(() => null)]);
+      if (gen !== this.generation) return true;
+      const test = readEntry(entry, 0);
+      if (!test) return false;
+      const start = parseIso(stats?.start);
+      setTimeMode(this.route.time, isNaN(start) ? test.start : start);
+      // Previous / next failure from stats.json's lists: the run is not loaded.
+      this.renderTest(ref, test, Promise.resolve(attachmentsOf(entry)), readTriage(stats, null));
+    } catch (e) {
+      if (gen === this.generation) this.fail(e);
+    }
+    return true;
+  }
+
+  private renderTest(ref: RunRef, test: Test, details: Promise<Attachments | null>, triage: Triage): void {
+    const links = this.links(ref.name);
+    // Previous / next failure, in the order the summary lists them.
+    const order = failureOrder(triage);
+    const at = order.indexOf(test.id);
+    const step = (d: number) => (at >= 0 && order[at + d] !== undefined ? links.test(order[at + d]) : null);
+    this.root.append(renderDetails(test, details, {
+      timeline: links.timeline(test.id), page: null,
+      prev: step(-1), next: step(1),
+      position: at >= 0 ? `failure ${at + 1} of ${order.length}` : null,
+      summary: this.link({ view: 'summary' }),
+    }, ref.services ? this.store.serviceViewOf(ref, test.id) : null));
+    this.mark('details');
   }
 }

@@ -20,7 +20,7 @@ import { h, clear } from './dom';
 import { formatDuration } from './iso';
 import { LEVELS, LogRecord, filterLog, hasLevels, splitRecords } from './logfilter';
 import { formatAt, formatOthers } from './timefmt';
-import { Run, STATUSES, Test } from './model';
+import { STATUSES, Test, laneLabel } from './model';
 import { ServiceView, errorsLabel, renderServiceLogs } from './servicelogs';
 
 export type Attachments = Record<string, string>;
@@ -98,7 +98,7 @@ function pager(links: DetailsLinks): HTMLElement | null {
 }
 
 export function renderDetails(
-  run: Run, test: Test, load: Promise<Attachments | null>, links: DetailsLinks,
+  test: Test, load: Promise<Attachments | null>, links: DetailsLinks,
   service: Promise<ServiceView | null> | null = null,
 ): HTMLElement {
   const el = h('section', { cls: 'details', data: { test: test.id } });
@@ -109,7 +109,7 @@ export function renderDetails(
     h('h2', { cls: 'test-name' }, test.name),
     h('div', { cls: 'facts' },
       h('span', { cls: `badge st-${status}` }, status),
-      ` ${formatDuration(test.duration)} · ${run.lanes[test.lane].label} · started `,
+      ` ${formatDuration(test.duration)} · ${laneLabel(test.worker)} · started `,
       h('span', { cls: 'time', title: formatOthers(test.start) }, formatAt(test.start, true)),
       test.unfinished ? ' · never finished: drawn up to the end of the run' : '',
       ' · ', h('a', { href: links.timeline }, 'show on timeline'),

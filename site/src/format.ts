@@ -28,6 +28,9 @@ export interface Artifact {
   node?: string;
   /** service-logs: the shards' folder (see data-format.rst, "Service logs") */
   shards?: string;
+  /** stackviz-ids (v2): how many buckets, and the hash naming them ("fnv1a32") */
+  bucket_count?: number;
+  hash?: string;
 }
 
 export interface Config {
@@ -65,6 +68,9 @@ export interface Stats {
 
 /** A details shard: test id -> attachment name -> text. */
 export type ShardFile = Record<string, Record<string, string>>;
+
+/** A v2 test shard (P-tests/<k>.js): test id -> its raw.json entry plus "details". */
+export type TestShard = Record<string, RawEntry>;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
