@@ -15,7 +15,8 @@
 // A small static server for the browser tests and the benchmark, on 127.0.0.1.
 // gzipMode 'raw': `.gz` files go out as bytes without Content-Encoding (object
 // storage); 'encoding': they go out with Content-Encoding: gzip (Apache rules).
-// Every request path is recorded, so tests can check what the page fetched.
+// Every request path is recorded, so tests can check what the page fetched, and
+// the bytes of each body sent (`sent`: [path, bytes]), so they can count them.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
@@ -28,6 +29,7 @@ const TYPES = {
 
 export function serve(root, { gzipMode = 'raw' } = {}) {
   const requests = [];
+  const sent = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let rel;
@@ -68,6 +70,7 @@ export function serve(root, { gzipMode = 'raw' } = {}) {
       headers['Content-Type'] = TYPES[extname(file)] || 'application/octet-stream';
     }
     res.writeHead(200, headers);
+    sent.push([rel, st.size]);
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => {
@@ -76,6 +79,7 @@ export function serve(root, { gzipMode = 'raw' } = {}) {
       resolve({
         url: `http://127.0.0.1:${port}/`,
         requests,
+        sent,
         close: () => new Promise((r) => server.close(r)),
       });
     });

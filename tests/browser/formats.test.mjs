@@ -1,0 +1,269 @@
+// Copyright stackviz-publish developers.
+//
+// Licensed under the Apache License, Version 2.0 (the "License"); you may
+// not use this file except in compliance with the License. You may obtain
+// a copy of the License at
+//
+//      http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+// WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+// License for the specific language governing permissions and limitations
+// under the License.
+
+
+// The site on every data format it reads, in chromium: format v2 as `stackviz-publish
+// publish` writes it (compressed, and --no-compress), format v1 as published before
+// (written by the tests' own v1 writer), and classic data. For v2: the summary needs
+// stats only, and a deep link to one test needs neither the timeline nor raw.json.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { haveChromium, launch, newPage } from './browser.mjs';
+import { artifactOf, classicize, publishV1, publishV2, readData } from './fixtures.mjs';
+import { serve } from './server.mjs';
+
+const RUN = 'tempest.subunit';
+const skip = haveChromium() ? false : 'Debian chromium (/usr/bin/chromium) is not installed';
+const DATA_FILE = /\/data\/(?!config\.js(on)?$)/;
+
+describe('data formats in chromium', { skip }, () => {
+  let root, browser;
+  const servers = [];
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'stackviz-formats-'));
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const s of servers) await s.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  async function site(dir, gzipMode = 'raw') {
+    const s = await serve(dir, { gzipMode });
+    servers.push(s);
+    return s;
+  }
+
+  async function open(url, mark) {
+    const p = await newPage(browser);
+    await p.page.goto(url);
+    await p.page.waitForFunction((m) => window.__stackviz && (window.__stackviz.marks[m] !== undefined ||
+      window.__stackviz.errors.length > 0), mark);
+    assert.deepEqual(await p.page.evaluate(() => window.__stackviz.errors), []);
+    return p;
+  }
+
+  async function clean(p) {
+    assert.deepEqual(await p.page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
+    assert.deepEqual(p.problems, [], 'no console error, page error or dialog');
+    await p.context.close();
+  }
+
+  /** The facts a details page shows, read from the page. */
+  function facts(page) {
+    return page.evaluate(() => ({
+      name: document.querySelector('.details h2.test-name').textContent,
+      facts: document.querySelector('.details .facts').textContent,
+      badge: document.querySelector('.details .facts .badge').textContent,
+      id: document.querySelector('.details .id-text').textContent,
+      tags: [...document.querySelectorAll('.details > .muted')].map((e) => e.textContent).find((t) => t.startsWith('tags: ')) || null,
+      tabs: [...document.querySelectorAll('.details .tab')].map((b) => b.dataset.name),
+      position: document.querySelector('.pager .position')?.textContent || null,
+    }));
+  }
+
+  // --- format v2 ----------------------------------------------------------------
+
+  for (const [label, args] of [['compressed', []], ['--no-compress', ['--no-compress']]]) {
+    describe(`format v2 (publish, ${label})`, () => {
+      let dir, failed, stats;
+      before(() => {
+        dir = publishV2(root, `v2${args.length ? '-plain' : ''}`, { tests: 400, workers: 4, unfinished: 1, args });
+        stats = JSON.parse(readData(dir, artifactOf(dir, 'subunit-stats').path));
+        failed = stats.failures[2];
+      });
+
+      it('writes what the site reads (data scripts, the id index)', () => {
+        for (const t of ['stackviz-timeline', 'stackviz-tests', 'stackviz-ids', 'subunit-stats']) {
+          const a = artifactOf(dir, t);
+          assert.ok(a, `${t} in config.json`);
+          assert.equal(a.content_encoding, args.length ? 'json' : 'gzip-base64', t);
+        }
+        assert.equal(artifactOf(dir, 'subunit'), null, 'no raw.json without --classic');
+      });
+
+      it('shows the summary from stats.json alone, the tests asked for after it', async () => {
+        const s = await site(dir);
+        const p = await newPage(browser);
+        // The timeline never arrives: the summary must not wait for it.
+        await p.page.route('**/*-timeline.js', () => {});
+        await p.page.goto(s.url);
+        await p.page.waitForFunction(() => window.__stackviz?.marks.summary !== undefined);
+        const cards = await p.page.locator('.card').allInnerTexts();
+        assert.ok(cards.some((c) => /Tests\s+401/.test(c)), cards.join('|'));
+        assert.ok(await p.page.locator('.failure-groups details.group').count() > 1);
+        const data = s.requests.filter((r) => DATA_FILE.test(r));
+        assert.match(data[0], /-stats\.js$/, data.join(' '));
+        await p.context.close();
+      });
+
+      it('opens a test by deep link without the timeline or raw.json', async () => {
+        const s = await site(dir);
+        const p = await open(`${s.url}#/${RUN}/test/${encodeURIComponent(failed.id)}`, 'details');
+        await p.page.waitForSelector('.details .tab');
+        const f = await facts(p.page);
+        assert.equal(f.name, failed.name);
+        assert.equal(f.id, failed.id);
+        assert.equal(f.badge, 'fail');
+        assert.match(f.facts, / · worker \d · started \d\d:\d\d:\d\d\.\d{3} UTC/);
+        assert.match(f.tags, /^tags: .*worker-\d/);
+        assert.equal(f.tabs[0], 'traceback');
+        // Unfinished tests come first in the failure order.
+        assert.equal(f.position, `failure ${3 + stats.inprogress.length} of ${stats.failures.length + stats.inprogress.length}`);
+        const data = s.requests.filter((r) => DATA_FILE.test(r));
+        assert.ok(!data.some((r) => /-timeline\.js$|-raw\.json/.test(r)), data.join(' '));
+        assert.equal(data.filter((r) => /-ids\//.test(r)).length, 1, data.join(' '));
+        assert.ok(data.filter((r) => /-tests\//.test(r)).length >= 1, data.join(' '));
+        // The next failure: one more bucket and shard at most, still no timeline.
+        await p.page.locator('.pager a.next').click();
+        await p.page.waitForFunction((n) => document.querySelector('.pager .position')?.textContent.startsWith(`failure ${n} `),
+          4 + stats.inprogress.length);
+        await p.page.waitForSelector('.details .tab');
+        assert.equal(await p.page.locator('.details').getAttribute('data-test'), stats.failures[3].id);
+        assert.ok(!s.requests.some((r) => /-timeline\.js$/.test(r)));
+        await p.page.screenshot({ path: join(tmpdir(), `stackviz-v2-details${args.length ? '-plain' : ''}.png`) });
+        await clean(p);
+      });
+
+      it('says so for a test id the run does not have', async () => {
+        const s = await site(dir);
+        const p = await newPage(browser);
+        await p.page.goto(`${s.url}#/${RUN}/test/${encodeURIComponent('tempest.api.gone.Test.test_vanished')}`);
+        await p.page.waitForSelector('.not-found');
+        assert.match(await p.page.locator('.not-found p.error').innerText(), /has no test with id "tempest\.api\.gone\.Test\.test_vanished"/);
+        await p.context.close();
+      });
+
+      it('opens a test by deep link from file://', async () => {
+        const p = await open(`${pathToFileURL(join(dir, 'index.html')).href}#/${RUN}/test/${encodeURIComponent(failed.id)}`, 'details');
+        await p.page.waitForSelector('.details .tab');
+        assert.equal((await facts(p.page)).tabs[0], 'traceback');
+        const asked = await p.page.evaluate(() => window.__stackviz.requested);
+        assert.ok(!asked.some((r) => /-timeline\.js$/.test(r)), asked.join(' '));
+        await clean(p);
+      });
+
+      it('draws the timeline and opens a test from it', async () => {
+        const s = await site(dir);
+        const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
+        assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.tests.length), 401);
+        assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.lanes.length), 4);
+        await p.page.evaluate((h) => { location.hash = h; }, `#/${RUN}/timeline/${encodeURIComponent(failed.id)}`);
+        await p.page.waitForSelector('.selected .details .tab');
+        assert.ok(!s.requests.some((r) => /-raw\.json/.test(r)));
+        await clean(p);
+      });
+    });
+  }
+
+  // --- format v1 ----------------------------------------------------------------
+
+  describe('format v1 (published before v2)', () => {
+    let plain, gz;
+    before(() => {
+      plain = publishV1(root, 'v1', { tests: 200, workers: 4, unfinished: 1 });
+      gz = publishV1(root, 'v1-gz', { tests: 150, workers: 3, unfinished: 1, gzip: true });
+    });
+
+    it('shows the summary, the timeline and one details shard per test', async () => {
+      const s = await site(plain);
+      const p = await open(s.url, 'summary-full');
+      const cards = await p.page.locator('.card').allInnerTexts();
+      assert.ok(cards.some((c) => /Tests\s+201/.test(c)), cards.join('|'));
+      assert.ok(cards.some((c) => /Unfinished\s+1/.test(c)), cards.join('|'));
+      await p.page.goto(`${s.url}#/${RUN}/timeline`);
+      await p.page.waitForFunction(() => window.__stackviz.marks.timeline !== undefined);
+      assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.lanes.length), 4);
+      assert.ok(!s.requests.some((r) => r.includes('-details')), 'no details before a test is opened');
+      const t = await p.page.evaluate(() => window.__stackviz.view.run.tests.find((x) => x.status === 1 && x.shard > 0));
+      await p.page.evaluate((h) => { location.hash = h; }, `#/${RUN}/test/${encodeURIComponent(t.id)}`);
+      await p.page.waitForSelector('.details .tab');
+      const f = await facts(p.page);
+      assert.deepEqual([f.badge, f.tabs[0], f.name], ['fail', 'traceback', t.name]);
+      const det = s.requests.filter((r) => r.includes('-details'));
+      assert.deepEqual(det, [`/data/${RUN}-0-details/${t.shard}.json`]);
+      await clean(p);
+    });
+
+    for (const mode of ['raw', 'encoding']) {
+      it(`reads .gz files served ${mode === 'raw' ? 'as raw bytes' : 'with Content-Encoding'}`, async () => {
+        const s = await site(gz, mode);
+        const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
+        assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.tests.length), 151);
+        await p.page.waitForFunction(() => document.querySelectorAll('.strip canvas').length >= 4);
+        const id = await p.page.evaluate(() => window.__stackviz.view.run.tests.find((t) => t.shard !== null).id);
+        await p.page.evaluate((h) => { location.hash = h; }, `#/${RUN}/test/${encodeURIComponent(id)}`);
+        await p.page.waitForSelector('.details .tab');
+        assert.ok(s.requests.some((r) => r.endsWith('-raw.json.gz')), s.requests.join(' '));
+        assert.ok(s.requests.some((r) => /-details\/\d+\.json\.gz$/.test(r)), s.requests.join(' '));
+        await clean(p);
+      });
+    }
+
+    for (const [label, which] of [['plain', () => plain], ['gzipped', () => gz]]) {
+      it(`opens from file:// (${label}, script twins)`, async () => {
+        const base = pathToFileURL(join(which(), 'index.html')).href;
+        const p = await open(base, 'summary-full');
+        await p.page.goto(`${base}#/${RUN}/timeline`);
+        await p.page.waitForFunction(() => window.__stackviz.marks.timeline !== undefined);
+        const id = await p.page.evaluate(() => window.__stackviz.view.run.tests.find((t) => t.status === 1).id);
+        await p.page.evaluate((h) => { location.hash = h; }, `#/${RUN}/timeline/${encodeURIComponent(id)}`);
+        await p.page.waitForSelector('.selected .details .tab');
+        await p.page.waitForFunction(() => document.querySelectorAll('.strip canvas').length >= 4);
+        assert.deepEqual(await p.page.evaluate(() => window.__stackviz.errors), []);
+        await clean(p);
+      });
+    }
+  });
+
+  // --- classic ------------------------------------------------------------------
+
+  describe('classic data (the classic stackviz-export)', () => {
+    let classic;
+    before(() => {
+      classic = classicize(publishV1(root, 'classic', { tests: 200, workers: 2, unfinished: 0, monolithic: true }));
+    });
+
+    it('shows the summary, the timeline and the details from details.json', async () => {
+      const s = await site(classic);
+      const p = await open(s.url, 'summary-full');
+      const cards = await p.page.locator('.card').allInnerTexts();
+      assert.ok(cards.some((c) => /Tests\s+200/.test(c)), cards.join('|'));
+      await p.page.goto(`${s.url}#/${RUN}/timeline`);
+      await p.page.waitForFunction(() => window.__stackviz.marks.timeline !== undefined);
+      assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.lanes.length), 2);
+      const t = await p.page.evaluate(() => window.__stackviz.view.run.tests.find((x) => x.status === 1));
+      await p.page.goto(`${s.url}#/${RUN}/test/${encodeURIComponent(t.id)}`);
+      await p.page.waitForSelector('.details .tab');
+      assert.equal((await facts(p.page)).tabs[0], 'traceback');
+      assert.ok(s.requests.some((r) => r.endsWith('-details.json')));
+      await clean(p);
+    });
+
+    it('says clearly that it needs HTTP from file://', async () => {
+      const p = await newPage(browser);
+      await p.page.goto(pathToFileURL(join(classic, 'index.html')).href);
+      await p.page.waitForSelector('p.error');
+      assert.match(await p.page.locator('p.error').innerText(), /config/);
+      await p.context.close();
+    });
+  });
+});
