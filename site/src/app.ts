@@ -26,7 +26,7 @@ import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summar
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
 import { Triage, failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
-import { FetchingStore, attachmentsOf, parseJson } from './store';
+import { FetchingStore, attachmentsOf, hasIdIndex, parseJson } from './store';
 
 export interface Probe {
   marks: Record<string, number>;
@@ -285,7 +285,7 @@ export class App {
 
   private async showTest(ref: RunRef, id: string): Promise<void> {
     // v2: the id index finds the test's shard: neither the timeline nor raw.json is needed.
-    if (ref.ids && ref.tests && await this.showTestAlone(ref, id)) return;
+    if (hasIdIndex(ref) && await this.showTestAlone(ref, id)) return;
     const gen = this.generation;
     try {
       const run = await this.store.runOf(ref);

@@ -13,9 +13,10 @@
 // under the License.
 
 
-// The v2 id index (P-ids/, see "Id index" in doc/source/data-format.rst): a deep
-// link to one test finds its test shard here, without the timeline or raw.json.
-// A bucket lists the FNV-1a hashes of its ids, sorted, with the shard of each.
+// The v2 id index (P-ids/, see doc/source/data-format.rst): a deep link to one test
+// finds its test shard here, without the timeline or raw.json. A bucket lists the
+// hashes of its ids, sorted, with the shard of each. The index names its hash:
+// "crc32" (what the exporter writes: zlib's CRC-32 is fast in Python) or "fnv1a32".
 
 const utf8 = new TextEncoder();
 
@@ -30,9 +31,28 @@ export function fnv1a32(s: string): number {
   return h >>> 0;
 }
 
-/** The bucket of an id among `count` buckets. */
-export function bucketOf(id: string, count: number): number {
-  return fnv1a32(id) % count;
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (zlib, gzip, PNG) over the UTF-8 bytes of s. */
+export function crc32(s: string): number {
+  let c = 0xffffffff;
+  for (const b of utf8.encode(s)) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const HASHES: Record<string, (s: string) => number> = { crc32, fnv1a32 };
+
+/** The hash function an index names, or null for one this site does not know. */
+export function hashNamed(name: unknown): ((s: string) => number) | null {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(HASHES, name) ? HASHES[name] : null;
 }
 
 export interface Bucket {

@@ -17,7 +17,7 @@
 import { Dstat, parseDstat } from './dstat';
 import { Attachments } from './details';
 import { RawEntry, ShardFile, Stats, TestShard, readStats } from './format';
-import { Bucket, fnv1a32, readBucket, shardsFor } from './idindex';
+import { Bucket, hashNamed, readBucket, shardsFor } from './idindex';
 import { Source } from './loader';
 import { Index, Run, RunRef, buildRun } from './model';
 import { ServiceIndex, ServiceView, readServiceIndex, readServiceLines } from './servicelogs';
@@ -43,6 +43,13 @@ export function attachmentsOf(entry: RawEntry | null): Attachments | null {
   const out: Attachments = {};
   for (const [k, v] of Object.entries(d)) if (typeof v === 'string') out[k] = v;
   return out;
+}
+
+/** Does the run have a v2 id index this site can read (a known hash, buckets, shards)? */
+export function hasIdIndex(ref: RunRef): boolean {
+  const ids = ref.ids;
+  return !!ids && !!ref.tests && hashNamed(ids.hash) !== null &&
+    Number.isInteger(ids.bucket_count) && ids.bucket_count! >= 1;
 }
 
 /** What the views may ask of the loaded data. */
@@ -148,17 +155,16 @@ export class FetchingStore implements RunStore {
   /**
    * v2: a test's entry (its raw.json entry plus "details") found through the id
    * index, without the timeline: the id's bucket, then the shards its hash names
-   * (several only on a hash collision). null: no such test, or no index.
+   * (several only on a hash collision). null: no such test, or no index this site
+   * can read (an unknown hash counts as no index).
    */
   async entryOf(ref: RunRef, id: string): Promise<RawEntry | null> {
     const ids = ref.ids;
-    if (!ids || !ref.tests) return null;
-    const count = ids.bucket_count;
-    if (typeof count !== 'number' || !(count >= 1) || ids.hash !== 'fnv1a32') {
-      throw new Error(`${ids.path}: an id index this site cannot read`);
-    }
-    const h = fnv1a32(id);
-    const path = `${ids.path}${h % count}${ids.suffix || '.js'}`;
+    const hash = hasIdIndex(ref) ? hashNamed(ids!.hash) : null;
+    if (!hash) return null;
+    const count = ids!.bucket_count!;
+    const h = hash(id);
+    const path = `${ids!.path}${h % count}${ids!.suffix || '.js'}`;
     let bucket = this.buckets.get(path);
     if (!bucket) {
       bucket = this.source.text(path, path).then((t) => {
