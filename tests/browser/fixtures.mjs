@@ -26,6 +26,10 @@ export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const SITE = join(REPO, 'stackviz_publish', 'site');
 const PYTHON = process.env.STACKVIZ_PYTHON || 'python3';
 
+/** Tests that need the site to read the v2 timeline (P-timeline.js) are todo until
+ *  the branch doing that (site-timeline) is merged: set this to false then. */
+export const TIMELINE_TODO = 'needs the v2 timeline reader (site-timeline branch)';
+
 function py(args) {
   execFileSync(PYTHON, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
 }

@@ -24,13 +24,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { haveChromium, launch, newPage } from './browser.mjs';
-import { artifactOf, classicize, publishV1, publishV2, readData } from './fixtures.mjs';
+import { TIMELINE_TODO, artifactOf, classicize, publishV1, publishV2, readData } from './fixtures.mjs';
 import { serve } from './server.mjs';
 
 const RUN = 'tempest.subunit';
 const skip = haveChromium() ? false : 'Debian chromium (/usr/bin/chromium) is not installed';
-// Until the branch that reads the v2 timeline (site-timeline) is merged in.
-const TIMELINE_TODO = 'needs the v2 timeline reader (site-timeline branch)';
 const DATA_FILE = /\/data\/(?!config\.js(on)?$)/;
 
 describe('data formats in chromium', { skip }, () => {
