@@ -15,8 +15,8 @@
 // The app: loads the index, keeps the loaded runs, and renders the view the
 // hash route names. Views reuse what is loaded: switching views fetches nothing new.
 import { h, clear, plural } from './dom';
-import { Attachments, renderDetails } from './details';
-import { Config } from './format';
+import { Attachments, DetailsLinks, failurePager, renderDetails } from './details';
+import { Config, runArtifact } from './format';
 import { Source, twinPath } from './loader';
 import { parseIso } from './iso';
 import { Index, RunRef, Test, readConfig, readEntry } from './model';
@@ -24,7 +24,7 @@ import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { addErrorBadges } from './servicelogs';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
-import { Triage, failureOrder, readTriage } from './triage';
+import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
 import { FetchingStore, attachmentsOf, hasIdIndex, parseJson } from './store';
 
@@ -38,6 +38,7 @@ export interface Probe {
 
 export class App {
   index: Index | null = null;
+  private config: Config = {};
   route: Route = emptyRoute();
   private timeline: TimelineView | null = null;
   private generation = 0;
@@ -65,7 +66,8 @@ export class App {
 
   async start(): Promise<void> {
     try {
-      this.index = readConfig(await this.loadConfig());
+      this.config = await this.loadConfig();
+      this.index = readConfig(this.config);
     } catch (e) {
       clear(this.root);
       this.fail(new Error(`Could not load data/config.json: ${(e as Error).message}`));
@@ -297,7 +299,7 @@ export class App {
         this.root.append(this.unknownTest(ref, id));
         return;
       }
-      this.renderTest(ref, test, this.store.detailsOf(run, test.id), readTriage(stats, run));
+      this.renderTest(ref, test, this.store.detailsOf(run, test.id), failureOrder(readTriage(stats, run)));
     } catch (e) {
       if (gen !== this.generation) return;
       this.fail(e);
@@ -309,32 +311,53 @@ export class App {
   private async showTestAlone(ref: RunRef, id: string): Promise<boolean> {
     const gen = this.generation;
     try {
-      const [entry, stats] = await Promise.all([this.store.entryOf(ref, id), this.store.statsOf(ref).catch(() => null)]);
+      // Previous / next failure come from the small failure list (P-failures.js), or
+      // from stats.json when it is already loaded: stats.json can weigh a megabyte.
+      const listArt = runArtifact(this.config, ref.name, 'stackviz-failures');
+      const listP = listArt ? this.store.failureListOf(listArt).catch(() => null) : Promise.resolve(null);
+      const [entry, list] = await Promise.all([this.store.entryOf(ref, id), listP]);
+      let stats = list ? null : await (this.store.statsIfAsked(ref) || Promise.resolve(null)).catch(() => null);
+      if (!list && !stats && this.route.time === 'rel') stats = await this.store.statsOf(ref).catch(() => null);
       if (gen !== this.generation) return true;
       const test = readEntry(entry, 0);
       if (!test) return false;
-      const start = parseIso(stats?.start);
+      const start = parseIso(list ? list.start : stats?.start);
       setTimeMode(this.route.time, isNaN(start) ? test.start : start);
-      // Previous / next failure from stats.json's lists: the run is not loaded.
-      this.renderTest(ref, test, Promise.resolve(attachmentsOf(entry)), readTriage(stats, null));
+      const order = list ? list.ids : stats ? failureOrder(readTriage(stats, null)) : null;
+      const el = this.renderTest(ref, test, Promise.resolve(attachmentsOf(entry)), order);
+      if (!order) {
+        // No failure list: the pager comes once stats.json is in, after the details.
+        this.store.statsOf(ref).then((s) => {
+          const pager = s && gen === this.generation ? failurePager(this.stepLinks(ref, test, failureOrder(readTriage(s, null)))) : null;
+          if (pager) el.prepend(pager);
+        }, () => null);
+      }
     } catch (e) {
       if (gen === this.generation) this.fail(e);
     }
     return true;
   }
 
-  private renderTest(ref: RunRef, test: Test, details: Promise<Attachments | null>, triage: Triage): void {
+  /** Links to the previous / next failure in `order` (the summary's). */
+  private stepLinks(ref: RunRef, test: Test, order: string[]): DetailsLinks {
     const links = this.links(ref.name);
-    // Previous / next failure, in the order the summary lists them.
-    const order = failureOrder(triage);
     const at = order.indexOf(test.id);
     const step = (d: number) => (at >= 0 && order[at + d] !== undefined ? links.test(order[at + d]) : null);
-    this.root.append(renderDetails(test, details, {
+    return {
       timeline: links.timeline(test.id), page: null,
       prev: step(-1), next: step(1),
       position: at >= 0 ? `failure ${at + 1} of ${order.length}` : null,
       summary: this.link({ view: 'summary' }),
-    }, ref.services ? this.store.serviceViewOf(ref, test.id) : null));
+    };
+  }
+
+  /** The details of one test; `order`: the failure order for the pager (null: none yet). */
+  private renderTest(ref: RunRef, test: Test, details: Promise<Attachments | null>, order: string[] | null): HTMLElement {
+    const links = order ? this.stepLinks(ref, test, order)
+      : { timeline: this.links(ref.name).timeline(test.id), page: null, summary: this.link({ view: 'summary' }) };
+    const el = renderDetails(test, details, links, ref.services ? this.store.serviceViewOf(ref, test.id) : null);
+    this.root.append(el);
     this.mark('details');
+    return el;
   }
 }

@@ -70,7 +70,8 @@ function copyButton(label: string, text: () => string): HTMLElement {
   return b;
 }
 
-function pager(links: DetailsLinks): HTMLElement | null {
+/** Previous / next failure links (and p / n keys), or null when there is none. */
+export function failurePager(links: DetailsLinks): HTMLElement | null {
   if (!links.position && !links.prev && !links.next) return null;
   const el = h('nav', { cls: 'pager' },
     links.prev ? h('a', { cls: 'prev', href: links.prev, title: 'previous failure (p)' }, '← previous failure')
@@ -105,7 +106,7 @@ export function renderDetails(
   const status = STATUSES[test.status];
   let att: Attachments | null = null;
   el.append(
-    pager(links) || '',
+    failurePager(links) || '',
     h('h2', { cls: 'test-name' }, test.name),
     h('div', { cls: 'facts' },
       h('span', { cls: `badge st-${status}` }, status),

@@ -98,3 +98,25 @@ export function statsCounts(counts: unknown): Record<string, number> | null {
 export function field(value: unknown, key: string): unknown {
   return isRecord(value) ? value[key] : undefined;
 }
+
+/** The artifact of type `type` in run `run`'s group of a config, or null. */
+export function runArtifact(cfg: Config, run: string, type: string): Artifact | null {
+  for (const ds of Array.isArray(cfg.datasets) ? cfg.datasets : []) {
+    for (const a of (ds && Array.isArray(ds.artifacts)) ? ds.artifacts : []) {
+      if (a && a.artifact_name === run && a.artifact_type === type && typeof a.path === 'string') return a;
+    }
+  }
+  return null;
+}
+
+/** A v2 failure-order file (P-failures.js): the summary's failure order and the run's start. */
+export interface FailureList {
+  ids: string[];
+  start: unknown;
+}
+
+/** P-failures.js's content, checked; null when it is not one. */
+export function readFailureList(value: unknown): FailureList | null {
+  if (!isRecord(value) || !Array.isArray(value.ids)) return null;
+  return { ids: value.ids.filter((x): x is string => typeof x === 'string'), start: value.start };
+}

@@ -16,7 +16,7 @@
 // once, whatever view asks for it. Views take the RunStore interface, not the app.
 import { Dstat, parseDstat } from './dstat';
 import { Attachments } from './details';
-import { RawEntry, ShardFile, Stats, TestShard, readStats } from './format';
+import { Artifact, FailureList, RawEntry, ShardFile, Stats, TestShard, readFailureList, readStats } from './format';
 import { Bucket, hashNamed, readBucket, shardsFor } from './idindex';
 import { Source } from './loader';
 import { Index, Run, RunRef, buildRun } from './model';
@@ -89,6 +89,20 @@ export class FetchingStore implements RunStore {
       this.stats.set(ref.name, p);
     }
     return p;
+  }
+
+  /** stats.json when it is loaded or on its way, else null (nothing is fetched). */
+  statsIfAsked(ref: RunRef): Promise<Stats | null> | null {
+    return this.stats.get(ref.name) || null;
+  }
+
+  /** v2: a run's failure order (P-failures.js), loaded once. */
+  failureListOf(art: Artifact): Promise<FailureList> {
+    return this.shardOf<unknown>(art.path, art.script_path || art.path).then((v) => {
+      const list = readFailureList(v);
+      if (!list) throw new Error(`${art.path} is not a failure list`);
+      return list;
+    });
   }
 
   runOf(ref: RunRef): Promise<Run> {

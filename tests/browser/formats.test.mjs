@@ -179,6 +179,29 @@ describe('data formats in chromium', { skip }, () => {
     });
   }
 
+  // Issue 11: a deep link to one test costs at most 400 KB at any run size, the site
+  // included. Bytes, not timings: the figure is the same on any machine.
+  const DEEP_TESTS = Number(process.env.STACKVIZ_DEEPLINK_TESTS || 100000);
+  const BUDGET = 400 * 1000;
+  it(`opens one test's details by deep link in at most 400 KB (${DEEP_TESTS} tests)`, async (t) => {
+    const dir = publishV2(root, 'deep', { tests: DEEP_TESTS, workers: 8, unfinished: 1, dstat: false });
+    const stats = JSON.parse(readData(dir, artifactOf(dir, 'subunit-stats').path));
+    const failed = stats.failures[Math.floor(stats.failures.length / 2)];
+    const s = await site(dir);
+    const p = await open(`${s.url}#/${RUN}/test/${encodeURIComponent(failed.id)}`, 'details');
+    await p.page.waitForSelector('.details .tab');
+    await p.page.waitForLoadState('networkidle');
+    assert.equal((await facts(p.page)).tabs[0], 'traceback');
+    const bytes = s.sent.reduce((a, [, n]) => a + n, 0);
+    const list = s.sent.map(([path, n]) => `${path.replace(/^\/data\//, '')} ${(n / 1000).toFixed(1)} KB`).join(', ');
+    const line = `deep link to one test of ${DEEP_TESTS}: ${(bytes / 1000).toFixed(1)} KB fetched (${list})`;
+    console.log(line);
+    t.diagnostic(line);
+    assert.ok(!s.sent.some(([path]) => /-timeline\.js$|-raw\.json/.test(path)), list);
+    assert.ok(bytes <= BUDGET, line);
+    await clean(p);
+  });
+
   // --- format v1 ----------------------------------------------------------------
 
   describe('format v1 (published before v2)', () => {
