@@ -34,6 +34,18 @@ function py(args) {
   execFileSync(PYTHON, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/** Generate src/tempest.subunit with the project's generator; returns its path. */
+function generateStream(src, { tests, workers, unfinished, hostile, logBytes, sameCause }) {
+  const stream = join(src, 'tempest.subunit');
+  const gen = ['-m', 'stackviz_publish.generate', 'stream', '--tests', String(tests),
+    '--workers', String(workers), '--unfinished', String(unfinished), '--start', '2018-09-28T02:46:35'];
+  if (hostile) gen.push('--hostile');
+  if (logBytes !== null) gen.push('--log-bytes', String(logBytes));
+  if (sameCause) gen.push('--same-cause', String(sameCause));
+  py([...gen, stream]);
+  return stream;
+}
+
 /** Generate a stream (+ dstat) and export it: returns the published folder. */
 export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 1, hostile = false,
   gzip = false, dstat = true, logBytes = null, secondRun = 0, sameCause = 0, seconds = null,
@@ -42,13 +54,7 @@ export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 
   const src = join(root, `${name}-src`);
   mkdirSync(dir, { recursive: true });
   mkdirSync(src, { recursive: true });
-  const stream = join(src, 'tempest.subunit');
-  const gen = ['-m', 'stackviz_publish.generate', 'stream', '--tests', String(tests),
-    '--workers', String(workers), '--unfinished', String(unfinished), '--start', '2018-09-28T02:46:35'];
-  if (hostile) gen.push('--hostile');
-  if (logBytes !== null) gen.push('--log-bytes', String(logBytes));
-  if (sameCause) gen.push('--same-cause', String(sameCause));
-  py([...gen, stream]);
+  const stream = generateStream(src, { tests, workers, unfinished, hostile, logBytes, sameCause });
   const exp = ['-m', 'stackviz_publish.cli.export_cmd', '-f', stream];
   if (secondRun) {
     // A second stream in the same call: a second run in config.json.
@@ -57,12 +63,7 @@ export function publishRun(root, name, { tests = 400, workers = 4, unfinished = 
       '--seed', '7', '--start', '2018-09-28T04:00:00', other]);
     exp.push('-f', other);
   }
-  if (dstat) {
-    const csv = join(src, 'dstat-csv.log');
-    py(['-m', 'stackviz_publish.generate', 'dstat', '--start', '2018-09-28T02:46:30',
-      '--seconds', String(seconds ?? Math.max(120, Math.ceil(tests / workers) * 3)), csv]);
-    exp.push('--dstat', csv);
-  }
+  if (dstat) exp.push('--dstat', dstatLog(src, seconds ?? Math.max(120, Math.ceil(tests / workers) * 3)));
   if (gzip) exp.push('--gzip');
   py([...exp, ...exportArgs, join(dir, 'data')]);
   cpSync(SITE, dir, { recursive: true });
@@ -96,13 +97,7 @@ export function publishV2(root, name, { tests = 400, workers = 4, unfinished = 1
   const src = join(root, `${name}-src`);
   mkdirSync(logs, { recursive: true });
   mkdirSync(src, { recursive: true });
-  const stream = join(src, 'tempest.subunit');
-  const gen = ['-m', 'stackviz_publish.generate', 'stream', '--tests', String(tests),
-    '--workers', String(workers), '--unfinished', String(unfinished), '--start', '2018-09-28T02:46:35'];
-  if (hostile) gen.push('--hostile');
-  if (logBytes !== null) gen.push('--log-bytes', String(logBytes));
-  if (sameCause) gen.push('--same-cause', String(sameCause));
-  py([...gen, stream]);
+  const stream = generateStream(src, { tests, workers, unfinished, hostile, logBytes, sameCause });
   const pub = ['-m', 'stackviz_publish.cli.main', 'publish', '--no-env', '--no-service-logs', '--time-limit', '0',
     '--max-output-bytes', '0', '--subunit', stream];
   if (dstat) pub.push('--dstat', dstatLog(src, Math.max(120, Math.ceil(tests / workers) * 3)));

@@ -23,9 +23,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { haveChromium, launch, newPage } from './browser.mjs';
+import { closeClean, haveChromium, launch, newPage, openPage } from './browser.mjs';
 import { TIMELINE_TODO, artifactOf, classicize, publishV1, publishV2, readData } from './fixtures.mjs';
-import { serve } from './server.mjs';
+import { serverPool } from './server.mjs';
 
 const RUN = 'tempest.subunit';
 const skip = haveChromium() ? false : 'Debian chromium (/usr/bin/chromium) is not installed';
@@ -33,7 +33,10 @@ const DATA_FILE = /\/data\/(?!config\.js(on)?$)/;
 
 describe('data formats in chromium', { skip }, () => {
   let root, browser;
-  const servers = [];
+  const pool = serverPool();
+  const site = pool.site;
+  const open = (url, mark) => openPage(browser, url, mark);
+  const clean = closeClean;
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'stackviz-formats-'));
@@ -42,30 +45,9 @@ describe('data formats in chromium', { skip }, () => {
 
   after(async () => {
     await browser?.close();
-    for (const s of servers) await s.close();
+    await pool.closeAll();
     if (root) rmSync(root, { recursive: true, force: true });
   });
-
-  async function site(dir, gzipMode = 'raw') {
-    const s = await serve(dir, { gzipMode });
-    servers.push(s);
-    return s;
-  }
-
-  async function open(url, mark) {
-    const p = await newPage(browser);
-    await p.page.goto(url);
-    await p.page.waitForFunction((m) => window.__stackviz && (window.__stackviz.marks[m] !== undefined ||
-      window.__stackviz.errors.length > 0), mark);
-    assert.deepEqual(await p.page.evaluate(() => window.__stackviz.errors), []);
-    return p;
-  }
-
-  async function clean(p) {
-    assert.deepEqual(await p.page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
-    assert.deepEqual(p.problems, [], 'no console error, page error or dialog');
-    await p.context.close();
-  }
 
   /** The facts a details page shows, read from the page. */
   function facts(page) {

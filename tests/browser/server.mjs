@@ -86,6 +86,21 @@ export function serve(root, { gzipMode = 'raw' } = {}) {
   });
 }
 
+/** Servers started on demand (`site(dir, gzipMode)`), all closed by `closeAll()`. */
+export function serverPool() {
+  const started = [];
+  return {
+    async site(root, gzipMode = 'raw') {
+      const s = await serve(root, { gzipMode });
+      started.push(s);
+      return s;
+    },
+    async closeAll() {
+      for (const s of started.splice(0)) await s.close();
+    },
+  };
+}
+
 // Run by hand: node server.mjs ROOT [raw|encoding] [port]
 if (process.argv[1] && process.argv[1].endsWith('server.mjs') && process.argv[2]) {
   serve(process.argv[2], { gzipMode: process.argv[3] || 'raw' }).then((s) => console.log(s.url));
