@@ -111,19 +111,28 @@ describe('data formats in chromium', { skip }, () => {
         assert.match(f.facts, / · worker \d · started \d\d:\d\d:\d\d\.\d{3} UTC/);
         assert.match(f.tags, /^tags: .*worker-\d/);
         assert.equal(f.tabs[0], 'traceback');
+        // With a failure list the position shows at once; without one, stats.json
+        // (large) is fetched only when the pager is used.
         const at = order.indexOf(failed.id);
-        assert.equal(f.position, `failure ${at + 1} of ${order.length}`);
+        const listed = artifactOf(dir, 'stackviz-failures') !== null;
+        assert.equal(f.position, listed ? `failure ${at + 1} of ${order.length}` : null);
+        assert.equal(s.requests.some((r) => /-stats\.js$/.test(r)), false, 'stats.json not fetched');
         const data = s.requests.filter((r) => DATA_FILE.test(r));
         assert.ok(!data.some((r) => /-timeline\.js$|-raw\.json/.test(r)), data.join(' '));
         assert.equal(data.filter((r) => /-ids\//.test(r)).length, 1, data.join(' '));
         assert.ok(data.filter((r) => /-tests\//.test(r)).length >= 1, data.join(' '));
-        // The next failure: one more bucket and shard at most, still no timeline.
-        await p.page.locator('.pager a.next').click();
+        // The next failure (by click, or by key): one more bucket and shard at most, still no timeline.
+        if (args.length) await p.page.keyboard.press('n');
+        else await p.page.locator('.pager a.next').click();
         await p.page.waitForFunction((n) => document.querySelector('.pager .position')?.textContent.startsWith(`failure ${n} `),
           at + 2);
         await p.page.waitForSelector('.details .tab, .details .none');
         assert.equal(await p.page.locator('.details').getAttribute('data-test'), order[at + 1]);
         assert.ok(!s.requests.some((r) => /-timeline\.js$/.test(r)));
+        await p.page.keyboard.press('p');
+        await p.page.waitForFunction((id) => document.querySelector('.details')?.dataset.test === id, failed.id);
+        await p.page.waitForFunction(([n, of]) => document.querySelector('.pager .position')?.textContent === `failure ${n} of ${of}`,
+          [at + 1, order.length]);
         await p.page.screenshot({ path: join(tmpdir(), `stackviz-v2-details${args.length ? '-plain' : ''}.png`) });
         await clean(p);
       });
