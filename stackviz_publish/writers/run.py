@@ -106,14 +106,6 @@ def _test_json_dumps(entry):
     return head, tail
 
 
-def entry_json(entry):
-    """json.dumps(entry) of a raw.json entry, faster for the usual one."""
-    head, tail = test_json({k: v for k, v in entry.items() if k != 'shard'})
-    if 'shard' in entry:
-        tail = tail[:-1] + ', "shard": %s}' % _json_scalar(entry['shard'])
-    return head + json.dumps(entry.get('details', {})) + tail
-
-
 class RunWriter:
     def __init__(self, data_dir, name, index=0, layout=None, background=None,
                  budget=None):
@@ -157,6 +149,9 @@ class RunWriter:
         self._shard_tests = 0
         self.shard_count = 0
         self.shard_starts = []
+        self._shard_charged = 0    # budget taken for the current shard's text
+        self._cost_shard = 0
+        self._in_flight = None     # (future of the last shard written, budget taken)
         self.id_buckets = 0
         self.bytes_written = 0
 
@@ -170,7 +165,9 @@ class RunWriter:
         choice = _detail_parts(details) if details else None
         if self.budget.left is not None:   # no budget, nothing to count
             need = self._cost(key, head, tail, choice, entry)
-            if not self.budget.take(need, self.budget.reserve if choice else 0):
+            if self.budget.take(need, self.budget.reserve if choice else 0):
+                self._shard_charged += self._cost_shard
+            else:
                 choice = self._cut(entry, key, head, tail, choice)
                 if choice is False:
                     return
@@ -204,6 +201,7 @@ class RunWriter:
         for cut in ((_detail_parts(_BUDGET_CUT), None) if choice else (None,)):
             need = self._cost(key, head, tail, cut, entry)
             if self.budget.take(need, self.budget.reserve // 2 if cut else 0):
+                self._shard_charged += self._cost_shard
                 if choice:
                     self.details_cut += 1
                 return cut
@@ -223,9 +221,16 @@ class RunWriter:
             # Quoting the details' JSON adds a backslash per quote and backslash:
             # at most two per string (its quotes) and two per escape in it.
             total = datascript.cost(text, False) + size + len(parts) + 2 * grown + 4
-        total += TEST_COST + len(key) + len(key) // 3
         if self._shard_tests == 0:
             total += FILE_COST
+        self._cost_shard = total
+        total += TEST_COST + datascript.cost(key, self.compress) + 1
+        worker = entry['worker']
+        if worker is not None and not -1000 < worker < 10 ** 6:
+            total += 2 * len(str(worker))
+        tags = entry['tags']
+        if tuple(tags) not in self.timeline.tag_sets:
+            total += datascript.cost(json.dumps(tags), self.compress) + 2
         if self.raw is not None:
             gz = self.layout.classic_gzip
             total += file_cost(head + tail, gz, twin=False) + 32
@@ -282,12 +287,21 @@ class RunWriter:
         self._shard_size = 0
         self._shard_tests = 0
         rel = os.path.join(self.tests_dir, '%d.js' % self.shard_count)
-        self.bg.submit(self._write_shard, rel, parts)
+        settled, self._in_flight = self._in_flight, (
+            self.bg.submit(self._write_shard, rel, parts), self._shard_charged)
+        self._shard_charged = 0
         self.shard_count += 1
+        if settled is not None:
+            # The bound taken for a compressed shard is well above its size: give the
+            # rest back once the shard before this one is written (always at this
+            # point, so that what a budget keeps does not depend on timing).
+            future, charged = settled
+            self.budget.give_back(charged - future.result())
 
     def _write_shard(self, rel, parts):
-        self.bytes_written += datascript.write_script(self.data_dir, rel, parts,
-                                                      self.layout.encoding)
+        size = datascript.write_script(self.data_dir, rel, parts, self.layout.encoding)
+        self.bytes_written += size
+        return size
 
     def discard(self):
         """Drop every file of this run (its input turned out unreadable)."""

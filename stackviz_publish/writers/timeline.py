@@ -29,9 +29,10 @@ from stackviz_publish.writers.datascript import write_script
 STATUS_INDEX = {status: i for i, status in enumerate(data_format.STATUSES)}
 NULL = -(1 << 63)     # no timestamp
 BLOCK = 1 << 15       # array items joined at a time when the run closes
-# What a test costs in the timeline beyond its id, and in the id index: at most
-# about 100 characters of numbers, 192 once compressed and base64-encoded.
-TEST_COST = 192
+# What a test costs in the timeline beyond its id, its tags and a worker number of
+# more than 6 digits, and in the id index: at most 90 characters of numbers, less
+# than 128 once compressed and base64-encoded.
+TEST_COST = 128
 
 _EPOCH = datetime.datetime(1970, 1, 1)
 
