@@ -19,7 +19,7 @@ import { Attachments, DetailsLinks, pagerOnDemand, renderDetails } from './detai
 import { Config, runArtifact } from './format';
 import { Source, twinPath } from './loader';
 import { parseIso } from './iso';
-import { FAIL, INPROGRESS, Index, RunRef, Test, UXSUCCESS, readConfig, readEntry } from './model';
+import { FAIL, INPROGRESS, Index, RunRef, Test, UXSUCCESS, buildRun, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { addErrorBadges } from './servicelogs';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
@@ -320,7 +320,8 @@ export class App {
       let stats = list ? null : await (this.store.statsIfAsked(ref) || Promise.resolve(null)).catch(() => null);
       if (!list && !stats && this.route.time === 'rel') stats = await this.store.statsOf(ref).catch(() => null);
       if (gen !== this.generation) return true;
-      const test = readEntry(entry, 0);
+      // The entry read as raw.json's entries are: a one-test run gives its Test.
+      const test = entry ? buildRun(ref, [entry], null).tests[0] : null;
       if (!test) return false;
       const start = parseIso(list ? list.start : stats?.start);
       setTimeMode(this.route.time, isNaN(start) ? test.start : start);

@@ -20,7 +20,7 @@ import { h, clear } from './dom';
 import { formatDuration } from './iso';
 import { LEVELS, LogRecord, filterLog, hasLevels, splitRecords } from './logfilter';
 import { formatAt, formatOthers } from './timefmt';
-import { STATUSES, Test, laneLabel } from './model';
+import { STATUSES, Test } from './model';
 import { ServiceView, errorsLabel, renderServiceLogs } from './servicelogs';
 
 export type Attachments = Record<string, string>;
@@ -147,7 +147,7 @@ export function renderDetails(
     h('h2', { cls: 'test-name' }, test.name),
     h('div', { cls: 'facts' },
       h('span', { cls: `badge st-${status}` }, status),
-      ` ${formatDuration(test.duration)} · ${laneLabel(test.worker)} · started `,
+      ` ${formatDuration(test.duration)} · ${test.worker === null ? 'no worker' : `worker ${test.worker}`} · started `,
       h('span', { cls: 'time', title: formatOthers(test.start) }, formatAt(test.start, true)),
       test.unfinished ? ' · never finished: drawn up to the end of the run' : '',
       ' · ', h('a', { href: links.timeline }, 'show on timeline'),

@@ -82,13 +82,20 @@ function skipComma(text: string, at: number): number {
   return i;
 }
 
+export interface DataScript {
+  path: string;
+  encoding: string;
+  payload: string;
+}
+
 /**
  * The three arguments of a data script's one statement,
- * `stackvizData("<path>", "<encoding>", "<payload>");`, read without running it.
- * A gzip-base64 payload has no escapes: it is sliced out, not parsed.
+ * `stackvizData("<path>", "<encoding>", "<payload>");`, read without running it;
+ * `name` names the file in errors. A gzip-base64 payload has no escapes: it is
+ * sliced out, not parsed.
  */
-export function parseDataScript(text: string): { path: string; encoding: string; payload: string } {
-  const bad = (why: string) => new Error(`not a stackviz data script (${why})`);
+export function splitDataScript(text: string, name: string): DataScript {
+  const bad = (why: string) => new Error(`${name} is not a stackviz data script (${why})`);
   const body = text.trimEnd();
   if (!body.startsWith(HEAD) || !body.endsWith(');')) throw bad('no stackvizData(...); statement');
   const p0 = HEAD.length;
@@ -164,12 +171,7 @@ export class HttpSource implements Source {
 
   /** The text a fetched data script carries: it must say it is the file asked for. */
   private async scriptText(path: string, text: string): Promise<string> {
-    let got;
-    try {
-      got = parseDataScript(text);
-    } catch (e) {
-      throw new Error(`${path} is ${(e as Error).message}`);
-    }
+    const got = splitDataScript(text, path);
     if (got.path !== path) throw new Error(`${path} holds the data of ${JSON.stringify(got.path)}`);
     try {
       return await decodeTwin(got.encoding, got.payload);

@@ -175,36 +175,6 @@ function workerOf(e: Record<string, unknown>, tags: string[]): number | null {
   return null;
 }
 
-/** One raw.json entry (or v2 test shard value) as a Test; null when it has no name
- * or no time. */
-export function readEntry(e: unknown, idx: number): Test | null {
-  if (!e || typeof e !== 'object') return null;
-  const r = e as Record<string, unknown>;
-  if (typeof r.name !== 'string') return null;
-  const ts = Array.isArray(r.timestamps) ? r.timestamps : [];
-  let start = parseIso(ts[0]);
-  let end = parseIso(ts[1]);
-  if (isNaN(start) && isNaN(end)) return null;
-  if (isNaN(start)) start = end;
-  if (isNaN(end)) end = start;
-  const tags = Array.isArray(r.tags) ? (r.tags as string[]) : [];
-  return {
-    idx,
-    id: typeof r.id === 'string' ? r.id : r.name,
-    name: r.name,
-    status: statusCode(r.status),
-    tags,
-    start,
-    end,
-    duration: typeof r.duration === 'number' ? r.duration : (end - start) / 1000,
-    worker: workerOf(r, tags),
-    lane: 0,
-    shard: typeof r.shard === 'number' ? r.shard : null,
-    unfinished: r.unfinished === true || r.status === 'inprogress',
-    outlier: false,
-  };
-}
-
 export function buildRun(ref: RunRef, raw: unknown, stats: Stats | null): Run {
   if (!Array.isArray(raw)) throw new Error(`${ref.raw?.path ?? 'raw.json'} is not a list of tests`);
   const warnings: string[] = Array.isArray(stats?.warnings) ? stats.warnings.map(String) : [];
@@ -213,12 +183,36 @@ export function buildRun(ref: RunRef, raw: unknown, stats: Stats | null): Run {
   let bad = 0;
   let classic = true;
   for (const e of raw as Record<string, unknown>[]) {
-    const t = readEntry(e, tests.length);
-    if (!t) {
+    if (!e || typeof e !== 'object' || typeof e.name !== 'string') {
       bad++;
       continue;
     }
+    const ts = Array.isArray(e.timestamps) ? e.timestamps : [];
+    let start = parseIso(ts[0]);
+    let end = parseIso(ts[1]);
+    if (isNaN(start) && isNaN(end)) {
+      bad++;
+      continue;
+    }
+    if (isNaN(start)) start = end;
+    if (isNaN(end)) end = start;
     if (typeof e.id === 'string') classic = false;
+    const tags = Array.isArray(e.tags) ? (e.tags as string[]) : [];
+    const t: Test = {
+      idx: tests.length,
+      id: typeof e.id === 'string' ? e.id : e.name,
+      name: e.name,
+      status: statusCode(e.status),
+      tags,
+      start,
+      end,
+      duration: typeof e.duration === 'number' ? e.duration : (end - start) / 1000,
+      worker: workerOf(e, tags),
+      lane: 0,
+      shard: typeof e.shard === 'number' ? e.shard : null,
+      unfinished: e.unfinished === true || e.status === 'inprogress',
+      outlier: false,
+    };
     tests.push(t);
     if (!byId.has(t.id)) byId.set(t.id, t);
   }
@@ -298,11 +292,6 @@ export function markOutliers(tests: Test[]): { start: number; end: number } | nu
   return any ? { start, end: Math.max(end, start) } : null;
 }
 
-/** A worker's lane label: "worker 3", or "no worker". */
-export function laneLabel(worker: number | null): string {
-  return worker === null ? 'no worker' : `worker ${worker}`;
-}
-
 function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
   const workers = new Map<number | null, Test[]>();
   for (const t of tests) {
@@ -315,7 +304,7 @@ function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
     const list = workers.get(w)!.sort((a, b) => a.start - b.start || a.end - b.end);
     const n = list.length;
     const lane: Lane = {
-      worker: w, label: laneLabel(w),
+      worker: w, label: w === null ? 'no worker' : `worker ${w}`,
       tests: new Int32Array(n), starts: new Float64Array(n), ends: new Float64Array(n),
       reach: new Float64Array(n), outliers: Int32Array.from(list.filter((t) => t.outlier), (t) => t.idx),
       busy: 0, idle: 0, longestGap: 0, longestGapAt: runStart,

@@ -19,7 +19,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { HttpSource, ScriptSource, isDataScript, parseDataScript } from '../../.build/lib/loader.mjs';
+import { HttpSource, ScriptSource, isDataScript, splitDataScript } from '../../.build/lib/loader.mjs';
 import { crc32, fnv1a32, hashNamed, readBucket, shardsFor } from '../../.build/lib/idindex.mjs';
 import { readConfig } from '../../.build/lib/model.mjs';
 import { FetchingStore, attachmentsOf, hasIdIndex } from '../../.build/lib/store.mjs';
@@ -100,7 +100,7 @@ describe('data scripts', () => {
   const text = JSON.stringify({ a: 'é </script> "quoted" \\ back', b: [1, 2] });
   it('reads the three literals of every encoding', async () => {
     for (const enc of ['gzip-base64', 'json', 'text']) {
-      const got = parseDataScript(dataScript('x-0-stats.js', text, enc));
+      const got = splitDataScript(dataScript('x-0-stats.js', text, enc), 'x-0-stats.js');
       assert.equal(got.path, 'x-0-stats.js');
       assert.equal(got.encoding, enc);
       if (enc !== 'gzip-base64') assert.equal(got.payload, text);
@@ -111,7 +111,7 @@ describe('data scripts', () => {
     const bad = ['alert(1);', 'stackvizData("a.js", "json", "x")', 'stackvizData("a.js", "json");\n',
       'stackvizData("a.js" "json", "x");', 'stackvizData("a.js", "json", "x"); alert(1);',
       'stackvizData("a.js", "json", "x\\");', 'stackvizData("a.js", "json", "\\q");'];
-    for (const s of bad) assert.throws(() => parseDataScript(s), /not a stackviz data script/, s);
+    for (const s of bad) assert.throws(() => splitDataScript(s, 'a.js'), /^Error: a\.js is not a stackviz data script \(/, s);
   });
   it('is fetched over HTTP as text, checked and decoded', async () => {
     const src = httpOver({
