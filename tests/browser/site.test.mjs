@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closeClean, haveChromium, launch, newPage, openPage } from './browser.mjs';
-import { REPO, TIMELINE_TODO, publishRun, publishStreams, squeezeTime } from './fixtures.mjs';
+import { REPO, TIMELINE_TODO, publishRun, publishV1, publishStreams, squeezeTime } from './fixtures.mjs';
 import { execFileSync } from 'node:child_process';
 import { serverPool } from './server.mjs';
 
@@ -657,7 +657,8 @@ describe('published site in chromium', { skip }, () => {
   });
 
   it('fills the width with a sub-second run', async () => {
-    const dir = squeezeTime(publishRun(root, 'subsecond', { tests: 40, workers: 2, unfinished: 0, dstat: false }), 200);
+    // squeezeTime rewrites raw.json: a v1 folder, whose tests come from it.
+    const dir = squeezeTime(publishV1(root, 'subsecond', { tests: 40, workers: 2, unfinished: 0, dstat: false }), 200);
     const s = await site(dir);
     const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline', { width: 1400, height: 900 });
     const got = await p.page.evaluate(() => {
@@ -695,8 +696,8 @@ describe('published site in chromium', { skip }, () => {
   });
 
   it('says in one line which file is damaged, and shows the rest', async () => {
-    const dir = join(root, 'damaged');
-    cpSync(plain, dir, { recursive: true });
+    // A v1 folder: its tests come from raw.json.
+    const dir = publishV1(root, 'damaged', { tests: 100, workers: 2 });
     writeFileSync(join(dir, 'data', `${RUN}-0-raw.json`), '[{"name": "cut here');
     const s = await site(dir);
     const p = await newPage(browser);
