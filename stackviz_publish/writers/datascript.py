@@ -129,23 +129,14 @@ class _Encoder:
         return self._b64(self._zip.flush(), last=True)
 
 
-class DataScript:
-    """Stream text into the data script ``data_dir/rel_path``; the slow part
-    (compression, writing) runs on ``background``."""
+class Buffered:
+    """Text gathered in pieces and handed to ``_write`` (on the background thread)
+    in chunks of about FLUSH characters."""
 
-    def __init__(self, data_dir, rel_path, encoding=GZIP, background=None,
-                 level=GZIP_LEVEL):
-        self.data_dir = data_dir
-        self.rel_path = rel_path
-        self.encoding = encoding
+    def _start(self, background):
         self._bg = background or Inline()
-        self._enc = _Encoder(encoding, level)
-        self._out = open(os.path.join(data_dir, rel_path), 'w', encoding='ascii')
-        self._out.write(head(rel_path, encoding))
         self._parts = []
         self._size = 0
-        self.bytes_written = 0
-        self.closed = False
 
     def write(self, text):
         self._parts.append(text)
@@ -160,6 +151,23 @@ class DataScript:
         self._parts = []
         self._size = 0
         self._bg.submit(self._write, chunks(parts))
+
+
+class DataScript(Buffered):
+    """Stream text into the data script ``data_dir/rel_path``; the slow part
+    (compression, writing) runs on ``background``."""
+
+    def __init__(self, data_dir, rel_path, encoding=GZIP, background=None,
+                 level=GZIP_LEVEL):
+        self.data_dir = data_dir
+        self.rel_path = rel_path
+        self.encoding = encoding
+        self._start(background)
+        self._enc = _Encoder(encoding, level)
+        self._out = open(os.path.join(data_dir, rel_path), 'w', encoding='ascii')
+        self._out.write(head(rel_path, encoding))
+        self.bytes_written = 0
+        self.closed = False
 
     def _write(self, found):
         encode = self._enc.encode

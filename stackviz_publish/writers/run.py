@@ -26,6 +26,7 @@ from stackviz_publish.writers import datascript
 from stackviz_publish.writers.background import Inline
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import cost as file_cost
+from stackviz_publish.writers.datafile import packed_cost
 from stackviz_publish.writers.datafile import write_whole
 from stackviz_publish.writers.timeline import TEST_COST
 from stackviz_publish.writers.timeline import Timeline
@@ -78,20 +79,29 @@ def _json_scalar(value):
     return json_string(value) if isinstance(value, str) else str(value)
 
 
-def test_json(entry):
+_STATUS_JSON = {status: json_string(status) for status in data_format.STATUSES}
+
+
+def test_json(entry, key=None):
     """A raw.json entry as JSON text around its details: (head, tail), the details'
-    JSON goes between them. A template for the usual entry; json.dumps else."""
+    JSON goes between them. A template for the usual entry (the hot spot of an
+    export); json.dumps else. ``key``: the id as JSON, when known."""
     keys = tuple(entry)
     if keys[:8] != _KEYS or not isinstance(entry['duration'], float) \
             or (len(keys) > 8 and keys[8:] not in _EXTRA):
         return _test_json_dumps(entry)
     start, end = entry['timestamps']
-    head = _HEAD % (json_string(entry['name']), json_string(entry['status']),
-                    ', '.join([json_string(t) for t in entry['tags']]),
-                    _json_scalar(start), _json_scalar(end),
+    tags = entry['tags']
+    status = _STATUS_JSON.get(entry['status']) or json_string(entry['status'])
+    worker = entry['worker']
+    head = _HEAD % (json_string(entry['name']), status,
+                    ', '.join([json_string(t) for t in tags]) if tags else '',
+                    # the model's ISO 8601 text needs no escapes
+                    '"%s"' % start if start.__class__ is str else _json_scalar(start),
+                    '"%s"' % end if end.__class__ is str else _json_scalar(end),
                     float.__repr__(entry['duration']))
     tail = ', "id": %s, "worker": %s%s}' % (
-        json_string(entry['id']), _json_scalar(entry['worker']),
+        key or json_string(entry['id']), 'null' if worker is None else _json_scalar(worker),
         _EXTRA[keys[8:]] if len(keys) > 8 else '')
     return head, tail
 
@@ -161,7 +171,7 @@ class RunWriter:
         The details' JSON stays a list of pieces, so a huge attachment is escaped once
         and never copied into a bigger string."""
         key = json_string(entry['id'])
-        head, tail = test_json(entry)
+        head, tail = test_json(entry, key)
         choice = _detail_parts(details) if details else None
         if self.budget.left is not None:   # no budget, nothing to count
             need = self._cost(key, head, tail, choice, entry)
@@ -248,7 +258,8 @@ class RunWriter:
     def listed(self, item):
         """Take the cost of a failure or skip entry of stats.json; False if it does
         not fit (the model then leaves it out of the list). Its JSON's size is bounded
-        from its strings' quoted sizes; a script or a twin at most doubles it."""
+        from its strings' quoted sizes; quoting it in a script or a twin at most
+        doubles it."""
         size = 16
         for key, value in item.items():
             size += len(key) + 8
@@ -258,10 +269,12 @@ class RunWriter:
                 size += sum([len(json_string(line)) + 2 for line in value])
             else:
                 size += 32   # a number, or null
-        gzipped = self.compress and not self.layout.classic_tool or \
-            self.layout.classic_tool and self.layout.classic_gzip
-        return self.budget.take(datascript.packed_cost(size) * 2 if gzipped else 3 * size,
-                                self.budget.reserve // 2)
+        layout = self.layout
+        if layout.classic_tool:   # stats.json and its script twin
+            need = packed_cost(size, True) if layout.classic_gzip else 3 * size
+        else:
+            need = datascript.packed_cost(size) if self.compress else 2 * size
+        return self.budget.take(need, self.budget.reserve // 2)
 
     def cut_warnings(self, not_given=0):
         """One line per kind of cut the budget made; ``not_given``: tests the model

@@ -39,23 +39,25 @@ _EPOCH = datetime.datetime(1970, 1, 1)
 
 class _Stamps:
     """ISO 8601 timestamps as the model writes them (``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``)
-    -> microseconds since the epoch. Consecutive stamps mostly share their second."""
+    -> microseconds since the epoch. A test's start and end, and consecutive tests,
+    mostly share a few seconds: their values are kept."""
 
     def __init__(self):
-        self._second = (None, 0)
+        self._seconds = {}
 
     def micros(self, stamp):
         if stamp is None:
             return NULL
-        text = stamp[:19]
-        second = self._second
-        if text != second[0]:
+        seconds = self._seconds.get(stamp[:19])
+        if seconds is None:
             moment = datetime.datetime.fromisoformat(stamp)
             if moment.utcoffset():
                 return _micros_of(moment)
-            second = self._second = (text, int((moment.replace(
-                microsecond=0, tzinfo=None) - _EPOCH).total_seconds()))
-        return second[1] * 1000000 + int(stamp[20:26])
+            if len(self._seconds) > 4096:
+                self._seconds.clear()
+            seconds = self._seconds[stamp[:19]] = int((moment.replace(
+                microsecond=0, tzinfo=None) - _EPOCH).total_seconds())
+        return seconds * 1000000 + int(stamp[20:26])
 
 
 def _micros_of(moment):
@@ -71,15 +73,15 @@ class Timeline:
         self.script.write('{"format_version": %d, "ids": [' % data_format.FORMAT_VERSION)
         self.count = 0
         self.status = array('b')
-        self.worker = array('q')
-        self.big_workers = {}       # index -> a worker number past 64 bits
+        self.worker = array('i')
+        self.big_workers = {}       # index -> a worker number past 32 bits
         self.start = array('q')
         self.end = array('q')
-        self.tags = array('l')
+        self.tags = array('i')
         self.tag_sets = {}
-        self.unfinished = array('l')
-        self.guessed = array('l')
-        self.hashes = array('L')
+        self.unfinished = array('i')
+        self.guessed = array('i')
+        self.hashes = array('I')
         self._sep = ''
         self._stamps = _Stamps()
 
