@@ -109,7 +109,7 @@ export class FetchingStore implements RunStore {
     let p = this.runs.get(ref.name);
     if (!p) {
       const art = ref.raw;
-      // v2 output without --classic has only the timeline (read by buildRun's v2 path).
+      // v2 output without --classic has only the timeline, which the site-timeline branch reads.
       if (!art) return Promise.reject(new Error(`${ref.name}: this site cannot read ${ref.timeline?.path}`));
       const raw = this.source.text(art.path, art.script_path).then((t) => {
         this.mark('raw-text');
