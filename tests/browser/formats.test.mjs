@@ -139,6 +139,17 @@ describe('data formats in chromium', { skip }, () => {
 
       // An id the index does not have may be a classic link's test name, which only
       // the run (the timeline, read by site-timeline's buildRun) can look up.
+      it('reads data scripts from a server that compresses them (Content-Encoding)', async () => {
+        const s = await site(dir, 'compress');
+        const p = await open(`${s.url}#/${RUN}/test/${encodeURIComponent(failed.id)}`, 'details');
+        await p.page.waitForSelector('.details .tab');
+        assert.equal((await facts(p.page)).tabs[0], 'traceback');
+        await p.page.goto(`${s.url}#/${RUN}`);
+        await p.page.waitForFunction(() => window.__stackviz?.marks.summary !== undefined);
+        assert.ok(await p.page.locator('.failure-groups details.group').count() > 1);
+        await clean(p);
+      });
+
       it('says so for a test id the run does not have', { todo: TIMELINE_TODO }, async () => {
         const s = await site(dir);
         const p = await newPage(browser);

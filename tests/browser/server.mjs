@@ -14,11 +14,13 @@
 
 // A small static server for the browser tests and the benchmark, on 127.0.0.1.
 // gzipMode 'raw': `.gz` files go out as bytes without Content-Encoding (object
-// storage); 'encoding': they go out with Content-Encoding: gzip (Apache rules).
+// storage); 'encoding': they go out with Content-Encoding: gzip (Apache rules);
+// 'compress': .js files are also gzipped on the fly (a server compressing scripts).
 // Every request path is recorded, so tests can check what the page fetched, and
 // the bytes of each body sent (`sent`: [path, bytes]), so they can count them.
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { extname, join, normalize, sep } from 'node:path';
 
 const TYPES = {
@@ -68,6 +70,13 @@ export function serve(root, { gzipMode = 'raw' } = {}) {
       }
     } else {
       headers['Content-Type'] = TYPES[extname(file)] || 'application/octet-stream';
+    }
+    if (gzipMode === 'compress' && file.endsWith('.js')) {
+      const body = gzipSync(readFileSync(file));
+      res.writeHead(200, { ...headers, 'Content-Length': body.length, 'Content-Encoding': 'gzip' });
+      sent.push([rel, body.length]);
+      res.end(body);
+      return;
     }
     res.writeHead(200, headers);
     sent.push([rel, st.size]);
