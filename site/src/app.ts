@@ -15,17 +15,18 @@
 // The app: loads the index, keeps the loaded runs, and renders the view the
 // hash route names. Views reuse what is loaded: switching views fetches nothing new.
 import { h, clear, plural } from './dom';
-import { renderDetails } from './details';
-import { Config } from './format';
+import { Attachments, DetailsLinks, pagerOnDemand, renderDetails } from './details';
+import { Config, runArtifact } from './format';
 import { Source, twinPath } from './loader';
-import { Index, RunRef, readConfig } from './model';
+import { parseIso } from './iso';
+import { FAIL, INPROGRESS, Index, RunRef, Test, UXSUCCESS, buildRun, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { addErrorBadges } from './servicelogs';
 import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
 import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
-import { FetchingStore, parseJson } from './store';
+import { FetchingStore, attachmentsOf, hasIdIndex, parseJson } from './store';
 
 export interface Probe {
   marks: Record<string, number>;
@@ -37,6 +38,7 @@ export interface Probe {
 
 export class App {
   index: Index | null = null;
+  private config: Config = {};
   route: Route = emptyRoute();
   private timeline: TimelineView | null = null;
   private generation = 0;
@@ -64,7 +66,8 @@ export class App {
 
   async start(): Promise<void> {
     try {
-      this.index = readConfig(await this.loadConfig());
+      this.config = await this.loadConfig();
+      this.index = readConfig(this.config);
     } catch (e) {
       clear(this.root);
       this.fail(new Error(`Could not load data/config.json: ${(e as Error).message}`));
@@ -210,12 +213,13 @@ export class App {
     const box = h('div');
     this.root.append(box);
     const links = this.links(ref.name);
-    // v1 stats carry counts and messages: the summary shows before raw.json arrives,
-    // which is already on its way.
-    const runP = this.store.runOf(ref);
-    runP.catch(() => null);
+    // v1 stats carry counts and messages: the summary shows from them alone. The
+    // tests (timeline or raw.json) are asked for only then, so that they do not
+    // compete with stats.json for the connection.
     const stats = await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
+    const runP = this.store.runOf(ref);
+    runP.catch(() => null);
     const quick = quickSummary(stats, links, this.summaryFilter());
     if (quick) {
       box.append(quick);
@@ -282,6 +286,8 @@ export class App {
   }
 
   private async showTest(ref: RunRef, id: string): Promise<void> {
+    // v2: the id index finds the test's shard: neither the timeline nor raw.json is needed.
+    if (hasIdIndex(ref) && await this.showTestAlone(ref, id)) return;
     const gen = this.generation;
     try {
       const run = await this.store.runOf(ref);
@@ -293,21 +299,65 @@ export class App {
         this.root.append(this.unknownTest(ref, id));
         return;
       }
-      const links = this.links(ref.name);
-      // Previous / next failure, in the order the summary lists them.
-      const order = failureOrder(readTriage(stats, run));
-      const at = order.indexOf(test.id);
-      const step = (d: number) => (at >= 0 && order[at + d] !== undefined ? links.test(order[at + d]) : null);
-      this.root.append(renderDetails(run, test, this.store.detailsOf(run, test.id), {
-        timeline: links.timeline(test.id), page: null,
-        prev: step(-1), next: step(1),
-        position: at >= 0 ? `failure ${at + 1} of ${order.length}` : null,
-        summary: this.link({ view: 'summary' }),
-      }, ref.services ? this.store.serviceViewOf(ref, test.id) : null));
-      this.mark('details');
+      this.renderTest(ref, test, this.store.detailsOf(run, test.id), failureOrder(readTriage(stats, run)));
     } catch (e) {
       if (gen !== this.generation) return;
       this.fail(e);
     }
+  }
+
+  /** A test's details from its v2 entry alone. False when the index has no such id:
+   *  an old link may name the test by its name, which only the run can look up. */
+  private async showTestAlone(ref: RunRef, id: string): Promise<boolean> {
+    const gen = this.generation;
+    try {
+      // Previous / next failure come from the small failure list (P-failures.js), or
+      // from stats.json when it is already loaded: stats.json can weigh a megabyte
+      // (727 KB at 100,000 tests), twice the page's budget.
+      const listArt = runArtifact(this.config, ref.name, 'stackviz-failures');
+      const listP = listArt ? this.store.failureListOf(listArt).catch(() => null) : Promise.resolve(null);
+      const [entry, list] = await Promise.all([this.store.entryOf(ref, id), listP]);
+      let stats = list ? null : await (this.store.statsIfAsked(ref) || Promise.resolve(null)).catch(() => null);
+      if (!list && !stats && this.route.time === 'rel') stats = await this.store.statsOf(ref).catch(() => null);
+      if (gen !== this.generation) return true;
+      // The entry read as raw.json's entries are: a one-test run gives its Test.
+      const test = entry ? buildRun(ref, [entry], null).tests[0] : null;
+      if (!test) return false;
+      const start = parseIso(list ? list.start : stats?.start);
+      setTimeMode(this.route.time, isNaN(start) ? test.start : start);
+      const order = list ? list.ids : stats ? failureOrder(readTriage(stats, null)) : null;
+      const el = this.renderTest(ref, test, Promise.resolve(attachmentsOf(entry)), order);
+      if (!order && [FAIL, UXSUCCESS, INPROGRESS].includes(test.status)) {
+        // No failure list: stats.json is fetched only when the pager is used.
+        el.prepend(pagerOnDemand(() => this.store.statsOf(ref).then(
+          (s) => this.stepLinks(ref, test, failureOrder(readTriage(s, null)))), this.link({ view: 'summary' })));
+      }
+    } catch (e) {
+      if (gen === this.generation) this.fail(e);
+    }
+    return true;
+  }
+
+  /** Links to the previous / next failure in `order` (the summary's). */
+  private stepLinks(ref: RunRef, test: Test, order: string[]): DetailsLinks {
+    const links = this.links(ref.name);
+    const at = order.indexOf(test.id);
+    const step = (d: number) => (at >= 0 && order[at + d] !== undefined ? links.test(order[at + d]) : null);
+    return {
+      timeline: links.timeline(test.id), page: null,
+      prev: step(-1), next: step(1),
+      position: at >= 0 ? `failure ${at + 1} of ${order.length}` : null,
+      summary: this.link({ view: 'summary' }),
+    };
+  }
+
+  /** The details of one test; `order`: the failure order for the pager (null: none yet). */
+  private renderTest(ref: RunRef, test: Test, details: Promise<Attachments | null>, order: string[] | null): HTMLElement {
+    const links = order ? this.stepLinks(ref, test, order)
+      : { timeline: this.links(ref.name).timeline(test.id), page: null, summary: this.link({ view: 'summary' }) };
+    const el = renderDetails(test, details, links, ref.services ? this.store.serviceViewOf(ref, test.id) : null);
+    this.root.append(el);
+    this.mark('details');
+    return el;
   }
 }

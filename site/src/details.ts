@@ -20,7 +20,7 @@ import { h, clear } from './dom';
 import { formatDuration } from './iso';
 import { LEVELS, LogRecord, filterLog, hasLevels, splitRecords } from './logfilter';
 import { formatAt, formatOthers } from './timefmt';
-import { Run, STATUSES, Test } from './model';
+import { STATUSES, Test } from './model';
 import { ServiceView, errorsLabel, renderServiceLogs } from './servicelogs';
 
 export type Attachments = Record<string, string>;
@@ -70,15 +70,8 @@ function copyButton(label: string, text: () => string): HTMLElement {
   return b;
 }
 
-function pager(links: DetailsLinks): HTMLElement | null {
-  if (!links.position && !links.prev && !links.next) return null;
-  const el = h('nav', { cls: 'pager' },
-    links.prev ? h('a', { cls: 'prev', href: links.prev, title: 'previous failure (p)' }, '← previous failure')
-      : h('span', { cls: 'muted' }, '← previous failure'),
-    ' ', h('span', { cls: 'position muted' }, links.position || ''), ' ',
-    links.next ? h('a', { cls: 'next', href: links.next, title: 'next failure (n)' }, 'next failure →')
-      : h('span', { cls: 'muted' }, 'next failure →'),
-    links.summary ? h('a', { cls: 'back', href: links.summary }, 'back to the summary') : null);
+/** p / n pressed on the page (not in a field) while `el` is shown: go(-1) / go(1). */
+function onStepKeys(el: HTMLElement, go: (d: -1 | 1) => boolean): void {
   const onKey = (e: KeyboardEvent) => {
     if (!el.isConnected) {
       document.removeEventListener('keydown', onKey);
@@ -87,29 +80,74 @@ function pager(links: DetailsLinks): HTMLElement | null {
     const target = e.target as HTMLElement;
     if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const to = e.key === 'n' ? links.next : e.key === 'p' ? links.prev : null;
-    if (to) {
-      e.preventDefault();
-      location.hash = to;
-    }
+    if ((e.key === 'n' || e.key === 'p') && go(e.key === 'n' ? 1 : -1)) e.preventDefault();
   };
   document.addEventListener('keydown', onKey);
+}
+
+function pagerNav(prev: HTMLElement, position: string, next: HTMLElement, summary?: string): HTMLElement {
+  return h('nav', { cls: 'pager' }, prev, ' ', h('span', { cls: 'position muted' }, position), ' ', next,
+    summary ? h('a', { cls: 'back', href: summary }, 'back to the summary') : null);
+}
+
+/** Previous / next failure links (and p / n keys), or null when there is none. */
+export function failurePager(links: DetailsLinks): HTMLElement | null {
+  if (!links.position && !links.prev && !links.next) return null;
+  const el = pagerNav(
+    links.prev ? h('a', { cls: 'prev', href: links.prev, title: 'previous failure (p)' }, '← previous failure')
+      : h('span', { cls: 'muted' }, '← previous failure'),
+    links.position || '',
+    links.next ? h('a', { cls: 'next', href: links.next, title: 'next failure (n)' }, 'next failure →')
+      : h('span', { cls: 'muted' }, 'next failure →'),
+    links.summary);
+  onStepKeys(el, (d) => {
+    const to = d > 0 ? links.next : links.prev;
+    if (to) location.hash = to;
+    return !!to;
+  });
+  return el;
+}
+
+/**
+ * Previous / next failure while the failure order is not loaded (it can weigh a
+ * megabyte): the first click or p / n asks `links` for it, puts the full pager in
+ * this one's place and goes.
+ */
+export function pagerOnDemand(links: () => Promise<DetailsLinks>, summary?: string): HTMLElement {
+  let asked: Promise<DetailsLinks> | null = null;
+  const go = (d: -1 | 1) => {
+    asked = asked || links();
+    asked.then((l) => {
+      if (!el.isConnected) return;
+      const full = failurePager(l);
+      el.replaceWith(full || '');
+      const to = d > 0 ? l.next : l.prev;
+      if (to) location.hash = to;
+    }, () => (position.textContent = 'the failure list could not be loaded'));
+    return true;
+  };
+  const link = (d: -1 | 1, text: string) => h('a', { cls: d > 0 ? 'next' : 'prev', href: '#',
+    title: `${d > 0 ? 'next' : 'previous'} failure (${d > 0 ? 'n' : 'p'})`,
+    onclick: (e: Event) => { e.preventDefault(); go(d); } }, text);
+  const el = pagerNav(link(-1, '← previous failure'), '', link(1, 'next failure →'), summary);
+  const position = el.querySelector('.position') as HTMLElement;
+  onStepKeys(el, go);
   return el;
 }
 
 export function renderDetails(
-  run: Run, test: Test, load: Promise<Attachments | null>, links: DetailsLinks,
+  test: Test, load: Promise<Attachments | null>, links: DetailsLinks,
   service: Promise<ServiceView | null> | null = null,
 ): HTMLElement {
   const el = h('section', { cls: 'details', data: { test: test.id } });
   const status = STATUSES[test.status];
   let att: Attachments | null = null;
   el.append(
-    pager(links) || '',
+    failurePager(links) || '',
     h('h2', { cls: 'test-name' }, test.name),
     h('div', { cls: 'facts' },
       h('span', { cls: `badge st-${status}` }, status),
-      ` ${formatDuration(test.duration)} · ${run.lanes[test.lane].label} · started `,
+      ` ${formatDuration(test.duration)} · ${test.worker === null ? 'no worker' : `worker ${test.worker}`} · started `,
       h('span', { cls: 'time', title: formatOthers(test.start) }, formatAt(test.start, true)),
       test.unfinished ? ' · never finished: drawn up to the end of the run' : '',
       ' · ', h('a', { href: links.timeline }, 'show on timeline'),

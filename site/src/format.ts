@@ -28,6 +28,9 @@ export interface Artifact {
   node?: string;
   /** service-logs: the shards' folder (see data-format.rst, "Service logs") */
   shards?: string;
+  /** stackviz-ids (v2): how many buckets, and the hash naming them ("fnv1a32") */
+  bucket_count?: number;
+  hash?: string;
 }
 
 export interface Config {
@@ -66,6 +69,9 @@ export interface Stats {
 /** A details shard: test id -> attachment name -> text. */
 export type ShardFile = Record<string, Record<string, string>>;
 
+/** A v2 test shard (P-tests/<k>.js): test id -> its raw.json entry plus "details". */
+export type TestShard = Record<string, RawEntry>;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -91,4 +97,26 @@ export function statsCounts(counts: unknown): Record<string, number> | null {
 /** A field of an object read from a file, when that is an object. */
 export function field(value: unknown, key: string): unknown {
   return isRecord(value) ? value[key] : undefined;
+}
+
+/** The artifact of type `type` in run `run`'s group of a config, or null. */
+export function runArtifact(cfg: Config, run: string, type: string): Artifact | null {
+  for (const ds of Array.isArray(cfg.datasets) ? cfg.datasets : []) {
+    for (const a of (ds && Array.isArray(ds.artifacts)) ? ds.artifacts : []) {
+      if (a && a.artifact_name === run && a.artifact_type === type && typeof a.path === 'string') return a;
+    }
+  }
+  return null;
+}
+
+/** A v2 failure-order file (P-failures.js): the summary's failure order and the run's start. */
+export interface FailureList {
+  ids: string[];
+  start: unknown;
+}
+
+/** P-failures.js's content, checked; null when it is not one. */
+export function readFailureList(value: unknown): FailureList | null {
+  if (!isRecord(value) || !Array.isArray(value.ids)) return null;
+  return { ids: value.ids.filter((x): x is string => typeof x === 'string'), start: value.start };
 }

@@ -16,6 +16,9 @@
 // Over HTTP a `.gz` file may arrive as raw gzip bytes (object storage) or already
 // decoded (a server sending Content-Encoding: gzip): the bytes tell which.
 // From file:// nothing can be fetched, so the script twins are loaded instead.
+// Format v2 data files are data scripts (`X.js`): loaded with <script> from file://,
+// fetched as text over HTTP and read without eval (see "Data scripts" in
+// doc/source/data-format.rst).
 
 export type Encoding = 'json' | 'text' | 'gzip-base64';
 
@@ -49,6 +52,74 @@ export async function decodeTwin(encoding: string, payload: string): Promise<str
   throw new Error(`unknown twin encoding ${JSON.stringify(encoding)}`);
 }
 
+/** A data script: a `path` ending in `.js` (v1 never had one). */
+export function isDataScript(path: string): boolean {
+  return path.endsWith('.js');
+}
+
+const HEAD = 'stackvizData(';
+
+/** Index just past the JSON string literal starting at `at` (a '"'), or -1. */
+function literalEnd(text: string, at: number): number {
+  if (text[at] !== '"') return -1;
+  let i = at + 1;
+  for (;;) {
+    const q = text.indexOf('"', i);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    while (text[q - 1 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    i = q + 1;
+  }
+}
+
+function skipComma(text: string, at: number): number {
+  let i = at;
+  while (text[i] === ' ') i++;
+  if (text[i] !== ',') return -1;
+  i++;
+  while (text[i] === ' ') i++;
+  return i;
+}
+
+export interface DataScript {
+  path: string;
+  encoding: string;
+  payload: string;
+}
+
+/**
+ * The three arguments of a data script's one statement,
+ * `stackvizData("<path>", "<encoding>", "<payload>");`, read without running it;
+ * `name` names the file in errors. A gzip-base64 payload has no escapes: it is
+ * sliced out, not parsed.
+ */
+export function splitDataScript(text: string, name: string): DataScript {
+  const bad = (why: string) => new Error(`${name} is not a stackviz data script (${why})`);
+  const body = text.trimEnd();
+  if (!body.startsWith(HEAD) || !body.endsWith(');')) throw bad('no stackvizData(...); statement');
+  const p0 = HEAD.length;
+  const p1 = literalEnd(body, p0);
+  const e0 = p1 < 0 ? -1 : skipComma(body, p1);
+  const e1 = e0 < 0 ? -1 : literalEnd(body, e0);
+  const d0 = e1 < 0 ? -1 : skipComma(body, e1);
+  // The payload runs to the statement's end: its closing quote is just before ");".
+  const d1 = body.length - 2;
+  if (d0 < 0 || body[d0] !== '"' || body[d1 - 1] !== '"' || d1 - 1 <= d0) throw bad('three string arguments expected');
+  const literal = (from: number, to: number): string => {
+    try {
+      return JSON.parse(body.slice(from, to));
+    } catch {
+      throw bad('an argument is not a JSON string');
+    }
+  };
+  const path = literal(p0, p1);
+  const encoding = literal(e0, e1);
+  // atob refuses anything but base64 (a stray quote included).
+  const payload = encoding === 'gzip-base64' ? body.slice(d0 + 1, d1 - 1) : literal(d0, d1);
+  return { path, encoding, payload };
+}
+
 /** Path of the script twin for a data file, per the format's naming rule (see
  * "Script twins" in doc/source/data-format.rst): minus any ``.gz``, plus ``.js``;
  * config.json's twin is config.js and a details shard ``<k>.json``'s is ``<k>.js``. */
@@ -79,6 +150,10 @@ export class HttpSource implements Source {
   async text(path: string): Promise<string> {
     this.requested.push(path);
     const res = await this.fetchFn(this.base + path);
+    if (isDataScript(path)) {
+      if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+      return this.scriptText(path, await res.text());
+    }
     if (res.status === 404 && !path.endsWith('.gz')) {
       // Old jobs gzipped every JSON file after the export; object storage then has
       // only x.json.gz, while config.json still names x.json.
@@ -92,6 +167,17 @@ export class HttpSource implements Source {
     // Only a .gz file can still be gzip: others are decoded by the browser as they stream in.
     if (!path.endsWith('.gz')) return res.text();
     return decodeBody(new Uint8Array(await res.arrayBuffer()));
+  }
+
+  /** The text a fetched data script carries: it must say it is the file asked for. */
+  private async scriptText(path: string, text: string): Promise<string> {
+    const got = splitDataScript(text, path);
+    if (got.path !== path) throw new Error(`${path} holds the data of ${JSON.stringify(got.path)}`);
+    try {
+      return await decodeTwin(got.encoding, got.payload);
+    } catch (e) {
+      throw new Error(`${path} could not be decoded (${(e as Error).message})`);
+    }
   }
 }
 

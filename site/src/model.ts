@@ -31,7 +31,14 @@ export const INPROGRESS = 5;
 
 export interface RunRef {
   name: string;
-  raw: Artifact;
+  /** classic / v1 raw.json; null in v2 output without --classic */
+  raw: Artifact | null;
+  /** v2: the tests in columns (P-timeline.js) */
+  timeline: Artifact | null;
+  /** v2: test shards (P-tests/) */
+  tests: Artifact | null;
+  /** v2: id index buckets (P-ids/) */
+  ids: Artifact | null;
   stats: Artifact | null;
   details: Artifact | null;
   shards: Artifact | null;
@@ -71,12 +78,16 @@ export function readConfig(cfg: Config): Index {
       if (v !== null && v !== undefined && typeof v !== 'object') metadata[k] = String(v);
     }
     for (const [name, runArtifacts] of groups) {
-      const raw = runArtifacts.find((a) => a.primary && a.artifact_type === 'subunit');
-      if (!raw) continue;
       const find = (t: string) => runArtifacts.find((a) => a.artifact_type === t) || null;
+      const raw = runArtifacts.find((a) => a.primary && a.artifact_type === 'subunit') || null;
+      const timeline = find('stackviz-timeline');
+      if (!raw && !timeline) continue;
       runs.push({
         name,
         raw,
+        timeline,
+        tests: find('stackviz-tests'),
+        ids: find('stackviz-ids'),
         stats: find('subunit-stats'),
         details: find('subunit-details'),
         shards: find('subunit-details-shards'),
@@ -165,7 +176,7 @@ function workerOf(e: Record<string, unknown>, tags: string[]): number | null {
 }
 
 export function buildRun(ref: RunRef, raw: unknown, stats: Stats | null): Run {
-  if (!Array.isArray(raw)) throw new Error(`${ref.raw.path} is not a list of tests`);
+  if (!Array.isArray(raw)) throw new Error(`${ref.raw?.path ?? 'raw.json'} is not a list of tests`);
   const warnings: string[] = Array.isArray(stats?.warnings) ? stats.warnings.map(String) : [];
   const tests: Test[] = [];
   const byId = new Map<string, Test>();
@@ -205,7 +216,7 @@ export function buildRun(ref: RunRef, raw: unknown, stats: Stats | null): Run {
     tests.push(t);
     if (!byId.has(t.id)) byId.set(t.id, t);
   }
-  if (bad) warnings.push(`${bad} entries of ${ref.raw.path} could not be read and are not shown`);
+  if (bad) warnings.push(`${bad} entries of ${ref.raw?.path ?? 'raw.json'} could not be read and are not shown`);
 
   let start = Infinity, end = -Infinity, total = 0;
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;

@@ -16,7 +16,8 @@
 // once, whatever view asks for it. Views take the RunStore interface, not the app.
 import { Dstat, parseDstat } from './dstat';
 import { Attachments } from './details';
-import { ShardFile, Stats, readStats } from './format';
+import { Artifact, FailureList, RawEntry, ShardFile, Stats, TestShard, readFailureList, readStats } from './format';
+import { Bucket, hashNamed, readBucket, shardsFor } from './idindex';
 import { Source } from './loader';
 import { Index, Run, RunRef, buildRun } from './model';
 import { ServiceIndex, ServiceView, readServiceIndex, readServiceLines } from './servicelogs';
@@ -30,6 +31,27 @@ export function parseJson(path: string, text: string): unknown {
   }
 }
 
+/** o[key] when o has it as its own key ("constructor" is no test of a shard). */
+function own<T>(o: Record<string, T>, key: string): T | null {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : null;
+}
+
+/** A v2 entry's attachments: its "details" object's text values. */
+export function attachmentsOf(entry: RawEntry | null): Attachments | null {
+  const d = entry ? entry.details : null;
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return null;
+  const out: Attachments = {};
+  for (const [k, v] of Object.entries(d)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** Does the run have a v2 id index this site can read (a known hash, buckets, shards)? */
+export function hasIdIndex(ref: RunRef): boolean {
+  const ids = ref.ids;
+  return !!ids && !!ref.tests && hashNamed(ids.hash) !== null &&
+    Number.isInteger(ids.bucket_count) && ids.bucket_count! >= 1;
+}
+
 /** What the views may ask of the loaded data. */
 export interface RunStore {
   readonly dstatProblems: string[];
@@ -37,6 +59,8 @@ export interface RunStore {
   runOf(ref: RunRef): Promise<Run>;
   dstatOf(run: Run): Promise<Dstat[]>;
   detailsOf(run: Run, id: string): Promise<Attachments | null>;
+  /** v2: one test's entry through the id index, without the run (null: none). */
+  entryOf(ref: RunRef, id: string): Promise<RawEntry | null>;
   serviceIndexOf(ref: RunRef): Promise<ServiceIndex | null>;
   serviceViewOf(ref: RunRef, id: string): Promise<ServiceView | null>;
 }
@@ -47,8 +71,9 @@ export class FetchingStore implements RunStore {
   private runs = new Map<string, Promise<Run>>();
   private dstat: Promise<Dstat[]> | null = null;
   readonly dstatProblems: string[] = [];
-  private shards = new Map<string, Promise<ShardFile>>();
+  private shards = new Map<string, Promise<unknown>>();
   private services = new Map<string, Promise<ServiceIndex | null>>();
+  private buckets = new Map<string, Promise<Bucket>>();
 
   /** ``index``: the loaded config (asked for only once it is loaded); ``mark``: timing
    * marks for the page's probe. */
@@ -66,12 +91,29 @@ export class FetchingStore implements RunStore {
     return p;
   }
 
+  /** stats.json when it is loaded or on its way, else null (nothing is fetched). */
+  statsIfAsked(ref: RunRef): Promise<Stats | null> | null {
+    return this.stats.get(ref.name) || null;
+  }
+
+  /** v2: a run's failure order (P-failures.js), loaded once. */
+  failureListOf(art: Artifact): Promise<FailureList> {
+    return this.shardOf<unknown>(art.path, art.script_path || art.path).then((v) => {
+      const list = readFailureList(v);
+      if (!list) throw new Error(`${art.path} is not a failure list`);
+      return list;
+    });
+  }
+
   runOf(ref: RunRef): Promise<Run> {
     let p = this.runs.get(ref.name);
     if (!p) {
-      const raw = this.source.text(ref.raw.path, ref.raw.script_path).then((t) => {
+      const art = ref.raw;
+      // v2 output without --classic has only the timeline, which the site-timeline branch reads.
+      if (!art) return Promise.reject(new Error(`${ref.name}: this site cannot read ${ref.timeline?.path}`));
+      const raw = this.source.text(art.path, art.script_path).then((t) => {
         this.mark('raw-text');
-        const parsed = parseJson(ref.raw.path, t);
+        const parsed = parseJson(art.path, t);
         this.mark('raw-parsed');
         return parsed;
       });
@@ -105,6 +147,12 @@ export class FetchingStore implements RunStore {
 
   detailsOf(run: Run, id: string): Promise<Attachments | null> {
     const test = run.byId.get(id);
+    if (run.ref.tests) {
+      // v2: the test's own shard when the run knows it, else through the id index.
+      const entry = test && test.shard !== null ? this.testShard(run.ref, test.shard).then((o) => own(o, id))
+        : this.entryOf(run.ref, id);
+      return entry.then(attachmentsOf);
+    }
     const shardIndex = run.ref.shards;
     if (shardIndex && typeof shardIndex.shard_count === 'number') {
       if (!test || test.shard === null) return Promise.resolve(null);
@@ -116,6 +164,46 @@ export class FetchingStore implements RunStore {
       return this.shardOf(mono.path, mono.script_path || null).then((o) => o[id] || (test && o[test.name]) || null);
     }
     return Promise.resolve(null);
+  }
+
+  /**
+   * v2: a test's entry (its raw.json entry plus "details") found through the id
+   * index, without the timeline: the id's bucket, then the shards its hash names
+   * (several only on a hash collision). null: no such test, or no index this site
+   * can read (an unknown hash counts as no index).
+   */
+  async entryOf(ref: RunRef, id: string): Promise<RawEntry | null> {
+    const ids = ref.ids;
+    const hash = hasIdIndex(ref) ? hashNamed(ids!.hash) : null;
+    if (!hash) return null;
+    const count = ids!.bucket_count!;
+    const h = hash(id);
+    const path = `${ids!.path}${h % count}${ids!.suffix || '.js'}`;
+    let bucket = this.buckets.get(path);
+    if (!bucket) {
+      bucket = this.source.text(path, path).then((t) => {
+        const b = readBucket(parseJson(path, t));
+        if (!b) throw new Error(`${path} is not an id index bucket`);
+        return b;
+      });
+      bucket.catch(() => this.buckets.delete(path));
+      this.buckets.set(path, bucket);
+    }
+    for (const k of shardsFor(await bucket, h)) {
+      const entry = own(await this.testShard(ref, k), id);
+      if (entry) return entry;
+    }
+    return null;
+  }
+
+  /** v2 test shard k of a run. */
+  private testShard(ref: RunRef, k: number): Promise<TestShard> {
+    const art = ref.tests!;
+    if (!Number.isInteger(k) || k < 0 || (typeof art.shard_count === 'number' && k >= art.shard_count)) {
+      return Promise.reject(new Error(`${art.path}: no test shard ${k}`));
+    }
+    const path = `${art.path}${k}${art.suffix || '.js'}`;
+    return this.shardOf<TestShard>(path, path);
   }
 
   /** The run's service log index, loaded once (null: the run has none). */
@@ -143,14 +231,18 @@ export class FetchingStore implements RunStore {
     return { index, lines: readServiceLines((shard as Record<string, unknown>)[id]) };
   }
 
-  private shardOf(path: string, twin: string | null): Promise<ShardFile> {
+  private shardOf<T = ShardFile>(path: string, twin: string | null): Promise<T> {
     let p = this.shards.get(path);
     if (!p) {
       // renderDetails shows each attachment as text, whatever it holds.
-      p = this.source.text(path, twin).then((t) => parseJson(path, t) as ShardFile);
+      p = this.source.text(path, twin).then((t) => {
+        const o = parseJson(path, t);
+        if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${path} is not an object keyed by test id`);
+        return o;
+      });
       p.catch(() => this.shards.delete(path));
       this.shards.set(path, p);
     }
-    return p;
+    return p as Promise<T>;
   }
 }

@@ -274,7 +274,7 @@ export class TimelineView {
     }
     const links = this.linksOf(this.run.ref.name);
     const ref = this.run.ref;
-    this.detailsBox.append(renderDetails(this.run, t, this.store.detailsOf(this.run, t.id), {
+    this.detailsBox.append(renderDetails(t, this.store.detailsOf(this.run, t.id), {
       timeline: links.timeline(t.id), page: links.test(t.id),
     }, ref.services ? this.store.serviceViewOf(ref, t.id) : null));
   }

@@ -14,6 +14,7 @@
 
 // Launches Debian's chromium through playwright-core (which the site's npm
 // project installs; it downloads no browser of its own).
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 
@@ -53,4 +54,21 @@ export async function newPage(browser, viewport = { width: 1400, height: 1000 },
     d.dismiss();
   });
   return { page, context, problems };
+}
+
+/** A new page at `url`, once the site set timing mark `mark` (with no error). */
+export async function openPage(browser, url, mark, viewport, options) {
+  const p = await newPage(browser, viewport, options);
+  await p.page.goto(url);
+  await p.page.waitForFunction((m) => window.__stackviz && (window.__stackviz.marks[m] !== undefined ||
+    window.__stackviz.errors.length > 0), mark);
+  assert.deepEqual(await p.page.evaluate(() => window.__stackviz.errors), []);
+  return p;
+}
+
+/** Check the page met no CSP violation, console error, page error or dialog; close it. */
+export async function closeClean(p) {
+  assert.deepEqual(await p.page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
+  assert.deepEqual(p.problems, [], 'no console error, page error or dialog');
+  await p.context.close();
 }

@@ -14,10 +14,13 @@
 
 // A small static server for the browser tests and the benchmark, on 127.0.0.1.
 // gzipMode 'raw': `.gz` files go out as bytes without Content-Encoding (object
-// storage); 'encoding': they go out with Content-Encoding: gzip (Apache rules).
-// Every request path is recorded, so tests can check what the page fetched.
+// storage); 'encoding': they go out with Content-Encoding: gzip (Apache rules);
+// 'compress': .js files are also gzipped on the fly (a server compressing scripts).
+// Every request path is recorded, so tests can check what the page fetched, and
+// the bytes of each body sent (`sent`: [path, bytes]), so they can count them.
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { extname, join, normalize, sep } from 'node:path';
 
 const TYPES = {
@@ -28,6 +31,7 @@ const TYPES = {
 
 export function serve(root, { gzipMode = 'raw' } = {}) {
   const requests = [];
+  const sent = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let rel;
@@ -67,7 +71,15 @@ export function serve(root, { gzipMode = 'raw' } = {}) {
     } else {
       headers['Content-Type'] = TYPES[extname(file)] || 'application/octet-stream';
     }
+    if (gzipMode === 'compress' && file.endsWith('.js')) {
+      const body = gzipSync(readFileSync(file));
+      res.writeHead(200, { ...headers, 'Content-Length': body.length, 'Content-Encoding': 'gzip' });
+      sent.push([rel, body.length]);
+      res.end(body);
+      return;
+    }
     res.writeHead(200, headers);
+    sent.push([rel, st.size]);
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => {
@@ -76,10 +88,26 @@ export function serve(root, { gzipMode = 'raw' } = {}) {
       resolve({
         url: `http://127.0.0.1:${port}/`,
         requests,
+        sent,
         close: () => new Promise((r) => server.close(r)),
       });
     });
   });
+}
+
+/** Servers started on demand (`site(dir, gzipMode)`), all closed by `closeAll()`. */
+export function serverPool() {
+  const started = [];
+  return {
+    async site(root, gzipMode = 'raw') {
+      const s = await serve(root, { gzipMode });
+      started.push(s);
+      return s;
+    },
+    async closeAll() {
+      for (const s of started.splice(0)) await s.close();
+    },
+  };
 }
 
 // Run by hand: node server.mjs ROOT [raw|encoding] [port]

