@@ -41,7 +41,7 @@ FAILURE_LINES = 10
 MAX_OPEN_TESTS = 100000
 TAIL = 20000   # failure messages come from the end of a traceback: look no further back
 # stats.json lists failures and skips up to this many characters (ids, names and
-# messages); further ones are counted, and the site finds them in raw.json.
+# messages); further ones are counted, and the site finds them in the timeline.
 MAX_LISTED_CHARS = 4 * 1024 * 1024
 ID_CUT = ' [stackviz: id cut at '
 MESSAGE_CUT = '(%s)]' % limits_mod.flag('max_message_chars')
@@ -489,7 +489,7 @@ class RunBuilder:
         if self.unlisted:
             self.warnings.append(
                 '%d failure(s), skip(s) or unfinished test(s) not listed in stats.json '
-                '(its lists are full); they are in raw.json' % self.unlisted)
+                '(its lists are full); the timeline has them' % self.unlisted)
         if self.too_many_open:
             self.warnings.append(
                 '%d test(s) started while %d were running were ignored (a broken '
