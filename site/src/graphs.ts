@@ -19,11 +19,19 @@
 import { h, clear, sizeCanvas } from './dom';
 import { Column, Dstat, PRESETS, Preset, presetColumns } from './dstat';
 import { lastAtOrBefore as lastAtOrBeforeTime } from './model';
+import { fillColumn, fillRows, mix, rgbPixel } from './pixels';
 import { GUTTER } from './timeline';
 
 const STRIP_H = 72;
 const LEGEND_H = 15;
 const SERIES_COLORS = ['#1e88e5', '#e53935', '#fb8c00', '#43a047', '#8e24aa'];
+const SERIES_PIXELS = SERIES_COLORS.map(rgbPixel);
+const PLOT_BG = rgbPixel('#fafafa');
+const GRID = rgbPixel('#e4e4e4');
+// The selected test's span: rgba(21,101,192,0.12) on the plot's background.
+const BAND = mix(PLOT_BG, rgbPixel('#1565c0'), 0.12);
+// Of a dense series, the band between each column's min and max.
+const SPREAD_ALPHA = 0.25;
 
 interface Strip {
   title: string;
@@ -45,6 +53,11 @@ export class Graphs {
   private band: [number, number] | null = null;
   private list = h('div', { cls: 'strips' });
   private frame = 0;
+  /** The plot area's pixels, shared by the strips (one size), kept while the size stays. */
+  private image: ImageData | null = null;
+  private pixels = new Uint32Array(0);
+  private row = new Uint32Array(0);
+  private columns = new Float64Array(0);
 
   constructor(private nodes: Dstat[], problems: string[] = []) {
     for (const p of problems) this.el.append(h('p', { cls: 'error' }, p));
@@ -178,13 +191,6 @@ export class Graphs {
     const d = this.current, times = d.times;
     const pw = w - GUTTER, k = pw / (this.t1 - this.t0);
     ctx.clearRect(0, 0, w, STRIP_H);
-    ctx.fillStyle = '#fafafa';
-    ctx.fillRect(GUTTER, 0, pw, STRIP_H);
-    if (this.band) {
-      ctx.fillStyle = 'rgba(21,101,192,0.12)';
-      const b0 = GUTTER + (this.band[0] - this.t0) * k;
-      ctx.fillRect(b0, 0, Math.max(2, (this.band[1] - this.band[0]) * k), STRIP_H);
-    }
     const i0 = Math.max(0, lastAtOrBeforeTime(times, this.t0));
     const i1 = Math.min(times.length - 1, lastAtOrBeforeTime(times, this.t1) + 1);
     let max = s.fixedMax || 0;
@@ -197,18 +203,18 @@ export class Graphs {
     const ticks = niceTicks(max);
     max = ticks[ticks.length - 1];
     const top = LEGEND_H + 4, hgt = STRIP_H - top - 2;
-    ctx.fillStyle = '#e4e4e4';
-    for (const v of ticks) ctx.fillRect(GUTTER, Math.round(top + hgt - (v / max) * hgt), pw, 1);
+    const yOf = (v: number) => top + hgt - (v / max) * hgt;
+    // More samples than pixels: the series go into the plot's pixels too.
+    const dense = i1 - i0 > pw;
+    this.paintPlot(ctx, s, ticks, yOf, dense ? i0 : 1, dense ? i1 : 0);
     ctx.save();
     ctx.beginPath();
     ctx.rect(GUTTER, 0, pw, STRIP_H);
     ctx.clip();
-    s.series.forEach(({ column }, si) => {
-      const color = SERIES_COLORS[si % SERIES_COLORS.length];
-      const yOf = (v: number) => top + hgt - (v / max) * hgt;
-      if (i1 - i0 > pw) drawColumns(ctx, times, column.values, i0, i1, this.t0, k, yOf, color);
-      else drawLine(ctx, times, column.values, i0, i1, this.t0, k, yOf, color);
-    });
+    if (!dense) {
+      s.series.forEach(({ column }, si) =>
+        drawLine(ctx, times, column.values, i0, i1, this.t0, k, yOf, SERIES_COLORS[si % SERIES_COLORS.length]));
+    }
     if (this.cursor !== null) {
       ctx.fillStyle = '#555';
       ctx.fillRect(GUTTER + (this.cursor - this.t0) * k, 0, 1, STRIP_H);
@@ -259,6 +265,61 @@ export class Graphs {
       if (text) put((name ? '■ ' : '') + text, color);
     });
   }
+
+  /**
+   * The plot area in device pixels, put on the canvas in one call: background, the
+   * selected test's span, the grid and, when i0 <= i1, samples i0..i1 of every
+   * series, a column per pixel with the band between its samples' min and max
+   * (spikes stay visible) and their mean as a line. Stroking every sample is slow
+   * and unreadable, and thousands of rects are slow on a software-drawn canvas.
+   */
+  private paintPlot(ctx: CanvasRenderingContext2D, s: Strip, ticks: number[], yOf: (v: number) => number,
+    i0: number, i1: number): void {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.round((this.width - GUTTER) * dpr), hgt = Math.round(STRIP_H * dpr);
+    if (w <= 0) return;
+    if (!this.image || this.image.width !== w || this.image.height !== hgt) {
+      this.image = new ImageData(w, hgt);
+      this.pixels = new Uint32Array(this.image.data.buffer);
+      this.row = new Uint32Array(w);
+      this.columns = new Float64Array(4 * w);
+    }
+    const px = this.pixels, row = this.row;
+    const k = w / (this.t1 - this.t0);
+    row.fill(PLOT_BG);
+    if (this.band) {
+      const b0 = Math.round((this.band[0] - this.t0) * k);
+      const b1 = Math.max(b0 + Math.round(2 * dpr), Math.round((this.band[1] - this.t0) * k));
+      if (b1 > 0 && b0 < w) row.fill(BAND, Math.max(0, b0), Math.min(w, b1));
+    }
+    fillRows(px, w, row, 0, hgt);
+    row.fill(GRID);
+    for (const v of ticks) {
+      const y = Math.round(yOf(v));
+      fillRows(px, w, row, Math.round(y * dpr), Math.round((y + 1) * dpr));
+    }
+    const times = this.current.times, cols = this.columns;
+    s.series.forEach(({ column }, si) => {
+      if (i0 > i1) return;
+      const color = SERIES_PIXELS[si % SERIES_PIXELS.length];
+      const n = binColumns(times, column.values, i0, i1, this.t0, k, w, cols);
+      const y = (v: number) => yOf(v) * dpr;
+      for (let j = 0; j < n; j += 4) {
+        const yHi = Math.round(y(cols[j + 2]));
+        fillColumn(px, w, cols[j], yHi, Math.max(yHi + 1, Math.round(y(cols[j + 1]))), color, SPREAD_ALPHA);
+      }
+      // The mean line, joining each column to the previous one.
+      let prev = NaN;
+      for (let j = 0; j < n; j += 4) {
+        const yMean = y(cols[j + 3]);
+        const from = isNaN(prev) ? yMean : prev;
+        const a = Math.round(Math.min(from, yMean) - 0.6 * dpr);
+        fillColumn(px, w, cols[j], a, Math.max(a + 1, Math.round(Math.max(from, yMean) + 0.6 * dpr)), color);
+        prev = yMean;
+      }
+    });
+    ctx.putImageData(this.image, Math.round(GUTTER * dpr), 0);
+  }
 }
 
 /** Round tick values from 0 to at least max: 1, 2 or 5 times a power of ten apart. */
@@ -305,46 +366,38 @@ function drawLine(ctx: CanvasRenderingContext2D, times: Float64Array, values: Fl
   ctx.stroke();
 }
 
-// More samples than pixels: one column per pixel, a min-max band (spikes stay
-// visible) and the mean as a line. Stroking every sample is slow and unreadable.
-function drawColumns(ctx: CanvasRenderingContext2D, times: Float64Array, values: Float64Array,
-  i0: number, i1: number, t0: number, k: number, yOf: YOf, color: string): void {
-  const cols: number[] = [];
-  let px = -1, lo = 0, hi = 0, sum = 0, n = 0;
+/**
+ * Samples i0..i1 binned by pixel column (x = floor((time - t0) * k), kept when
+ * 0 <= x < width): x, min, max and mean of each column with samples, in `out`.
+ * Returns the number of values written (4 per column).
+ */
+function binColumns(times: Float64Array, values: Float64Array, i0: number, i1: number,
+  t0: number, k: number, width: number, out: Float64Array): number {
+  let n = 0, px = -1, lo = 0, hi = 0, sum = 0, count = 0;
   const flush = () => {
-    if (n) cols.push(px, lo, hi, sum / n);
+    if (count && px >= 0 && px < width && n + 4 <= out.length) {
+      out[n++] = px;
+      out[n++] = lo;
+      out[n++] = hi;
+      out[n++] = sum / count;
+    }
   };
   for (let i = i0; i <= i1; i++) {
     const v = values[i];
     if (isNaN(v)) continue;
-    const x = Math.floor(GUTTER + (times[i] - t0) * k);
+    const x = Math.floor((times[i] - t0) * k);
     if (x !== px) {
       flush();
       px = x;
       lo = hi = sum = v;
-      n = 1;
+      count = 1;
     } else {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
       sum += v;
-      n++;
+      count++;
     }
   }
   flush();
-  ctx.globalAlpha = 0.25;
-  ctx.fillStyle = color;
-  for (let j = 0; j < cols.length; j += 4) {
-    const yHi = yOf(cols[j + 2]);
-    ctx.fillRect(cols[j], yHi, 1, Math.max(1, yOf(cols[j + 1]) - yHi));
-  }
-  ctx.globalAlpha = 1;
-  // The mean line as rects, joining each column to the previous one: rects
-  // rasterize far faster than anti-aliased paths in a software-drawn canvas.
-  let prev = NaN;
-  for (let j = 0; j < cols.length; j += 4) {
-    const y = yOf(cols[j + 3]);
-    const from = isNaN(prev) ? y : prev;
-    ctx.fillRect(cols[j], Math.min(from, y) - 0.6, 1, Math.abs(y - from) + 1.2);
-    prev = y;
-  }
+  return n;
 }
