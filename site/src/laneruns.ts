@@ -16,7 +16,9 @@
 // test covers every column its span overlaps (one at least), a column shows the
 // most severe test covering it, so a failure never disappears at any zoom, and
 // neighbouring columns that show the same merge into one run. A frame then costs
-// a few rects or pixel spans per lane instead of one per test. Time is linear in
+// a few rects or pixel spans per lane instead of one per test. Zoomed in, where a
+// test is a few columns wide, the column where it starts is a seam (drawn lighter),
+// so that neighbouring tests of one status still show apart. Time is linear in
 // the visible tests plus the width, however the tests overlap, and the buffers
 // are kept from one frame to the next.
 import { STATUSES, firstAtOrAfter, lastAtOrBefore } from './model';
@@ -29,6 +31,9 @@ const SEVERITY = [1, 4, 0, 2, 3, 5];   // by status code: success, fail, skip, x
 const BY_SEVERITY = STATUSES.map((_s, code) => code).sort((a, b) => SEVERITY[a] - SEVERITY[b]);
 /** Levels 1..LEVELS: faded (not matching the search) below matching, each by severity; 0 is no test. */
 export const LEVELS = 2 * N;
+/** Added to the level of a run that is a seam: the start of a test at least SEAM_MIN columns wide. */
+export const SEAM = 32;
+export const SEAM_MIN = 3;
 
 /** The level of a test of this status: a matching test beats any faded one. */
 export function levelOf(status: number, faded: boolean): number {
@@ -84,7 +89,7 @@ export class LevelCache {
 }
 
 export class LaneRuns {
-  /** The runs of the last build: x0, x1 (exclusive) and level of each, by x. */
+  /** The runs of the last build: x0, x1 (exclusive) and level of each (plus SEAM for a seam), by x. */
   runs = new Int32Array(0);
   count = 0;
   private width = -1;
@@ -93,6 +98,8 @@ export class LaneRuns {
   private delta = new Int32Array(0);
   private touched = new Uint16Array(0);
   private active = new Int32Array(LEVELS);
+  /** Per column, the highest level of the wide tests starting there (0: none). */
+  private seams = new Uint8Array(0);
 
   /**
    * Runs of a lane over columns 0..width-1, column x showing the times from
@@ -127,6 +134,7 @@ export class LaneRuns {
     this.width = width;
     this.delta = new Int32Array((width + 1) * LEVELS);
     this.touched = new Uint16Array(width + 1);
+    this.seams = new Uint8Array(width + 1);
     this.runs = new Int32Array(3 * width);
   }
 
@@ -141,11 +149,12 @@ export class LaneRuns {
     this.delta[b * LEVELS + level - 1]--;
     this.touched[a] |= bit;
     this.touched[b] |= bit;
+    if (x1 - x0 >= SEAM_MIN && x0 >= 0 && level > this.seams[a]) this.seams[a] = level;
   }
 
   /** Walk the columns once, keeping the count of tests under way per level. */
   private sweep(width: number): number {
-    const d = this.delta, touched = this.touched, active = this.active, runs = this.runs;
+    const d = this.delta, touched = this.touched, active = this.active, runs = this.runs, seams = this.seams;
     active.fill(0);
     let top = 0, runLevel = 0, runStart = 0, n = 0;
     for (let x = 0; x <= width; x++) {
@@ -167,7 +176,12 @@ export class LaneRuns {
         }
         if (rescan) while (top > 0 && active[top - 1] <= 0) top--;
       }
-      const level = x < width ? top : 0;
+      let level = x < width ? top : 0;
+      if (seams[x]) {
+        // A seam only where the wide test is what the column shows: never over a failure.
+        if (seams[x] === level) level |= SEAM;
+        seams[x] = 0;
+      }
       if (level !== runLevel) {
         if (runLevel) {
           runs[n++] = runStart;

@@ -15,8 +15,8 @@
 // The timeline: one canvas lane per worker, an overview strip with a brush,
 // and hover / click / keyboard selection. Drawing visits only the visible tests
 // (binary search by time) and merges them into runs of pixel columns, each
-// showing its most severe test (laneruns.ts), which are written straight into the
-// lanes' pixels; the label column is drawn once per layout, and the axis draws
+// showing its most severe test (laneruns.ts), which are written as pixels, a row
+// per lane; the label column is drawn once per layout, and the axis draws
 // ticks for the pixel width, not for the span. So a 100k-test run on 64 workers,
 // or one whose outliers stretch it over a thousand years, pans and zooms at
 // frame rate. The view opens on the run without its outliers (run.core); the
@@ -24,9 +24,9 @@
 import { axisTicks } from './axis';
 import { h, sizeCanvas } from './dom';
 import { formatDuration } from './iso';
-import { LEVELS, LaneRuns, LevelCache, levelFaded, levelStatus } from './laneruns';
+import { LEVELS, LaneRuns, LevelCache, SEAM, levelFaded, levelStatus } from './laneruns';
 import { Run, Status, Test, Lane, STATUSES, testAt } from './model';
-import { fillRows, rgbPixel } from './pixels';
+import { mix, rgbPixel } from './pixels';
 import { formatAt, formatDate } from './timefmt';
 
 export const GUTTER = 76;
@@ -51,11 +51,15 @@ const LANE_MIN = 12, LANE_MAX = 40;
 // The shortest extent: a run of a few milliseconds still fills the width.
 const MIN_EXTENT = 1;
 const IDLE_COLOR = '#fff3e0';
-// Colour of each run level (laneruns.ts), as CSS and as a pixel (pixels.ts).
+// Colour of each run level (laneruns.ts), as CSS and as a pixel (pixels.ts); a
+// seam is its level's colour halfway to white.
 const LEVEL_CSS = Array.from({ length: LEVELS + 1 }, (_x, l) =>
   l ? (levelFaded(l) ? FADED_COLORS : STATUS_COLORS)[levelStatus(l)] : IDLE_COLOR);
-const LEVEL_PIXEL = Uint32Array.from(LEVEL_CSS, rgbPixel);
-const IDLE_PIXEL = rgbPixel(IDLE_COLOR);
+const LEVEL_PIXEL = new Uint32Array(SEAM + LEVELS + 1);
+LEVEL_CSS.forEach((css, l) => {
+  LEVEL_PIXEL[l] = rgbPixel(css);
+  LEVEL_PIXEL[l | SEAM] = mix(rgbPixel(css), rgbPixel('#ffffff'), 0.5);
+});
 
 export interface TimelineHooks {
   onSelect(test: Test | null): void;
@@ -81,11 +85,10 @@ export class Timeline {
   private frame = 0;
   private runs = new LaneRuns();
   private levels: LevelCache;
-  /** The plot's pixels (device pixels), kept while the size stays. */
-  private image: ImageData | null = null;
-  private pixels = new Uint32Array(0);
-  private idleRow = new Uint32Array(0);
-  private barRow = new Uint32Array(0);
+  /** One row of pixels per lane (device pixels), and the canvas it is put on; kept while the size stays. */
+  private bars: ImageData | null = null;
+  private barPixels = new Uint32Array(0);
+  private barCanvas = document.createElement('canvas');
   /** The label column, drawn again only when the layout changes (see labelColumn). */
   private labels: HTMLCanvasElement | null = null;
   private labelsKey = '';
@@ -263,40 +266,41 @@ export class Timeline {
   }
 
   /**
-   * The lanes' plot, written as pixels: per lane, the run's span painted "idle" (gaps
-   * between tests stay visible), then its runs of columns (see laneruns.ts). One
-   * putImageData instead of a rect per test; the buffers live as long as the size.
+   * The lanes' plot: per lane, the run's span painted "idle" (gaps between tests stay
+   * visible), then its runs of columns (see laneruns.ts), written as one row of
+   * pixels per lane and stretched to the lane's height: a few draws per lane
+   * instead of one per test, and a small image to put instead of the whole plot.
    */
   private paintPlot(ctx: CanvasRenderingContext2D): void {
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.round(this.plotWidth * dpr), hgt = Math.round((this.lanesHeight - AXIS_H) * dpr);
-    if (w <= 0 || hgt <= 0) return;
-    if (!this.image || this.image.width !== w || this.image.height !== hgt) {
-      this.image = new ImageData(w, hgt);
-      this.pixels = new Uint32Array(this.image.data.buffer);
-      this.idleRow = new Uint32Array(w);
-      this.barRow = new Uint32Array(w);
+    const lanes = this.run.lanes;
+    const w = Math.round(this.plotWidth * dpr);
+    if (w <= 0 || !lanes.length) return;
+    if (!this.bars || this.bars.width !== w || this.bars.height !== lanes.length) {
+      this.bars = new ImageData(w, lanes.length);
+      this.barPixels = new Uint32Array(this.bars.data.buffer);
+      this.barCanvas.width = w;
+      this.barCanvas.height = lanes.length;
     }
-    const px = this.pixels, idle = this.idleRow, bar = this.barRow, runs = this.runs;
+    const px = this.barPixels, runs = this.runs;
     px.fill(0);
     const k = w / (this.t1 - this.t0);
-    const clampX = (t: number) => Math.max(0, Math.min(w, Math.round((t - this.t0) * k)));
-    const idle0 = clampX(this.run.core.start), idle1 = clampX(this.run.core.end);
-    idle.fill(0);
-    if (idle1 > idle0) idle.fill(IDLE_PIXEL, idle0, idle1);
-    const rows = (from: number, to: number, row: Uint32Array) => fillRows(px, w, row, Math.round(from * dpr), Math.round(to * dpr));
-    const lh = this.laneH;
-    this.run.lanes.forEach((lane, i) => {
+    lanes.forEach((lane, i) => {
       const n = runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, this.t0, k, w);
       const r = runs.runs;
-      bar.set(idle);
-      for (let j = 0; j < 3 * n; j += 3) bar.fill(LEVEL_PIXEL[r[j + 2]], r[j], r[j + 1]);
-      const y = i * lh;
-      rows(y + 1, y + 2, idle);
-      rows(y + 2, y + lh - 2, bar);
-      rows(y + lh - 2, y + lh - 1, idle);
+      for (let j = 0; j < 3 * n; j += 3) px.fill(LEVEL_PIXEL[r[j + 2]], i * w + r[j], i * w + r[j + 1]);
     });
-    ctx.putImageData(this.image, Math.round(GUTTER * dpr), Math.round(AXIS_H * dpr));
+    this.barCanvas.getContext('2d')!.putImageData(this.bars, 0, 0);
+    const idle0 = Math.max(GUTTER, this.xOf(this.run.core.start));
+    const idle1 = Math.min(this.width, this.xOf(this.run.core.end));
+    const lh = this.laneH;
+    ctx.fillStyle = IDLE_COLOR;
+    ctx.imageSmoothingEnabled = false;
+    lanes.forEach((_lane, i) => {
+      const y = AXIS_H + i * lh;
+      if (idle1 > idle0) ctx.fillRect(idle0, y + 1, idle1 - idle0, lh - 2);
+      ctx.drawImage(this.barCanvas, 0, i, w, 1, GUTTER, y + 2, this.plotWidth, lh - 4);
+    });
   }
 
   private drawAxis(ctx: CanvasRenderingContext2D): void {
@@ -352,7 +356,7 @@ export class Timeline {
     ctx.strokeRect(b0 + 1, 1, Math.max(2, Math.min(b1, this.width - 1) - b0 - 1), OVERVIEW_H - 2);
   }
 
-  /** Every lane's runs as rects, most severe last: lanes thinner than a pixel overlap. */
+  /** Every lane's runs as rects (no seams), most severe last: lanes thinner than a pixel overlap. */
   private drawOverviewLanes(ctx: CanvasRenderingContext2D, s0: number, k: number): void {
     const lanes = this.run.lanes;
     const lh = (OVERVIEW_H - 4) / Math.max(1, lanes.length);
@@ -360,7 +364,7 @@ export class Timeline {
     lanes.forEach((lane, i) => {
       const n = this.runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, s0, k, this.plotWidth);
       const r = this.runs.runs;
-      for (let j = 0; j < 3 * n; j += 3) byLevel[r[j + 2]].push(r[j], r[j + 1] - r[j], i);
+      for (let j = 0; j < 3 * n; j += 3) byLevel[r[j + 2] & ~SEAM].push(r[j], r[j + 1] - r[j], i);
     });
     byLevel.forEach((list, level) => {
       if (!list.length) return;

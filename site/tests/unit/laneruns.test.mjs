@@ -17,7 +17,7 @@
 // kept buffers and levels never leak from one frame into the next.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LEVELS, LaneRuns, LevelCache, laneLevels, levelFaded, levelOf, levelStatus } from '../../.build/lib/laneruns.mjs';
+import { LEVELS, LaneRuns, LevelCache, SEAM, SEAM_MIN, laneLevels, levelFaded, levelOf, levelStatus } from '../../.build/lib/laneruns.mjs';
 import { fillColumn, mix, rgbPixel } from '../../.build/lib/pixels.mjs';
 
 const [SUCCESS, FAIL, SKIP, XFAIL, UXSUCCESS, INPROGRESS] = [0, 1, 2, 3, 4, 5];
@@ -52,9 +52,10 @@ function build(runs, { lane, tests }, match, t0, k, width) {
   return Array.from({ length: n }, (_x, i) => [...runs.runs.subarray(3 * i, 3 * i + 3)]);
 }
 
-/** What each column shows, worked out test by test: the highest level of the tests overlapping it. */
+/** What each column shows, worked out test by test: the highest level of the tests
+ *  overlapping it, a seam where a test at least SEAM_MIN columns wide starts. */
 function reference({ tests }, match, t0, k, width) {
-  const cols = new Array(width).fill(0);
+  const cols = new Array(width).fill(0), seams = new Array(width).fill(0);
   for (const t of tests) {
     const x0 = (t.start - t0) * k, x1 = (Math.max(t.end, t.start) - t0) * k;
     const level = levelOf(t.status, match !== null && !match[t.idx]);
@@ -62,8 +63,20 @@ function reference({ tests }, match, t0, k, width) {
       // A column shows a test its span overlaps, and a test shows in one column at least.
       if ((x0 < x + 1 && x1 > x) || x === Math.floor(x0)) cols[x] = Math.max(cols[x], level);
     }
+    if (x1 - x0 >= SEAM_MIN && x0 >= 0 && x0 < width) seams[Math.floor(x0)] = Math.max(seams[Math.floor(x0)], level);
   }
-  return cols;
+  return cols.map((level, x) => (level && seams[x] === level ? level | SEAM : level));
+}
+
+/** Runs without their seams, neighbours of one level merged. */
+function plain(runs) {
+  const out = [];
+  for (const [x0, x1, level] of runs) {
+    const last = out[out.length - 1];
+    if (last && last[1] === x0 && last[2] === (level & ~SEAM)) last[1] = x1;
+    else out.push([x0, x1, level & ~SEAM]);
+  }
+  return out;
 }
 
 function assertRuns(runs, expected, what) {
@@ -71,7 +84,7 @@ function assertRuns(runs, expected, what) {
   let prev = null;
   for (const [x0, x1, level] of runs) {
     assert.ok(x0 >= 0 && x0 < x1 && x1 <= expected.length, `${what}: run ${x0}..${x1}`);
-    assert.ok(level >= 1 && level <= LEVELS, `${what}: level ${level}`);
+    assert.ok((level & ~SEAM) >= 1 && (level & ~SEAM) <= LEVELS && level < 2 * SEAM, `${what}: level ${level}`);
     if (prev) {
       assert.ok(x0 >= prev[1], `${what}: runs overlap or are out of order`);
       assert.ok(x0 > prev[1] || level !== prev[2], `${what}: neighbouring runs of one level not merged at ${x0}`);
@@ -122,16 +135,15 @@ describe('LaneRuns', () => {
     const lane = makeLane(specs);
     const runs = new LaneRuns();
     for (const msPerPx of [0.5, 3, 10, 37, 100, 999, 20000]) {
-      const width = 800;
-      const runsNow = build(runs, lane, null, 0, 1 / msPerPx, width);
-      const x = Math.floor(12345 / msPerPx);
-      if (x >= width) continue;
+      const width = 800, t0 = Math.max(0, 12345 - 400 * msPerPx);
+      const runsNow = build(runs, lane, null, t0, 1 / msPerPx, width);
+      const x = Math.floor((12345 - t0) / msPerPx);
       const at = runsNow.find(([x0, x1]) => x0 <= x && x < x1);
       assert.ok(at, `${msPerPx} ms/px: the failure's column is drawn`);
-      assert.equal(at[2], levelOf(FAIL, false), `${msPerPx} ms/px: the failure's column is red`);
+      assert.equal(at[2] & ~SEAM, levelOf(FAIL, false), `${msPerPx} ms/px: the failure's column is red`);
       // Zoomed out, the whole lane is one green run cut by one red one.
-      if (msPerPx >= 10 && x > 0) assert.ok(runsNow.length <= 3, `${msPerPx} ms/px: ${runsNow.length} runs`);
-      assertRuns(runsNow, reference(lane, null, 0, 1 / msPerPx, width), `${msPerPx} ms/px`);
+      if (msPerPx >= 10) assert.ok(runsNow.length <= 3, `${msPerPx} ms/px: ${runsNow.length} runs`);
+      assertRuns(runsNow, reference(lane, null, t0, 1 / msPerPx, width), `${msPerPx} ms/px`);
     }
   });
 
@@ -156,12 +168,12 @@ describe('LaneRuns', () => {
   it('shows an unfinished test over a failure, and a match over faded tests', () => {
     const lane = makeLane([[0, 100, SUCCESS], [10, 20, FAIL], [15, 1000, INPROGRESS], [40, 60, SKIP]]);
     const runs = new LaneRuns();
-    const all = build(runs, lane, null, 0, 1, 100);
+    const all = plain(build(runs, lane, null, 0, 1, 100));
     assert.deepEqual(all, [[0, 10, levelOf(SUCCESS, false)], [10, 15, levelOf(FAIL, false)],
       [15, 100, levelOf(INPROGRESS, false)]]);
     // The search keeps the skip only: it shows over the faded unfinished test.
     const match = Uint8Array.from([0, 0, 0, 1]);
-    const some = build(runs, lane, match, 0, 1, 100);
+    const some = plain(build(runs, lane, match, 0, 1, 100));
     assert.deepEqual(some, [[0, 10, levelOf(SUCCESS, true)], [10, 15, levelOf(FAIL, true)],
       [15, 40, levelOf(INPROGRESS, true)], [40, 60, levelOf(SKIP, false)], [60, 100, levelOf(INPROGRESS, true)]]);
   });
@@ -169,15 +181,28 @@ describe('LaneRuns', () => {
   it('shows a test of no duration, or ending before it starts, in one column', () => {
     const lane = makeLane([[10, 10, FAIL], [20, 20, SKIP], [30, 25, UXSUCCESS], [40, 50, SUCCESS], [50, 50, FAIL]]);
     const runs = new LaneRuns();
-    assert.deepEqual(build(runs, lane, null, 0, 1, 100), [[10, 11, levelOf(FAIL, false)], [20, 21, levelOf(SKIP, false)],
+    assert.deepEqual(plain(build(runs, lane, null, 0, 1, 100)), [[10, 11, levelOf(FAIL, false)], [20, 21, levelOf(SKIP, false)],
       [30, 31, levelOf(UXSUCCESS, false)], [40, 50, levelOf(SUCCESS, false)], [50, 51, levelOf(FAIL, false)]]);
+  });
+
+  it('marks where wide tests start, so that neighbours of one status show apart, never over a failure', () => {
+    const S = levelOf(SUCCESS, false), F = levelOf(FAIL, false);
+    // Back to back: 10.5 columns each, then sub-pixel ones (merged, no seam), then a
+    // wide success starting in the column of a sub-pixel failure.
+    const lane = makeLane([[0.5, 11, SUCCESS], [11, 21.5, SUCCESS], [30, 30.2, SUCCESS], [30.2, 30.5, SUCCESS],
+      [40.1, 40.2, FAIL], [40.2, 50, SUCCESS]]);
+    const runs = new LaneRuns();
+    assert.deepEqual(build(runs, lane, null, 0, 1, 60), [[0, 1, S | SEAM], [1, 11, S], [11, 12, S | SEAM], [12, 22, S],
+      [30, 31, S], [40, 41, F], [41, 50, S]]);
+    // Zoomed out, nothing is wide: no seam.
+    assert.ok(build(runs, lane, null, 0, 0.25, 60).every(([, , level]) => !(level & SEAM)));
   });
 
   it('finds a test still running at the left edge, after a long one, and outliers in view', () => {
     const lane = makeLane([[0, 10000, FAIL], [1, 2, SUCCESS], [3, 4, SUCCESS], [5e9, 5e9 + 10, SKIP, true]]);
     const runs = new LaneRuns();
     assert.deepEqual(build(runs, lane, null, 5000, 0.1, 100), [[0, 100, levelOf(FAIL, false)]]);
-    assert.deepEqual(build(runs, lane, null, 5e9 - 50, 1, 100), [[50, 60, levelOf(SKIP, false)]]);
+    assert.deepEqual(plain(build(runs, lane, null, 5e9 - 50, 1, 100)), [[50, 60, levelOf(SKIP, false)]]);
     assert.deepEqual(build(runs, lane, null, 20000, 1, 100), []);
   });
 
