@@ -374,20 +374,12 @@ function drawLine(ctx: CanvasRenderingContext2D, times: Float64Array, values: Fl
 function binColumns(times: Float64Array, values: Float64Array, i0: number, i1: number,
   t0: number, k: number, width: number, out: Float64Array): number {
   let n = 0, px = -1, lo = 0, hi = 0, sum = 0, count = 0;
-  const flush = () => {
-    if (count && px >= 0 && px < width && n + 4 <= out.length) {
-      out[n++] = px;
-      out[n++] = lo;
-      out[n++] = hi;
-      out[n++] = sum / count;
-    }
-  };
   for (let i = i0; i <= i1; i++) {
     const v = values[i];
     if (isNaN(v)) continue;
     const x = Math.floor((times[i] - t0) * k);
     if (x !== px) {
-      flush();
+      n = putColumn(out, n, px, lo, hi, sum / count, width);
       px = x;
       lo = hi = sum = v;
       count = 1;
@@ -398,6 +390,15 @@ function binColumns(times: Float64Array, values: Float64Array, i0: number, i1: n
       count++;
     }
   }
-  flush();
-  return n;
+  return putColumn(out, n, px, lo, hi, sum / count, width);
+}
+
+/** Appends a column of binColumns when it is in the plot; returns the new length. */
+function putColumn(out: Float64Array, n: number, x: number, lo: number, hi: number, mean: number, width: number): number {
+  if (x < 0 || x >= width || n + 4 > out.length) return n;
+  out[n] = x;
+  out[n + 1] = lo;
+  out[n + 2] = hi;
+  out[n + 3] = mean;
+  return n + 4;
 }

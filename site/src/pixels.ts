@@ -27,12 +27,11 @@ export function rgbPixel(hex: string): number {
 
 /** `over` at opacity `alpha` on an opaque `under`, channel by channel (the byte order does not matter). */
 export function mix(under: number, over: number, alpha: number): number {
-  let out = 0;
-  for (let s = 0; s < 32; s += 8) {
-    const a = (under >>> s) & 255, b = (over >>> s) & 255;
-    out |= Math.round(a + (b - a) * alpha) << s;
-  }
-  return out >>> 0;
+  const ch = (s: number) => {
+    const a = (under >>> s) & 255;
+    return Math.round(a + (((over >>> s) & 255) - a) * alpha) << s;
+  };
+  return (ch(0) | ch(8) | ch(16) | ch(24)) >>> 0;
 }
 
 /** Copies `row` into rows y0..y1-1 (clamped to the image) of an image `width` wide. */
@@ -46,14 +45,16 @@ export function fillColumn(px: Uint32Array, width: number, x: number, y0: number
   color: number, alpha = 1): void {
   const height = px.length / width;
   if (x < 0 || x >= width) return;
+  const end = Math.min(height, y1);
+  let at = Math.max(0, y0) * width + x;
+  const stop = end * width + x;
+  if (alpha >= 1) {
+    for (; at < stop; at += width) px[at] = color;
+    return;
+  }
+  // Neighbouring pixels usually share a colour: blend once per colour met.
   let last = -1, lastOut = 0;
-  for (let y = Math.max(0, y0), end = Math.min(height, y1); y < end; y++) {
-    const at = y * width + x;
-    if (alpha >= 1) {
-      px[at] = color;
-      continue;
-    }
-    // Neighbouring pixels usually share a colour: blend once per colour met.
+  for (; at < stop; at += width) {
     const under = px[at];
     if (under !== last) {
       last = under;
