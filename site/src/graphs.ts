@@ -19,7 +19,7 @@
 import { h, clear, sizeCanvas } from './dom';
 import { Column, Dstat, PRESETS, Preset, presetColumns } from './dstat';
 import { lastAtOrBefore as lastAtOrBeforeTime } from './model';
-import { fillColumn, fillRows, mix, rgbPixel } from './pixels';
+import { DrawnFor, fillColumn, fillRows, mix, rgbPixel } from './pixels';
 import { GUTTER } from './timeline';
 
 const STRIP_H = 72;
@@ -40,6 +40,12 @@ interface Strip {
   canvas: HTMLCanvasElement;
   fixedMax?: number;
   removable: boolean;
+  /** The plot's pixels, and what they were drawn for: a cursor move only puts them again. */
+  plot: { image: ImageData | null; pixels: Uint32Array; drawnFor: DrawnFor };
+}
+
+function newPlot(): Strip['plot'] {
+  return { image: null, pixels: new Uint32Array(0), drawnFor: new DrawnFor() };
 }
 
 export class Graphs {
@@ -53,9 +59,7 @@ export class Graphs {
   private band: [number, number] | null = null;
   private list = h('div', { cls: 'strips' });
   private frame = 0;
-  /** The plot area's pixels, shared by the strips (one size), kept while the size stays. */
-  private image: ImageData | null = null;
-  private pixels = new Uint32Array(0);
+  /** Scratch for the plots (see paintPlot), kept while the width stays. */
   private row = new Uint32Array(0);
   private columns = new Float64Array(0);
 
@@ -112,11 +116,11 @@ export class Graphs {
   private presetStrip(d: Dstat, p: Preset): Strip | null {
     const series = presetColumns(d, p);
     if (!series.length) return null;
-    return { title: p.title, unit: p.unit, series, canvas: h('canvas'), fixedMax: p.unit === '%' ? 100 : undefined, removable: false };
+    return { title: p.title, unit: p.unit, series, canvas: h('canvas'), fixedMax: p.unit === '%' ? 100 : undefined, removable: false, plot: newPlot() };
   }
 
   addColumn(col: Column): void {
-    this.strips.push({ title: `${col.group}: ${col.name}`, unit: '', series: [{ label: col.name, column: col }], canvas: h('canvas'), removable: true });
+    this.strips.push({ title: `${col.group}: ${col.name}`, unit: '', series: [{ label: col.name, column: col }], canvas: h('canvas'), removable: true, plot: newPlot() });
     this.layout();
   }
 
@@ -267,7 +271,8 @@ export class Graphs {
   }
 
   /**
-   * The plot area in device pixels, put on the canvas in one call: background, the
+   * The plot area in device pixels, kept per strip and drawn again only when the
+   * view, the scale or the selected test changed, put on the canvas in one call: background, the
    * selected test's span, the grid and, when i0 <= i1, samples i0..i1 of every
    * series, a column per pixel with the band between its samples' min and max
    * (spikes stay visible) and their mean as a line. Stroking every sample is slow
@@ -278,13 +283,25 @@ export class Graphs {
     const dpr = window.devicePixelRatio || 1;
     const w = Math.round((this.width - GUTTER) * dpr), hgt = Math.round(STRIP_H * dpr);
     if (w <= 0) return;
-    if (!this.image || this.image.width !== w || this.image.height !== hgt) {
-      this.image = new ImageData(w, hgt);
-      this.pixels = new Uint32Array(this.image.data.buffer);
+    const plot = s.plot;
+    if (!plot.image || plot.image.width !== w || plot.image.height !== hgt) {
+      plot.image = new ImageData(w, hgt);
+      plot.pixels = new Uint32Array(plot.image.data.buffer);
+    }
+    if (this.row.length !== w) {
       this.row = new Uint32Array(w);
       this.columns = new Float64Array(4 * w);
     }
-    const px = this.pixels, row = this.row;
+    const band = this.band;
+    if (plot.drawnFor.changed(this.t0, this.t1, w, hgt, ticks[ticks.length - 1], i0, i1, band && band[0], band && band[1], this.node)) {
+      this.fillPlot(plot.pixels, w, hgt, s, ticks, yOf, i0, i1, dpr);
+    }
+    ctx.putImageData(plot.image, Math.round(GUTTER * dpr), 0);
+  }
+
+  private fillPlot(px: Uint32Array, w: number, hgt: number, s: Strip, ticks: number[], yOf: (v: number) => number,
+    i0: number, i1: number, dpr: number): void {
+    const row = this.row;
     const k = w / (this.t1 - this.t0);
     row.fill(PLOT_BG);
     if (this.band) {
@@ -318,7 +335,6 @@ export class Graphs {
         prev = yMean;
       }
     });
-    ctx.putImageData(this.image, Math.round(GUTTER * dpr), 0);
   }
 }
 

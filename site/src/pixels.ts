@@ -63,3 +63,19 @@ export function fillColumn(px: Uint32Array, width: number, x: number, y0: number
     px[at] = lastOut;
   }
 }
+
+/**
+ * What a kept buffer of pixels was drawn for: it is drawn again only when some of
+ * that changed (a zoom, a pan, a resize, a new search), not for a cursor or a hover.
+ */
+export class DrawnFor {
+  private last: unknown[] | null = null;
+
+  /** True when `key` differs from the one of the last call (it then becomes the last). */
+  changed(...key: unknown[]): boolean {
+    const last = this.last;
+    if (last && last.length === key.length && key.every((v, i) => Object.is(v, last[i]))) return false;
+    this.last = key;
+    return true;
+  }
+}

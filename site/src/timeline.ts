@@ -26,7 +26,7 @@ import { h, sizeCanvas } from './dom';
 import { formatDuration } from './iso';
 import { LEVELS, LaneRuns, LevelCache, SEAM, levelFaded, levelStatus } from './laneruns';
 import { Run, Status, Test, Lane, STATUSES, testAt } from './model';
-import { mix, rgbPixel } from './pixels';
+import { DrawnFor, mix, rgbPixel } from './pixels';
 import { formatAt, formatDate } from './timefmt';
 
 export const GUTTER = 76;
@@ -89,6 +89,7 @@ export class Timeline {
   private bars: ImageData | null = null;
   private barPixels = new Uint32Array(0);
   private barCanvas = document.createElement('canvas');
+  private barsFor = new DrawnFor();
   /** The label column, drawn again only when the layout changes (see labelColumn). */
   private labels: HTMLCanvasElement | null = null;
   private labelsKey = '';
@@ -282,15 +283,18 @@ export class Timeline {
       this.barCanvas.width = w;
       this.barCanvas.height = lanes.length;
     }
-    const px = this.barPixels, runs = this.runs;
-    px.fill(0);
-    const k = w / (this.t1 - this.t0);
-    lanes.forEach((lane, i) => {
-      const n = runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, this.t0, k, w);
-      const r = runs.runs;
-      for (let j = 0; j < 3 * n; j += 3) px.fill(LEVEL_PIXEL[r[j + 2]], i * w + r[j], i * w + r[j + 1]);
-    });
-    this.barCanvas.getContext('2d')!.putImageData(this.bars, 0, 0);
+    // A hover or a selection leaves the bars as they were.
+    if (this.barsFor.changed(this.t0, this.t1, w, lanes.length, this.match)) {
+      const px = this.barPixels, runs = this.runs;
+      px.fill(0);
+      const k = w / (this.t1 - this.t0);
+      lanes.forEach((lane, i) => {
+        const n = runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, this.t0, k, w);
+        const r = runs.runs;
+        for (let j = 0; j < 3 * n; j += 3) px.fill(LEVEL_PIXEL[r[j + 2]], i * w + r[j], i * w + r[j + 1]);
+      });
+      this.barCanvas.getContext('2d')!.putImageData(this.bars, 0, 0);
+    }
     const idle0 = Math.max(GUTTER, this.xOf(this.run.core.start));
     const idle1 = Math.min(this.width, this.xOf(this.run.core.end));
     const lh = this.laneH;

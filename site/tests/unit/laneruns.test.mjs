@@ -18,7 +18,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LEVELS, LaneRuns, LevelCache, SEAM, SEAM_MIN, laneLevels, levelFaded, levelOf, levelStatus } from '../../.build/lib/laneruns.mjs';
-import { fillColumn, mix, rgbPixel } from '../../.build/lib/pixels.mjs';
+import { DrawnFor, fillColumn, mix, rgbPixel } from '../../.build/lib/pixels.mjs';
 
 const [SUCCESS, FAIL, SKIP, XFAIL, UXSUCCESS, INPROGRESS] = [0, 1, 2, 3, 4, 5];
 
@@ -264,5 +264,22 @@ describe('pixels', () => {
     assert.equal(at(2, 3), mix(rgbPixel('#ffffff'), rgbPixel('#000000'), 0.5));
     assert.equal(at(2, 2), rgbPixel('#ffffff'));
     assert.equal(at(0, 0), rgbPixel('#ffffff'));
+  });
+
+  it('draws a kept buffer again after a zoom, a pan, a resize or a new search, not otherwise', () => {
+    const drawn = new DrawnFor();
+    const match = new Uint8Array(3);
+    const view = [1000, 2000, 1292, 64, null];
+    assert.equal(drawn.changed(...view), true, 'first frame');
+    assert.equal(drawn.changed(...view), false, 'a hover: same view');
+    assert.equal(drawn.changed(1000, 1500, 1292, 64, null), true, 'zoom');
+    assert.equal(drawn.changed(1100, 1600, 1292, 64, null), true, 'pan');
+    assert.equal(drawn.changed(1100, 1600, 900, 64, null), true, 'resize');
+    assert.equal(drawn.changed(1100, 1600, 900, 64, match), true, 'search');
+    assert.equal(drawn.changed(1100, 1600, 900, 64, match), false, 'same search');
+    assert.equal(drawn.changed(1100, 1600, 900, 64, Uint8Array.from(match)), true, 'another search, same tests');
+    assert.equal(drawn.changed(NaN, 1), true);
+    assert.equal(drawn.changed(NaN, 1), false, 'NaN is the same NaN');
+    assert.equal(drawn.changed(NaN), true, 'shorter key');
   });
 });
