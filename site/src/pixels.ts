@@ -27,11 +27,12 @@ export function rgbPixel(hex: string): number {
 
 /** `over` at opacity `alpha` on an opaque `under`, channel by channel (the byte order does not matter). */
 export function mix(under: number, over: number, alpha: number): number {
-  const ch = (s: number) => {
-    const a = (under >>> s) & 255;
-    return Math.round(a + (((over >>> s) & 255) - a) * alpha) << s;
-  };
-  return (ch(0) | ch(8) | ch(16) | ch(24)) >>> 0;
+  const keep = 1 - alpha;
+  const c0 = ((under & 255) * keep + (over & 255) * alpha + 0.5) & 255;
+  const c1 = (((under >>> 8) & 255) * keep + ((over >>> 8) & 255) * alpha + 0.5) & 255;
+  const c2 = (((under >>> 16) & 255) * keep + ((over >>> 16) & 255) * alpha + 0.5) & 255;
+  const c3 = ((under >>> 24) * keep + (over >>> 24) * alpha + 0.5) & 255;
+  return (c0 | (c1 << 8) | (c2 << 16) | (c3 << 24)) >>> 0;
 }
 
 /** Copies `row` into rows y0..y1-1 (clamped to the image) of an image `width` wide. */
