@@ -62,6 +62,7 @@ export class Graphs {
   /** Scratch for the plots (see paintPlot), kept while the width stays. */
   private row = new Uint32Array(0);
   private columns = new Float64Array(0);
+  private line = new Line();
 
   constructor(private nodes: Dstat[], problems: string[] = []) {
     for (const p of problems) this.el.append(h('p', { cls: 'error' }, p));
@@ -208,17 +209,11 @@ export class Graphs {
     max = ticks[ticks.length - 1];
     const top = LEGEND_H + 4, hgt = STRIP_H - top - 2;
     const yOf = (v: number) => top + hgt - (v / max) * hgt;
-    // More samples than pixels: the series go into the plot's pixels too.
-    const dense = i1 - i0 > pw;
-    this.paintPlot(ctx, s, ticks, yOf, dense ? i0 : 1, dense ? i1 : 0);
+    this.paintPlot(ctx, s, ticks, yOf, i0, i1);
     ctx.save();
     ctx.beginPath();
     ctx.rect(GUTTER, 0, pw, STRIP_H);
     ctx.clip();
-    if (!dense) {
-      s.series.forEach(({ column }, si) =>
-        drawLine(ctx, times, column.values, i0, i1, this.t0, k, yOf, SERIES_COLORS[si % SERIES_COLORS.length]));
-    }
     if (this.cursor !== null) {
       ctx.fillStyle = '#555';
       ctx.fillRect(GUTTER + (this.cursor - this.t0) * k, 0, 1, STRIP_H);
@@ -315,26 +310,82 @@ export class Graphs {
       const y = Math.round(yOf(v));
       fillRows(px, w, row, Math.round(y * dpr), Math.round((y + 1) * dpr));
     }
-    const times = this.current.times, cols = this.columns;
+    const times = this.current.times, cols = this.columns, line = this.line;
+    const y = (v: number) => yOf(v) * dpr;
+    // More samples than pixels: a column per pixel, the band between its samples'
+    // min and max (spikes stay visible) and a line through their means. Fewer: a
+    // line through the samples. Stroking every sample is slow and unreadable, and
+    // anti-aliased paths are slow on a software-drawn canvas: both are pixels here.
+    const dense = i1 - i0 > w / dpr;
     s.series.forEach(({ column }, si) => {
-      if (i0 > i1) return;
       const color = SERIES_PIXELS[si % SERIES_PIXELS.length];
-      const n = binColumns(times, column.values, i0, i1, this.t0, k, w, cols);
-      const y = (v: number) => yOf(v) * dpr;
-      for (let j = 0; j < n; j += 4) {
-        const yHi = Math.round(y(cols[j + 2]));
-        fillColumn(px, w, cols[j], yHi, Math.max(yHi + 1, Math.round(y(cols[j + 1]))), color, SPREAD_ALPHA);
+      line.start(w);
+      if (dense) {
+        const n = binColumns(times, column.values, i0, i1, this.t0, k, w, cols);
+        for (let j = 0; j < n; j += 4) {
+          const yHi = Math.round(y(cols[j + 2]));
+          fillColumn(px, w, cols[j], yHi, Math.max(yHi + 1, Math.round(y(cols[j + 1]))), color, SPREAD_ALPHA);
+          line.to(cols[j] + 0.5, y(cols[j + 3]));
+        }
+      } else {
+        for (let i = i0; i <= i1; i++) {
+          const v = column.values[i];
+          if (isNaN(v)) line.up();
+          else line.to((times[i] - this.t0) * k, y(v));
+        }
       }
-      // The mean line, joining each column to the previous one.
-      let prev = NaN;
-      for (let j = 0; j < n; j += 4) {
-        const yMean = y(cols[j + 3]);
-        const from = isNaN(prev) ? yMean : prev;
-        const a = Math.round(Math.min(from, yMean) - 0.6 * dpr);
-        fillColumn(px, w, cols[j], a, Math.max(a + 1, Math.round(Math.max(from, yMean) + 0.6 * dpr)), color);
-        prev = yMean;
-      }
+      line.draw(px, w, color, 0.6 * dpr);
     });
+  }
+}
+
+/**
+ * A polyline drawn as pixels, x increasing: per pixel column, the range of y the
+ * line covers there, filled with half a line width above and below.
+ */
+class Line {
+  private x = NaN;
+  private y = NaN;
+  private lo = new Float64Array(0);
+  private hi = new Float64Array(0);
+
+  /** A new line over columns 0..width-1 (the buffers are kept while the width stays). */
+  start(width: number): void {
+    if (this.lo.length !== width) {
+      this.lo = new Float64Array(width);
+      this.hi = new Float64Array(width);
+    }
+    this.lo.fill(Infinity);
+    this.hi.fill(-Infinity);
+    this.up();
+  }
+
+  /** Lift the pen: no segment to the next point (a gap in the samples). */
+  up(): void {
+    this.x = NaN;
+  }
+
+  to(x: number, y: number): void {
+    const x0 = isNaN(this.x) ? x : this.x, y0 = isNaN(this.x) ? y : this.y;
+    this.x = x;
+    this.y = y;
+    const w = this.lo.length;
+    const c0 = Math.max(0, Math.floor(x0)), c1 = Math.min(w - 1, Math.floor(x));
+    for (let c = c0; c <= c1; c++) {
+      // The segment clipped to column c: its y at both ends.
+      const ya = x === x0 ? y0 : y0 + ((y - y0) * (Math.max(c, x0) - x0)) / (x - x0);
+      const yb = x === x0 ? y : y0 + ((y - y0) * (Math.min(c + 1, x) - x0)) / (x - x0);
+      this.lo[c] = Math.min(this.lo[c], ya, yb);
+      this.hi[c] = Math.max(this.hi[c], ya, yb);
+    }
+  }
+
+  draw(px: Uint32Array, w: number, color: number, half: number): void {
+    for (let c = 0; c < w; c++) {
+      if (this.lo[c] > this.hi[c]) continue;
+      const a = Math.round(this.lo[c] - half);
+      fillColumn(px, w, c, a, Math.max(a + 1, Math.round(this.hi[c] + half)), color);
+    }
   }
 }
 
@@ -358,28 +409,6 @@ export function humanize(v: number, unit: string): string {
   const n = v / d;
   const text = d === 1 && a < 10 && a % 1 ? n.toFixed(1) : Number.isInteger(n) ? String(n) : n.toFixed(1);
   return `${text}${p || unit ? ' ' : ''}${p}${unit}`;
-}
-
-type YOf = (v: number) => number;
-
-function drawLine(ctx: CanvasRenderingContext2D, times: Float64Array, values: Float64Array,
-  i0: number, i1: number, t0: number, k: number, yOf: YOf, color: string): void {
-  ctx.strokeStyle = color;
-  ctx.lineWidth = 1.2;
-  ctx.beginPath();
-  let pen = false;
-  for (let i = i0; i <= i1; i++) {
-    const v = values[i];
-    if (isNaN(v)) {
-      pen = false;
-      continue;
-    }
-    const x = GUTTER + (times[i] - t0) * k;
-    if (pen) ctx.lineTo(x, yOf(v));
-    else ctx.moveTo(x, yOf(v));
-    pen = true;
-  }
-  ctx.stroke();
 }
 
 /**
