@@ -18,11 +18,15 @@
 //   - 100k tests: navigation -> timeline interactive (drawn, handlers bound), then
 //     the first hover answered; frame times while zooming and panning;
 //   - 2k tests: navigation -> summary visible;
-//   - the site's own code size (JS + CSS + HTML, gzip -9).
+//   - the site's own code size (JS + CSS + HTML, gzip -9);
+//   - redraw: the same zoom/pan on a run of --tests tests on --redraw-workers workers
+//     with dstat strips, on --reps fresh pages; --baseline SITE_DIR (another build of
+//     the site, e.g. main's) is measured on the same data, alternating with this one.
 // Prints medians over --reps page loads, and each figure's ratio to its budget.
 // Usage: node bench/site_bench.mjs [--reps 5] [--tests 100000] [--workers 16] [--keep DIR]
+//        [--redraw-workers 64] [--baseline SITE_DIR] [--only redraw]
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -39,6 +43,9 @@ const REPS = Number(opt('reps', 5));
 const BIG = Number(opt('tests', 100000));
 const WORKERS = Number(opt('workers', 16));
 const RUN = 'tempest.subunit';
+const REDRAW_WORKERS = Number(opt('redraw-workers', 64));
+const BASELINE = opt('baseline', null);
+const ONLY = opt('only', null);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -116,6 +123,44 @@ async function interact(page) {
   });
 }
 
+/** Frame times of the zoom/pan on one fresh page, once the dstat strips are drawn. */
+async function redrawOnce(browser, url) {
+  const r = await timelineLoad(browser, url);
+  await r.page.waitForFunction(() => window.__stackviz.view?.graphs, null, { timeout: 60000 });
+  const { frames, draws } = await interact(r.page);
+  await r.context.close();
+  return { median: median(frames), p95: pct(frames, 0.95), draw: median(draws), over25: frames.filter((x) => x > 25).length };
+}
+
+async function redraw(browser, root) {
+  const dir = publishRun(root, 'redraw', { tests: BIG, workers: REDRAW_WORKERS, unfinished: 3, logBytes: 0,
+    exportArgs: ['--max-output-bytes', '0'] });
+  const sites = [['this site', dir]];
+  if (BASELINE) {
+    // The same data beside the other build of the site.
+    const other = join(root, 'redraw-baseline');
+    mkdirSync(other);
+    cpSync(BASELINE, other, { recursive: true });
+    symlinkSync(join(dir, 'data'), join(other, 'data'));
+    sites.push([`baseline ${BASELINE}`, other]);
+  }
+  const servers = await Promise.all(sites.map(([, d]) => serve(d)));
+  const runs = sites.map(() => []);
+  try {
+    for (let i = 0; i < REPS; i++) {
+      for (let s = 0; s < sites.length; s++) runs[s].push(await redrawOnce(browser, servers[s].url));
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.close()));
+  }
+  console.log(`\nredraw: ${BIG} tests, ${REDRAW_WORKERS} workers + dstat strips, zoom/pan 160 frames, ${REPS} pages (medians over pages):`);
+  sites.forEach(([name], s) => {
+    const m = (k) => median(runs[s].map((x) => x[k]));
+    console.log(`  ${name}: frame median ${f(m('median'))} ms, p95 ${f(m('p95'))} ms (budget 25 ms, ratio ${(m('p95') / 25).toFixed(2)}); ` +
+      `redraw median ${f(m('draw'))} ms; frames over 25 ms: ${m('over25')}; p95 per page ${runs[s].map((x) => f(x.p95)).join(' ')}`);
+  });
+}
+
 async function summaryLoad(browser, url) {
   const { page, context } = await newPage(browser);
   await page.goto(url);
@@ -127,6 +172,16 @@ async function summaryLoad(browser, url) {
 
 async function main() {
   const root = opt('keep', null) || mkdtempSync(join(tmpdir(), 'stackviz-bench-'));
+  if (ONLY === 'redraw') {
+    const browser = await launch();
+    try {
+      await redraw(browser, root);
+    } finally {
+      await browser.close();
+      if (!opt('keep', null)) rmSync(root, { recursive: true, force: true });
+    }
+    return;
+  }
   let t = Date.now();
   // No output budget for the big run: the page is measured on every test (the
   // default --max-output-bytes would leave some of 100,000 tests out of raw.json).
@@ -175,6 +230,7 @@ async function main() {
     console.log(`  summary visible          ${f(median(summary))} ms   (budget 300 ms, ratio ${(median(summary) / 300).toFixed(2)})  min ${f(Math.min(...summary))} max ${f(Math.max(...summary))}`);
     console.log(`  full summary (slowest, workers) ${f(median(summaryFull))} ms`);
     console.log(`\nsite code: ${(size.raw / 1024).toFixed(1)} KB, gzip -9 ${(size.gz / 1024).toFixed(1)} KB   (budget 150 KB, ratio ${(size.gz / 1024 / 150).toFixed(2)})`);
+    await redraw(browser, root);
   } finally {
     await browser.close();
     await sBig.close();

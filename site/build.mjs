@@ -46,7 +46,7 @@ copyFileSync(join(here, 'src', 'index.html'), join(out, 'index.html'));
 // Modules without DOM use, as ES modules the node test runner can import.
 rmSync(join(here, '.build', 'lib'), { recursive: true, force: true });
 await build({
-  entryPoints: ['format', 'iso', 'route', 'loader', 'model', 'dstat', 'logfilter', 'axis', 'timefmt', 'triage', 'servicelogs', 'idindex', 'store'].map((m) => join(here, 'src', `${m}.ts`)),
+  entryPoints: ['format', 'iso', 'route', 'loader', 'model', 'dstat', 'logfilter', 'axis', 'timefmt', 'triage', 'servicelogs', 'idindex', 'store', 'laneruns', 'pixels'].map((m) => join(here, 'src', `${m}.ts`)),
   outdir: join(here, '.build', 'lib'),
   outExtension: { '.js': '.mjs' },
   bundle: true,

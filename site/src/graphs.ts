@@ -19,11 +19,19 @@
 import { h, clear, sizeCanvas } from './dom';
 import { Column, Dstat, PRESETS, Preset, presetColumns } from './dstat';
 import { lastAtOrBefore as lastAtOrBeforeTime } from './model';
+import { DrawnFor, fillColumn, fillRows, mix, rgbPixel } from './pixels';
 import { GUTTER } from './timeline';
 
 const STRIP_H = 72;
 const LEGEND_H = 15;
 const SERIES_COLORS = ['#1e88e5', '#e53935', '#fb8c00', '#43a047', '#8e24aa'];
+const SERIES_PIXELS = SERIES_COLORS.map(rgbPixel);
+const PLOT_BG = rgbPixel('#fafafa');
+const GRID = rgbPixel('#e4e4e4');
+// The selected test's span: rgba(21,101,192,0.12) on the plot's background.
+const BAND = mix(PLOT_BG, rgbPixel('#1565c0'), 0.12);
+// Of a dense series, the band between each column's min and max.
+const SPREAD_ALPHA = 0.25;
 
 interface Strip {
   title: string;
@@ -32,6 +40,12 @@ interface Strip {
   canvas: HTMLCanvasElement;
   fixedMax?: number;
   removable: boolean;
+  /** The plot's pixels, and what they were drawn for: a cursor move only puts them again. */
+  plot: { image: ImageData | null; pixels: Uint32Array; drawnFor: DrawnFor };
+}
+
+function newPlot(): Strip['plot'] {
+  return { image: null, pixels: new Uint32Array(0), drawnFor: new DrawnFor() };
 }
 
 export class Graphs {
@@ -45,6 +59,10 @@ export class Graphs {
   private band: [number, number] | null = null;
   private list = h('div', { cls: 'strips' });
   private frame = 0;
+  /** Scratch for the plots (see paintPlot), kept while the width stays. */
+  private row = new Uint32Array(0);
+  private columns = new Float64Array(0);
+  private line = new Line();
 
   constructor(private nodes: Dstat[], problems: string[] = []) {
     for (const p of problems) this.el.append(h('p', { cls: 'error' }, p));
@@ -99,11 +117,11 @@ export class Graphs {
   private presetStrip(d: Dstat, p: Preset): Strip | null {
     const series = presetColumns(d, p);
     if (!series.length) return null;
-    return { title: p.title, unit: p.unit, series, canvas: h('canvas'), fixedMax: p.unit === '%' ? 100 : undefined, removable: false };
+    return { title: p.title, unit: p.unit, series, canvas: h('canvas'), fixedMax: p.unit === '%' ? 100 : undefined, removable: false, plot: newPlot() };
   }
 
   addColumn(col: Column): void {
-    this.strips.push({ title: `${col.group}: ${col.name}`, unit: '', series: [{ label: col.name, column: col }], canvas: h('canvas'), removable: true });
+    this.strips.push({ title: `${col.group}: ${col.name}`, unit: '', series: [{ label: col.name, column: col }], canvas: h('canvas'), removable: true, plot: newPlot() });
     this.layout();
   }
 
@@ -178,13 +196,6 @@ export class Graphs {
     const d = this.current, times = d.times;
     const pw = w - GUTTER, k = pw / (this.t1 - this.t0);
     ctx.clearRect(0, 0, w, STRIP_H);
-    ctx.fillStyle = '#fafafa';
-    ctx.fillRect(GUTTER, 0, pw, STRIP_H);
-    if (this.band) {
-      ctx.fillStyle = 'rgba(21,101,192,0.12)';
-      const b0 = GUTTER + (this.band[0] - this.t0) * k;
-      ctx.fillRect(b0, 0, Math.max(2, (this.band[1] - this.band[0]) * k), STRIP_H);
-    }
     const i0 = Math.max(0, lastAtOrBeforeTime(times, this.t0));
     const i1 = Math.min(times.length - 1, lastAtOrBeforeTime(times, this.t1) + 1);
     let max = s.fixedMax || 0;
@@ -197,18 +208,12 @@ export class Graphs {
     const ticks = niceTicks(max);
     max = ticks[ticks.length - 1];
     const top = LEGEND_H + 4, hgt = STRIP_H - top - 2;
-    ctx.fillStyle = '#e4e4e4';
-    for (const v of ticks) ctx.fillRect(GUTTER, Math.round(top + hgt - (v / max) * hgt), pw, 1);
+    const yOf = (v: number) => top + hgt - (v / max) * hgt;
+    this.paintPlot(ctx, s, ticks, yOf, i0, i1);
     ctx.save();
     ctx.beginPath();
     ctx.rect(GUTTER, 0, pw, STRIP_H);
     ctx.clip();
-    s.series.forEach(({ column }, si) => {
-      const color = SERIES_COLORS[si % SERIES_COLORS.length];
-      const yOf = (v: number) => top + hgt - (v / max) * hgt;
-      if (i1 - i0 > pw) drawColumns(ctx, times, column.values, i0, i1, this.t0, k, yOf, color);
-      else drawLine(ctx, times, column.values, i0, i1, this.t0, k, yOf, color);
-    });
     if (this.cursor !== null) {
       ctx.fillStyle = '#555';
       ctx.fillRect(GUTTER + (this.cursor - this.t0) * k, 0, 1, STRIP_H);
@@ -259,6 +264,129 @@ export class Graphs {
       if (text) put((name ? '■ ' : '') + text, color);
     });
   }
+
+  /**
+   * The plot area in device pixels, kept per strip and drawn again only when the
+   * view, the scale or the selected test changed, put on the canvas in one call: background, the
+   * selected test's span, the grid and, when i0 <= i1, samples i0..i1 of every
+   * series, a column per pixel with the band between its samples' min and max
+   * (spikes stay visible) and their mean as a line. Stroking every sample is slow
+   * and unreadable, and thousands of rects are slow on a software-drawn canvas.
+   */
+  private paintPlot(ctx: CanvasRenderingContext2D, s: Strip, ticks: number[], yOf: (v: number) => number,
+    i0: number, i1: number): void {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.round((this.width - GUTTER) * dpr), hgt = Math.round(STRIP_H * dpr);
+    if (w <= 0) return;
+    const plot = s.plot;
+    if (!plot.image || plot.image.width !== w || plot.image.height !== hgt) {
+      plot.image = new ImageData(w, hgt);
+      plot.pixels = new Uint32Array(plot.image.data.buffer);
+    }
+    if (this.row.length !== w) {
+      this.row = new Uint32Array(w);
+      this.columns = new Float64Array(4 * w);
+    }
+    const band = this.band;
+    if (plot.drawnFor.changed(this.t0, this.t1, w, hgt, ticks[ticks.length - 1], i0, i1, band && band[0], band && band[1], this.node)) {
+      this.fillPlot(plot.pixels, w, hgt, s, ticks, yOf, i0, i1, dpr);
+    }
+    ctx.putImageData(plot.image, Math.round(GUTTER * dpr), 0);
+  }
+
+  private fillPlot(px: Uint32Array, w: number, hgt: number, s: Strip, ticks: number[], yOf: (v: number) => number,
+    i0: number, i1: number, dpr: number): void {
+    const row = this.row;
+    const k = w / (this.t1 - this.t0);
+    row.fill(PLOT_BG);
+    if (this.band) {
+      const b0 = Math.round((this.band[0] - this.t0) * k);
+      const b1 = Math.max(b0 + Math.round(2 * dpr), Math.round((this.band[1] - this.t0) * k));
+      if (b1 > 0 && b0 < w) row.fill(BAND, Math.max(0, b0), Math.min(w, b1));
+    }
+    fillRows(px, w, row, 0, hgt);
+    row.fill(GRID);
+    for (const v of ticks) {
+      const y = Math.round(yOf(v));
+      fillRows(px, w, row, Math.round(y * dpr), Math.round((y + 1) * dpr));
+    }
+    const times = this.current.times, cols = this.columns, line = this.line;
+    const y = (v: number) => yOf(v) * dpr;
+    // More samples than pixels: a column per pixel, the band between its samples'
+    // min and max (spikes stay visible) and a line through their means. Fewer: a
+    // line through the samples. Stroking every sample is slow and unreadable, and
+    // anti-aliased paths are slow on a software-drawn canvas: both are pixels here.
+    const dense = i1 - i0 > w / dpr;
+    s.series.forEach(({ column }, si) => {
+      const color = SERIES_PIXELS[si % SERIES_PIXELS.length];
+      line.start(w);
+      if (dense) {
+        const n = binColumns(times, column.values, i0, i1, this.t0, k, w, cols);
+        for (let j = 0; j < n; j += 4) {
+          const yHi = Math.round(y(cols[j + 2]));
+          fillColumn(px, w, cols[j], yHi, Math.max(yHi + 1, Math.round(y(cols[j + 1]))), color, SPREAD_ALPHA);
+          line.to(cols[j] + 0.5, y(cols[j + 3]));
+        }
+      } else {
+        for (let i = i0; i <= i1; i++) {
+          const v = column.values[i];
+          if (isNaN(v)) line.up();
+          else line.to((times[i] - this.t0) * k, y(v));
+        }
+      }
+      line.draw(px, w, color, 0.6 * dpr);
+    });
+  }
+}
+
+/**
+ * A polyline drawn as pixels, x increasing: per pixel column, the range of y the
+ * line covers there, filled with half a line width above and below.
+ */
+class Line {
+  private x = NaN;
+  private y = NaN;
+  private lo = new Float64Array(0);
+  private hi = new Float64Array(0);
+
+  /** A new line over columns 0..width-1 (the buffers are kept while the width stays). */
+  start(width: number): void {
+    if (this.lo.length !== width) {
+      this.lo = new Float64Array(width);
+      this.hi = new Float64Array(width);
+    }
+    this.lo.fill(Infinity);
+    this.hi.fill(-Infinity);
+    this.up();
+  }
+
+  /** Lift the pen: no segment to the next point (a gap in the samples). */
+  up(): void {
+    this.x = NaN;
+  }
+
+  to(x: number, y: number): void {
+    const x0 = isNaN(this.x) ? x : this.x, y0 = isNaN(this.x) ? y : this.y;
+    this.x = x;
+    this.y = y;
+    const w = this.lo.length;
+    const c0 = Math.max(0, Math.floor(x0)), c1 = Math.min(w - 1, Math.floor(x));
+    for (let c = c0; c <= c1; c++) {
+      // The segment clipped to column c: its y at both ends.
+      const ya = x === x0 ? y0 : y0 + ((y - y0) * (Math.max(c, x0) - x0)) / (x - x0);
+      const yb = x === x0 ? y : y0 + ((y - y0) * (Math.min(c + 1, x) - x0)) / (x - x0);
+      this.lo[c] = Math.min(this.lo[c], ya, yb);
+      this.hi[c] = Math.max(this.hi[c], ya, yb);
+    }
+  }
+
+  draw(px: Uint32Array, w: number, color: number, half: number): void {
+    for (let c = 0; c < w; c++) {
+      if (this.lo[c] > this.hi[c]) continue;
+      const a = Math.round(this.lo[c] - half);
+      fillColumn(px, w, c, a, Math.max(a + 1, Math.round(this.hi[c] + half)), color);
+    }
+  }
 }
 
 /** Round tick values from 0 to at least max: 1, 2 or 5 times a power of ten apart. */
@@ -283,68 +411,39 @@ export function humanize(v: number, unit: string): string {
   return `${text}${p || unit ? ' ' : ''}${p}${unit}`;
 }
 
-type YOf = (v: number) => number;
-
-function drawLine(ctx: CanvasRenderingContext2D, times: Float64Array, values: Float64Array,
-  i0: number, i1: number, t0: number, k: number, yOf: YOf, color: string): void {
-  ctx.strokeStyle = color;
-  ctx.lineWidth = 1.2;
-  ctx.beginPath();
-  let pen = false;
-  for (let i = i0; i <= i1; i++) {
-    const v = values[i];
-    if (isNaN(v)) {
-      pen = false;
-      continue;
-    }
-    const x = GUTTER + (times[i] - t0) * k;
-    if (pen) ctx.lineTo(x, yOf(v));
-    else ctx.moveTo(x, yOf(v));
-    pen = true;
-  }
-  ctx.stroke();
-}
-
-// More samples than pixels: one column per pixel, a min-max band (spikes stay
-// visible) and the mean as a line. Stroking every sample is slow and unreadable.
-function drawColumns(ctx: CanvasRenderingContext2D, times: Float64Array, values: Float64Array,
-  i0: number, i1: number, t0: number, k: number, yOf: YOf, color: string): void {
-  const cols: number[] = [];
-  let px = -1, lo = 0, hi = 0, sum = 0, n = 0;
-  const flush = () => {
-    if (n) cols.push(px, lo, hi, sum / n);
-  };
+/**
+ * Samples i0..i1 binned by pixel column (x = floor((time - t0) * k), kept when
+ * 0 <= x < width): x, min, max and mean of each column with samples, in `out`.
+ * Returns the number of values written (4 per column).
+ */
+function binColumns(times: Float64Array, values: Float64Array, i0: number, i1: number,
+  t0: number, k: number, width: number, out: Float64Array): number {
+  let n = 0, px = -1, lo = 0, hi = 0, sum = 0, count = 0;
   for (let i = i0; i <= i1; i++) {
     const v = values[i];
     if (isNaN(v)) continue;
-    const x = Math.floor(GUTTER + (times[i] - t0) * k);
+    const x = Math.floor((times[i] - t0) * k);
     if (x !== px) {
-      flush();
+      n = putColumn(out, n, px, lo, hi, sum / count, width);
       px = x;
       lo = hi = sum = v;
-      n = 1;
+      count = 1;
     } else {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
       sum += v;
-      n++;
+      count++;
     }
   }
-  flush();
-  ctx.globalAlpha = 0.25;
-  ctx.fillStyle = color;
-  for (let j = 0; j < cols.length; j += 4) {
-    const yHi = yOf(cols[j + 2]);
-    ctx.fillRect(cols[j], yHi, 1, Math.max(1, yOf(cols[j + 1]) - yHi));
-  }
-  ctx.globalAlpha = 1;
-  // The mean line as rects, joining each column to the previous one: rects
-  // rasterize far faster than anti-aliased paths in a software-drawn canvas.
-  let prev = NaN;
-  for (let j = 0; j < cols.length; j += 4) {
-    const y = yOf(cols[j + 3]);
-    const from = isNaN(prev) ? y : prev;
-    ctx.fillRect(cols[j], Math.min(from, y) - 0.6, 1, Math.abs(y - from) + 1.2);
-    prev = y;
-  }
+  return putColumn(out, n, px, lo, hi, sum / count, width);
+}
+
+/** Appends a column of binColumns when it is in the plot; returns the new length. */
+function putColumn(out: Float64Array, n: number, x: number, lo: number, hi: number, mean: number, width: number): number {
+  if (x < 0 || x >= width || n + 4 > out.length) return n;
+  out[n] = x;
+  out[n + 1] = lo;
+  out[n + 2] = hi;
+  out[n + 3] = mean;
+  return n + 4;
 }

@@ -14,48 +14,52 @@
 
 // The timeline: one canvas lane per worker, an overview strip with a brush,
 // and hover / click / keyboard selection. Drawing visits only the visible tests
-// (binary search by time) and merges sub-pixel tests into one column per pixel,
-// and the axis draws ticks for the pixel width, not for the span, so a 100k-test
-// run, or one whose outliers stretch it over a thousand years, pans and zooms at
+// (binary search by time) and merges them into runs of pixel columns, each
+// showing its most severe test (laneruns.ts), which are written as pixels, a row
+// per lane; the label column is drawn once per layout, and the axis draws
+// ticks for the pixel width, not for the span. So a 100k-test run on 64 workers,
+// or one whose outliers stretch it over a thousand years, pans and zooms at
 // frame rate. The view opens on the run without its outliers (run.core); the
 // overview shows that extent and marks outliers at its edges.
 import { axisTicks } from './axis';
 import { h, sizeCanvas } from './dom';
 import { formatDuration } from './iso';
-import { Run, Status, Test, Lane, STATUSES, firstAtOrAfter, lastAtOrBefore, testAt } from './model';
+import { LEVELS, LaneRuns, LevelCache, SEAM, levelFaded, levelStatus } from './laneruns';
+import { Run, Status, Test, Lane, STATUSES, testAt } from './model';
+import { DrawnFor, mix, rgbPixel } from './pixels';
 import { formatAt, formatDate } from './timefmt';
 
 export const GUTTER = 76;
 const AXIS_H = 18;
 const OVERVIEW_H = 36;
 
-// How each status is drawn. priority: which status wins a pixel column shared by
-// several tests (higher wins); an unfinished test is what a timed-out job needs to
-// show, so it always stays visible. order: drawing order (failures on top).
-const STATUS_LOOK: Record<Status, { color: string; faded: string; priority: number; order: number }> = {
-  success: { color: '#43a047', faded: '#d7e9d8', priority: 2, order: 0 },
-  fail: { color: '#e53935', faded: '#f6cfce', priority: 6, order: 5 },
-  skip: { color: '#90a4ae', faded: '#e3e8eb', priority: 1, order: 1 },
-  xfail: { color: '#8d6e63', faded: '#e2d9d6', priority: 3, order: 2 },
-  uxsuccess: { color: '#8e24aa', faded: '#e4d0ea', priority: 4, order: 3 },
-  inprogress: { color: '#fb8c00', faded: '#fde3c2', priority: 7, order: 4 },
+// How each status is drawn; faded: a test the search leaves out. Which status
+// wins a pixel column shared by several tests is laneruns.ts's severity.
+const STATUS_LOOK: Record<Status, { color: string; faded: string }> = {
+  success: { color: '#43a047', faded: '#d7e9d8' },
+  fail: { color: '#e53935', faded: '#f6cfce' },
+  skip: { color: '#90a4ae', faded: '#e3e8eb' },
+  xfail: { color: '#8d6e63', faded: '#e2d9d6' },
+  uxsuccess: { color: '#8e24aa', faded: '#e4d0ea' },
+  inprogress: { color: '#fb8c00', faded: '#fde3c2' },
 };
 /** Colours by status code (index in STATUSES). */
 export const STATUS_COLORS = STATUSES.map((s) => STATUS_LOOK[s].color);
 const FADED_COLORS = STATUSES.map((s) => STATUS_LOOK[s].faded);
-const PRIORITY = STATUSES.map((s) => STATUS_LOOK[s].priority);
-const FADED = STATUSES.length;   // draw list of a faded status: its code + FADED
-// Faded (non-matching) tests first, so matches draw on top.
-const DRAW_ORDER = (() => {
-  const byOrder = STATUSES.map((_s, code) => code)
-    .sort((a, b) => STATUS_LOOK[STATUSES[a]].order - STATUS_LOOK[STATUSES[b]].order);
-  return byOrder.map((code) => code + FADED).concat(byOrder);
-})();
 // Lane heights when fitting the available height (px).
 const LANE_MIN = 12, LANE_MAX = 40;
 // The shortest extent: a run of a few milliseconds still fills the width.
 const MIN_EXTENT = 1;
 const IDLE_COLOR = '#fff3e0';
+// Colour of each run level (laneruns.ts), as CSS and as a pixel (pixels.ts); a
+// seam is its level's colour halfway to white.
+const LEVEL_CSS = Array.from({ length: LEVELS + 1 }, (_x, l) =>
+  l ? (levelFaded(l) ? FADED_COLORS : STATUS_COLORS)[levelStatus(l)] : IDLE_COLOR);
+const LEVEL_PIXEL = new Uint32Array(SEAM + LEVELS + 1);
+LEVEL_CSS.forEach((css, l) => {
+  LEVEL_PIXEL[l] = rgbPixel(css);
+  LEVEL_PIXEL[l | SEAM] = mix(rgbPixel(css), rgbPixel('#ffffff'), 0.5);
+});
 
 export interface TimelineHooks {
   onSelect(test: Test | null): void;
@@ -79,7 +83,16 @@ export class Timeline {
   private width = 800;
   private laneH = 16;
   private frame = 0;
-  private lists: number[][] = STATUS_COLORS.map(() => []).concat(FADED_COLORS.map(() => []));
+  private runs = new LaneRuns();
+  private levels: LevelCache;
+  /** One row of pixels per lane (device pixels), and the canvas it is put on; kept while the size stays. */
+  private bars: ImageData | null = null;
+  private barPixels = new Uint32Array(0);
+  private barCanvas = document.createElement('canvas');
+  private barsFor = new DrawnFor();
+  /** The label column, drawn again only when the layout changes (see labelColumn). */
+  private labels: HTMLCanvasElement | null = null;
+  private labelsKey = '';
   lastDrawMs = 0;
   /** ticks on the axis in the last draw (the tests check that it stays bounded) */
   ticksDrawn = 0;
@@ -87,6 +100,7 @@ export class Timeline {
   axisLabels: { text: string; x: number; w: number }[] = [];
 
   constructor(private run: Run, private hooks: TimelineHooks) {
+    this.levels = new LevelCache(run.lanes, run.tests);
     this.t0 = run.core.start;
     this.t1 = Math.max(run.core.end, run.core.start + MIN_EXTENT);
     this.laneH = Math.max(10, Math.min(22, Math.floor(420 / Math.max(1, run.lanes.length))));
@@ -210,31 +224,14 @@ export class Timeline {
   private drawLanes(): void {
     const ctx = sizeCanvas(this.canvas, this.width, this.lanesHeight);
     ctx.clearRect(0, 0, this.width, this.lanesHeight);
+    ctx.drawImage(this.labelColumn(), 0, AXIS_H, GUTTER, this.lanesHeight - AXIS_H);
     ctx.font = '11px system-ui, sans-serif';
     this.drawAxis(ctx);
-    const k = this.plotWidth / (this.t1 - this.t0);
-    const idle0 = Math.max(GUTTER, this.xOf(this.run.core.start));
-    const idle1 = Math.min(this.width, this.xOf(this.run.core.end));
-    ctx.textBaseline = 'middle';
-    this.run.lanes.forEach((lane, i) => {
-      const y = AXIS_H + i * this.laneH;
-      ctx.fillStyle = i % 2 ? '#fafafa' : '#f2f2f2';
-      ctx.fillRect(0, y, GUTTER - 4, this.laneH);
-      ctx.fillStyle = '#333';
-      ctx.fillText(lane.label, 4, y + this.laneH / 2);
-      // The run's span is painted "idle" first: gaps between tests stay visible.
-      if (idle1 > idle0) {
-        ctx.fillStyle = IDLE_COLOR;
-        ctx.fillRect(idle0, y + 1, idle1 - idle0, this.laneH - 2);
-      }
-    });
+    this.paintPlot(ctx);
     ctx.save();
     ctx.beginPath();
     ctx.rect(GUTTER, AXIS_H, this.plotWidth, this.lanesHeight - AXIS_H);
     ctx.clip();
-    this.run.lanes.forEach((lane, i) =>
-      this.collectLane(lane, AXIS_H + i * this.laneH + 2, this.laneH - 4, this.t0, k, GUTTER, this.width));
-    this.flush(ctx);
     for (const [t, color, w] of [[this.hovered, '#555', 1], [this.selected, '#000', 2]] as [Test | null, string, number][]) {
       if (!t) continue;
       const x0 = Math.max(this.xOf(t.start), GUTTER - 4);
@@ -247,61 +244,67 @@ export class Timeline {
     ctx.restore();
   }
 
-  /** Queues one lane's visible tests as rects, merging sub-pixel ones per column. */
-  private collectLane(lane: Lane, y: number, hgt: number, t0: number, k: number, left: number, right: number): void {
-    const tEnd = t0 + (right - left) / k;
-    const first = firstAtOrAfter(lane.reach, t0);
-    const last = lastAtOrBefore(lane.starts, tEnd);
-    const tests = this.run.tests;
-    const match = this.match;
-    let colX = -1, colPri = -1, colColor = 0;
-    const lists = this.lists;
-    for (let i = first; i <= last; i++) {
-      const t = tests[lane.tests[i]];
-      if (t.outlier) continue;
-      const x0 = left + (lane.starts[i] - t0) * k;
-      const x1 = left + (lane.ends[i] - t0) * k;
-      const faded = match !== null && !match[t.idx];
-      const color = t.status + (faded ? FADED : 0);
-      if (x1 - x0 >= 1.5) {
-        // Clamped: a bar far wider than the canvas costs one rect of the canvas's width.
-        const a = Math.max(x0, left - 2), b = Math.min(x1, right + 2);
-        lists[color].push(a, y, b - a, hgt);
-        continue;
-      }
-      const px = Math.floor(x0);
-      const pri = PRIORITY[t.status] + (faded ? 0 : 10);
-      if (px !== colX) {
-        if (colX >= 0) lists[colColor].push(colX, y, 1, hgt);
-        colX = px;
-        colPri = -1;
-      }
-      if (pri > colPri) {
-        colPri = pri;
-        colColor = color;
-      }
-    }
-    if (colX >= 0) lists[colColor].push(colX, y, 1, hgt);
-    // Outliers are out of the reach index (their ends would make every test after
-    // them look visible): each is drawn on its own, when it overlaps the view.
-    for (let j = 0; j < lane.outliers.length; j++) {
-      const t = tests[lane.outliers[j]];
-      if (t.end < t0 || t.start > tEnd) continue;
-      const a = Math.max(left + (t.start - t0) * k, left - 2);
-      const b = Math.min(left + (Math.max(t.end, t.start) - t0) * k, right + 2);
-      const faded = match !== null && !match[t.idx];
-      lists[t.status + (faded ? FADED : 0)].push(a, y, Math.max(1, b - a), hgt);
-    }
+  /** Lane backgrounds and worker names: they change only with the lane height and the pixel ratio. */
+  private labelColumn(): HTMLCanvasElement {
+    const dpr = window.devicePixelRatio || 1;
+    const key = `${this.laneH} ${dpr}`;
+    if (this.labels && key === this.labelsKey) return this.labels;
+    const c = this.labels || document.createElement('canvas');
+    const ctx = sizeCanvas(c, GUTTER, this.lanesHeight - AXIS_H);
+    ctx.clearRect(0, 0, GUTTER, this.lanesHeight - AXIS_H);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    this.run.lanes.forEach((lane, i) => {
+      const y = i * this.laneH;
+      ctx.fillStyle = i % 2 ? '#fafafa' : '#f2f2f2';
+      ctx.fillRect(0, y, GUTTER - 4, this.laneH);
+      ctx.fillStyle = '#333';
+      ctx.fillText(lane.label, 4, y + this.laneH / 2);
+    });
+    this.labels = c;
+    this.labelsKey = key;
+    return c;
   }
 
-  private flush(ctx: CanvasRenderingContext2D): void {
-    for (const c of DRAW_ORDER) {
-      const l = this.lists[c];
-      if (!l.length) continue;
-      ctx.fillStyle = c < FADED ? STATUS_COLORS[c] : FADED_COLORS[c - FADED];
-      for (let i = 0; i < l.length; i += 4) ctx.fillRect(l[i], l[i + 1], l[i + 2], l[i + 3]);
-      l.length = 0;
+  /**
+   * The lanes' plot: per lane, the run's span painted "idle" (gaps between tests stay
+   * visible), then its runs of columns (see laneruns.ts), written as one row of
+   * pixels per lane and stretched to the lane's height: a few draws per lane
+   * instead of one per test, and a small image to put instead of the whole plot.
+   */
+  private paintPlot(ctx: CanvasRenderingContext2D): void {
+    const dpr = window.devicePixelRatio || 1;
+    const lanes = this.run.lanes;
+    const w = Math.round(this.plotWidth * dpr);
+    if (w <= 0 || !lanes.length) return;
+    if (!this.bars || this.bars.width !== w || this.bars.height !== lanes.length) {
+      this.bars = new ImageData(w, lanes.length);
+      this.barPixels = new Uint32Array(this.bars.data.buffer);
+      this.barCanvas.width = w;
+      this.barCanvas.height = lanes.length;
     }
+    // A hover or a selection leaves the bars as they were.
+    if (this.barsFor.changed(this.t0, this.t1, w, lanes.length, this.match)) {
+      const px = this.barPixels, runs = this.runs;
+      px.fill(0);
+      const k = w / (this.t1 - this.t0);
+      lanes.forEach((lane, i) => {
+        const n = runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, this.t0, k, w);
+        const r = runs.runs;
+        for (let j = 0; j < 3 * n; j += 3) px.fill(LEVEL_PIXEL[r[j + 2]], i * w + r[j], i * w + r[j + 1]);
+      });
+      this.barCanvas.getContext('2d')!.putImageData(this.bars, 0, 0);
+    }
+    const idle0 = Math.max(GUTTER, this.xOf(this.run.core.start));
+    const idle1 = Math.min(this.width, this.xOf(this.run.core.end));
+    const lh = this.laneH;
+    ctx.fillStyle = IDLE_COLOR;
+    ctx.imageSmoothingEnabled = false;
+    lanes.forEach((_lane, i) => {
+      const y = AXIS_H + i * lh;
+      if (idle1 > idle0) ctx.fillRect(idle0, y + 1, idle1 - idle0, lh - 2);
+      ctx.drawImage(this.barCanvas, 0, i, w, 1, GUTTER, y + 2, this.plotWidth, lh - 4);
+    });
   }
 
   private drawAxis(ctx: CanvasRenderingContext2D): void {
@@ -328,7 +331,6 @@ export class Timeline {
 
   private drawOverview(): void {
     const ctx = sizeCanvas(this.overview, this.width, OVERVIEW_H);
-    const run = this.run;
     const [s0, s1] = this.overviewExtent;
     const k = this.plotWidth / (s1 - s0);
     if (!this.overviewCache) {
@@ -336,9 +338,7 @@ export class Timeline {
       const octx = sizeCanvas(c, this.width, OVERVIEW_H);
       octx.fillStyle = '#eee';
       octx.fillRect(GUTTER, 0, this.plotWidth, OVERVIEW_H);
-      const lh = (OVERVIEW_H - 4) / Math.max(1, run.lanes.length);
-      run.lanes.forEach((lane, i) => this.collectLane(lane, 2 + i * lh, Math.max(1, lh - 0.5), s0, k, GUTTER, this.width));
-      this.flush(octx);
+      this.drawOverviewLanes(octx, s0, k);
       octx.fillStyle = '#333';
       octx.font = '11px system-ui, sans-serif';
       octx.textBaseline = 'middle';
@@ -358,6 +358,23 @@ export class Timeline {
     ctx.strokeStyle = '#1565c0';
     ctx.lineWidth = 2;
     ctx.strokeRect(b0 + 1, 1, Math.max(2, Math.min(b1, this.width - 1) - b0 - 1), OVERVIEW_H - 2);
+  }
+
+  /** Every lane's runs as rects (no seams), most severe last: lanes thinner than a pixel overlap. */
+  private drawOverviewLanes(ctx: CanvasRenderingContext2D, s0: number, k: number): void {
+    const lanes = this.run.lanes;
+    const lh = (OVERVIEW_H - 4) / Math.max(1, lanes.length);
+    const byLevel: number[][] = LEVEL_CSS.map(() => []);
+    lanes.forEach((lane, i) => {
+      const n = this.runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, s0, k, this.plotWidth);
+      const r = this.runs.runs;
+      for (let j = 0; j < 3 * n; j += 3) byLevel[r[j + 2] & ~SEAM].push(r[j], r[j + 1] - r[j], i);
+    });
+    byLevel.forEach((list, level) => {
+      if (!list.length) return;
+      ctx.fillStyle = LEVEL_CSS[level];
+      for (let j = 0; j < list.length; j += 3) ctx.fillRect(GUTTER + list[j], 2 + list[j + 2] * lh, list[j + 1], Math.max(1, lh - 0.5));
+    });
   }
 
   /** The overview's time range: the run without outliers. */
