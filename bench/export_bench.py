@@ -12,19 +12,31 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Benchmark the exporter against python-subunit's own parse, in one run.
+"""Benchmark the exporter against python-subunit's own parse, in one run (issue 11).
 
-Prints medians over --runs repetitions (the runs of each kind are interleaved, so a
-busy machine slows them alike) and the ratios the exporter is held to:
+Prints a table and a "targets" section, every ratio measured in this run:
 
-- export time / python-subunit parse time (to StreamResult events), 20k tests: <= 2
-- export --gzip time / export time: <= 2
-- peak RSS of an export of a 100k-test stream (in a fresh process, VmHWM), with
-  small and with large logs: <= 150 MB and about the same for both.
+- export time / python-subunit's bare parse (to StreamResult events) of the same v2
+  stream, at 20k, 100k and 500k tests (medians; the runs of each kind interleaved, so
+  a busy machine slows them alike): target <= 1.0 at 20k and 100k. Both exports are
+  timed: ``stackviz-publish export`` (what publish writes) and ``stackviz-export``
+  (the classic drop-in);
+- export of the same run as a v1 stream (python-subunit's subunit-2to1) / as v2:
+  target <= 1.5;
+- output size / stream size of ``stackviz-publish publish`` (default flags) and of
+  ``stackviz-export`` (default flags) at 100k tests: publish target <= 0.35;
+- peak RSS (VmHWM) of an export of 500k tests in a fresh process: target <= 100 MB.
 
-    python bench/export_bench.py [--tests 20000] [--runs 5] [--mem-tests 100000]
+Exports run through the command lines (in process, or in a child for the memory), so
+the bench works on any output format. Timed exports pass no limits (0 for every
+``--max-*``) so they do the same work as the parse; ``--default-limits`` times them
+with the defaults. Streams are generated once and cached (default ``.cache/bench``).
+
+    python bench/export_bench.py [--quick] [--sizes 20000,100000,500000] [--runs 5]
+        [--v1-tests 20000] [--size-tests 100000] [--mem-tests 500000] [--skip-memory]
 """
 import argparse
+import io
 import os
 import shutil
 import statistics
@@ -34,31 +46,35 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, REPO)
 
-from stackviz_publish import export  # noqa: E402
-from stackviz_publish import generate  # noqa: E402
 from stackviz_publish import limits  # noqa: E402
+from stackviz_publish import sitefiles  # noqa: E402
+from stackviz_publish.cli import export_cmd  # noqa: E402
+from stackviz_publish.cli import main as cli_main  # noqa: E402
 
-# Peak RSS is read from /proc/self/status (VmHWM): getrusage's ru_maxrss in a child
-# of a big process starts from the parent's size (Linux keeps it across exec).
+# A command line run in a fresh process: its peak RSS (VmHWM, not getrusage, which in
+# a child of a big process starts from the parent's size) and its time.
 CHILD = r'''
-import sys, time
-sys.path.insert(0, sys.argv[3])
-from stackviz_publish import export
+import io, sys, time
+sys.path.insert(0, sys.argv[1])
+from stackviz_publish import peak_memory
+from stackviz_publish.cli import main as cli
 start = time.perf_counter()
-summary = export.export_runs([export.Source('bench.subunit', path=sys.argv[1])],
-                             sys.argv[2], warn=lambda m: None)[0]
+code = cli.main(sys.argv[2:], stdout=io.StringIO(), stderr=io.StringIO())
 took = time.perf_counter() - start
-hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]
-print(hwm, took, summary.tests)
+print(peak_memory.peak_bytes(), took, code)
 '''
 BASELINE = r'''
 import sys
 sys.path.insert(0, sys.argv[1])
-import stackviz_publish.export
-print([l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1])
+from stackviz_publish import peak_memory
+from stackviz_publish.cli import main
+print(peak_memory.peak_bytes())
 '''
+NO_LIMITS = [arg for s in limits.SETTINGS for arg in (limits.flag(s), '0')]
+MB = 1e6
 
 
 def parse_with_subunit(path):
@@ -69,11 +85,22 @@ def parse_with_subunit(path):
             testtools.StreamResult())
 
 
-def export_once(path, out, gzipped, caps=limits.NO_LIMITS):
-    # No limits by default: the stream's 40 MB of logs pass the per-run cap, and the
-    # timing compares the same work as python-subunit's parse (--default-limits: cut).
-    export.export_runs([export.Source('bench.subunit', path=path)], out, gzip=gzipped,
-                       warn=lambda m: None, limits=caps)
+def run_cli(main, argv):
+    """Run a command line in process; its warnings (stderr lines)."""
+    err = io.StringIO()
+    code = main(argv, stdout=io.StringIO(), stderr=err)
+    if code:
+        tail = err.getvalue().strip()[-500:]
+        raise SystemExit('bench: %s exited %s: %s' % (' '.join(argv[:2]), code, tail))
+    return [line for line in err.getvalue().splitlines() if line.strip()]
+
+
+def publish_export(stream, out, extra):
+    return run_cli(cli_main.main, ['export', '-f', stream] + extra + [out])
+
+
+def classic_export(stream, out, extra):
+    return run_cli(export_cmd.main, ['-f', stream] + extra + [out])
 
 
 def timed(func, *args):
@@ -82,43 +109,251 @@ def timed(func, *args):
     return time.perf_counter() - start
 
 
-def make_stream(path, tests, log_bytes, workers=4):
-    with open(path, 'wb') as out:
-        generate.generate_stream(out, tests=tests, workers=workers, fail_rate=0.02,
-                                 skip_rate=0.05, log_bytes=log_bytes, seed=1)
-    return os.path.getsize(path)
+def tree_bytes(path):
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            st = os.lstat(os.path.join(folder, name))
+            total += st.st_size
+    return total
 
 
-def peak_rss(stream, out):
-    """Peak RSS (MB) and time of an export in a fresh Python process."""
-    done = subprocess.run([sys.executable, '-c', CHILD, stream, out,
-                           os.path.dirname(HERE)], capture_output=True, text=True,
-                          check=True)
-    rss_kb, took, tests = done.stdout.split()
-    return int(rss_kb) / 1024.0, float(took), int(tests)
+class Fixtures(object):
+    """Generated streams, cached by their parameters (written whole, then renamed)."""
+
+    def __init__(self, folder, workers, log_bytes):
+        self.folder = folder
+        self.workers = workers
+        self.log_bytes = log_bytes
+        os.makedirs(folder, exist_ok=True)
+
+    def v2(self, tests):
+        path = os.path.join(self.folder, 'v2-%d-tests-%dw-%db.subunit'
+                            % (tests, self.workers, self.log_bytes))
+        if not os.path.exists(path):
+            t = time.perf_counter()
+            self._make(path, [sys.executable, '-m', 'stackviz_publish.generate', 'stream',
+                              '--tests', str(tests), '--workers', str(self.workers),
+                              '--fail-rate', '0.02', '--skip-rate', '0.05',
+                              '--log-bytes', str(self.log_bytes), '--seed', '1'])
+            print('  generated %s in %.0f s' % (os.path.basename(path), time.perf_counter() - t))
+        return path
+
+    def v1(self, tests):
+        """The same run as a v1 stream (testrepository era), by subunit-2to1."""
+        source = self.v2(tests)
+        path = source.replace('v2-', 'v1-', 1)
+        if not os.path.exists(path):
+            tool = os.path.join(os.path.dirname(sys.executable), 'subunit-2to1')
+            if not os.path.exists(tool):
+                tool = shutil.which('subunit-2to1')
+            if not tool:
+                raise SystemExit('bench: subunit-2to1 (python-subunit) not found')
+            with open(source, 'rb') as inp, open(path + '.part', 'wb') as out:
+                subprocess.run([tool], stdin=inp, stdout=out, check=True)
+            os.rename(path + '.part', path)
+        return path
+
+    def _make(self, path, cmd):
+        subprocess.run(cmd + [path + '.part'], cwd=REPO, check=True,
+                       stdout=subprocess.DEVNULL)
+        os.rename(path + '.part', path)
 
 
-def baseline_rss():
-    done = subprocess.run([sys.executable, '-c', BASELINE, os.path.dirname(HERE)],
-                          capture_output=True, text=True, check=True)
-    return int(done.stdout) / 1024.0
+def speed(args, fx, work, extra):
+    """Export / bare parse at each size: rows of the table."""
+    rows = []
+    out = os.path.join(work, 'out')
+    for tests in args.sizes:
+        stream = fx.v2(tests)
+        runs = args.runs if tests < 100000 else args.big_runs
+        parse, pub, classic = [], [], []
+        publish_export(stream, out, extra)   # warm the page cache and the imports
+        parse_with_subunit(stream)
+        for _ in range(runs):
+            parse.append(timed(parse_with_subunit, stream))
+            pub.append(timed(publish_export, stream, out, extra))
+            classic.append(timed(classic_export, stream, out, extra))
+        p, e, c = (statistics.median(x) for x in (parse, pub, classic))
+        rows.append({'tests': tests, 'mb': os.path.getsize(stream) / MB, 'runs': runs,
+                     'parse': p, 'publish': e, 'classic': c})
+        print('  %7d tests: parse %.2f s, stackviz-publish export %.2f s (%.2fx), '
+              'stackviz-export %.2f s (%.2fx)' % (tests, p, e, e / p, c, c / p))
+    shutil.rmtree(out, ignore_errors=True)
+    return rows
+
+
+def v1_v2(args, fx, work, extra):
+    v2, v1 = fx.v2(args.v1_tests), fx.v1(args.v1_tests)
+    out = os.path.join(work, 'out')
+    publish_export(v1, out, extra)
+    t1, t2 = [], []
+    for _ in range(args.runs):
+        t2.append(timed(publish_export, v2, out, extra))
+        t1.append(timed(publish_export, v1, out, extra))
+    shutil.rmtree(out, ignore_errors=True)
+    return {'tests': args.v1_tests, 'v1': statistics.median(t1), 'v2': statistics.median(t2),
+            'v1_mb': os.path.getsize(v1) / MB, 'v2_mb': os.path.getsize(v2) / MB}
+
+
+def sizes(args, fx, work):
+    """Output / stream size with each command's default flags (limits included)."""
+    stream = fx.v2(args.size_tests)
+    logs = os.path.join(work, 'logs')
+    os.makedirs(logs, exist_ok=True)
+    site = sitefiles.find_site()
+    if site is None:   # a bare site is enough to measure the data
+        site = os.path.join(work, 'site')
+        os.makedirs(site, exist_ok=True)
+        with open(os.path.join(site, 'index.html'), 'w') as f:
+            f.write('<!doctype html>\n')
+    warned = run_cli(cli_main.main, ['publish', logs, '--subunit', stream, '--site', site,
+                                     '--no-service-logs', '--no-env', '--time-limit', '0'])
+    published = os.path.join(logs, 'stackviz')
+    pub = tree_bytes(os.path.join(published, 'data'))
+    pub_all = tree_bytes(published)
+    out = os.path.join(work, 'export-out')
+    warned_c = classic_export(stream, out, [])
+    classic = tree_bytes(out)
+    shutil.rmtree(logs, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    return {'tests': args.size_tests, 'stream': os.path.getsize(stream), 'publish': pub,
+            'publish_all': pub_all, 'classic': classic, 'pub_warn': len(warned),
+            'classic_warn': len(warned_c)}
+
+
+def peak_rss(args, fx, work):
+    stream = fx.v2(args.mem_tests)
+    base = subprocess.run([sys.executable, '-c', BASELINE, REPO], capture_output=True,
+                          text=True, check=True)
+    rows = []
+    for command in ('export', 'stackviz-export'):
+        argv = ['export'] if command == 'export' else []
+        out = os.path.join(work, 'mem-out')
+        child = CHILD if command == 'export' else CHILD.replace(
+            'from stackviz_publish.cli import main as cli',
+            'from stackviz_publish.cli import export_cmd as cli')
+        done = subprocess.run([sys.executable, '-c', child, REPO] + argv +
+                              ['-f', stream] + NO_LIMITS + [out],
+                              capture_output=True, text=True, check=True)
+        peak, took, code = done.stdout.split()
+        rows.append({'command': command, 'peak': int(peak) / MB, 'took': float(took),
+                     'code': int(code)})
+        shutil.rmtree(out, ignore_errors=True)
+    return {'tests': args.mem_tests, 'mb': os.path.getsize(stream) / MB,
+            'base': int(base.stdout) / MB, 'rows': rows}
+
+
+def verdict(ok):
+    return 'met' if ok else 'NOT MET'
+
+
+def report(args, rows, v12, size, mem):
+    print('\n%-44s %12s' % ('figure', 'value'))
+    print('-' * 58)
+    for r in rows:
+        print('%-44s %12s' % ('stream, %d tests (%d runs each)' % (r['tests'], r['runs']),
+                              '%.1f MB' % r['mb']))
+        print('%-44s %10.3f s' % ('  python-subunit bare parse', r['parse']))
+        print('%-44s %10.3f s' % ('  stackviz-publish export', r['publish']))
+        print('%-44s %10.3f s' % ('  stackviz-export', r['classic']))
+        print('%-44s %12.2f' % ('  ratio publish export / parse', r['publish'] / r['parse']))
+        print('%-44s %12.2f' % ('  ratio stackviz-export / parse', r['classic'] / r['parse']))
+    if v12:
+        print('%-44s %10.3f s' % ('export of v2 stream, %d tests (%.0f MB)'
+                                  % (v12['tests'], v12['v2_mb']), v12['v2']))
+        print('%-44s %10.3f s' % ('export of same run as v1 (%.0f MB)' % v12['v1_mb'],
+                                  v12['v1']))
+        print('%-44s %12.2f' % ('  ratio v1 / v2', v12['v1'] / v12['v2']))
+    if size:
+        s = size['stream']
+        print('%-44s %12s' % ('stream, %d tests' % size['tests'], '%.1f MB' % (s / MB)))
+        print('%-44s %12s' % ('  publish (default) data%s' % (
+            ', %d warnings' % size['pub_warn'] if size['pub_warn'] else ''),
+            '%.1f MB' % (size['publish'] / MB)))
+        print('%-44s %12s' % ('  publish (default) data + site', '%.1f MB'
+                              % (size['publish_all'] / MB)))
+        print('%-44s %12s' % ('  stackviz-export (default)%s' % (
+            ', %d warnings' % size['classic_warn'] if size['classic_warn'] else ''),
+            '%.1f MB' % (size['classic'] / MB)))
+        print('%-44s %12.3f' % ('  ratio publish data / stream', size['publish'] / s))
+        print('%-44s %12.3f' % ('  ratio stackviz-export / stream', size['classic'] / s))
+    if mem:
+        print('%-44s %12s' % ('peak RSS, %d tests (%.0f MB), no limits' % (
+            mem['tests'], mem['mb']), ''))
+        print('%-44s %9.1f MB' % ('  interpreter + imports', mem['base']))
+        for r in mem['rows']:
+            print('%-44s %9.1f MB' % ('  %s (%.1f s)' % (r['command'], r['took']), r['peak']))
+    targets(args, rows, v12, size, mem)
+
+
+def targets(args, rows, v12, size, mem):
+    print('\ntargets (issue 11)%s:' % (' -- QUICK MODE: small sizes, not the issue\'s'
+                                       if args.quick else ''))
+
+    def line(what, value, ok, at=''):
+        print('  %-58s %8s  %s%s' % (what, value, verdict(ok), at))
+    for r in rows:
+        ratio = r['publish'] / r['parse']
+        if r['tests'] in (20000, 100000) or args.quick:
+            line('export / bare parse <= 1.0 at %d tests' % r['tests'], '%.2f' % ratio,
+                 ratio <= 1.0)
+        else:
+            print('  %-58s %8.2f  (figure, no target)'
+                  % ('export / bare parse at %d tests' % r['tests'], ratio))
+    if v12:
+        line('v1 export / v2 export <= 1.5 (%d tests)' % v12['tests'],
+             '%.2f' % (v12['v1'] / v12['v2']), v12['v1'] / v12['v2'] <= 1.5)
+    if size:
+        ratio = size['publish'] / size['stream']
+        line('publish default output / stream <= 0.35 (%d tests)' % size['tests'],
+             '%.3f' % ratio, ratio <= 0.35)
+    if mem:
+        peak = mem['rows'][0]['peak']
+        line('peak RSS of export <= 100 MB (%d tests)' % mem['tests'], '%.0f MB' % peak,
+             peak <= 100)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--tests', type=int, default=20000)
+    parser.add_argument('--quick', action='store_true',
+                        help='small sizes (2k, 5k; v1 2k; sizes 5k; memory 20k), 3 runs: '
+                             'a few minutes; the targets are the issue\'s sizes')
+    parser.add_argument('--sizes', help='comma-separated test counts for export / parse '
+                        '(default 20000,100000,500000)')
+    parser.add_argument('--tests', type=int,
+                        help='one size for export / parse (older spelling of --sizes N)')
     parser.add_argument('--log-bytes', type=int, default=2048)
-    parser.add_argument('--runs', type=int, default=5)
-    parser.add_argument('--mem-tests', type=int, default=100000)
-    parser.add_argument('--mem-log-bytes', default='2048,20480',
-                        help='comma-separated log sizes for the memory runs')
+    parser.add_argument('--workers', type=int, default=4)
+    parser.add_argument('--runs', type=int, default=5,
+                        help='timed runs below 100k tests (default 5)')
+    parser.add_argument('--big-runs', type=int, default=3,
+                        help='timed runs at 100k tests and more (default 3)')
+    parser.add_argument('--v1-tests', type=int, default=20000)
+    parser.add_argument('--size-tests', type=int, default=100000)
+    parser.add_argument('--mem-tests', type=int, default=500000)
+    parser.add_argument('--mem-log-bytes', type=int,
+                        help='log bytes per test of the memory run (default --log-bytes)')
     parser.add_argument('--skip-memory', action='store_true')
+    parser.add_argument('--skip-v1', action='store_true')
+    parser.add_argument('--skip-sizes', action='store_true')
     parser.add_argument('--default-limits', action='store_true',
-                        help='time exports with the default limits (which cut this '
-                             'stream\'s logs) instead of none')
-    parser.add_argument('--workdir', help='where to put the streams (default: a temp '
-                        'folder, removed at the end)')
+                        help='time exports with the default limits (which cut big '
+                             'streams\' logs) instead of none')
+    parser.add_argument('--cache', default=os.path.join(REPO, '.cache', 'bench'),
+                        help='where generated streams are kept (default .cache/bench)')
+    parser.add_argument('--workdir', help='where outputs go (default: a temp folder, '
+                        'removed at the end)')
     args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = args.sizes or '2000,5000'
+        args.runs, args.big_runs = min(args.runs, 3), min(args.big_runs, 3)
+        args.v1_tests = min(args.v1_tests, 2000)
+        args.size_tests = min(args.size_tests, 5000)
+        args.mem_tests = min(args.mem_tests, 20000)
+    if args.tests:
+        args.sizes = str(args.tests)
+    args.sizes = [int(x) for x in (args.sizes or '20000,100000,500000').split(',')]
     work = args.workdir or tempfile.mkdtemp(prefix='stackviz-bench-')
     try:
         run_bench(args, work)
@@ -129,43 +364,19 @@ def main(argv=None):
 
 
 def run_bench(args, work):
-    stream = os.path.join(work, 'tempest-%d.subunit' % args.tests)
-    size = make_stream(stream, args.tests, args.log_bytes)
-    print('stream: %d tests, 4 workers, %d B logs/test: %.1f MB'
-          % (args.tests, args.log_bytes, size / 1e6))
-    out = os.path.join(work, 'out')
-    caps = limits.Limits() if args.default_limits else limits.NO_LIMITS
-    parse, plain, zipped = [], [], []
-    export_once(stream, out, False, caps)   # warm the page cache and imports
-    for _ in range(args.runs):
-        parse.append(timed(parse_with_subunit, stream))
-        plain.append(timed(export_once, stream, out, False, caps))
-        zipped.append(timed(export_once, stream, out, True, caps))
-    m_parse, m_plain, m_zip = (statistics.median(x) for x in (parse, plain, zipped))
-    print('median of %d runs (%s limits):'
-          % (args.runs, 'default' if args.default_limits else 'no'))
-    print('  python-subunit parse only : %.3f s' % m_parse)
-    print('  export                    : %.3f s' % m_plain)
-    print('  export --gzip             : %.3f s' % m_zip)
-    print('ratio export / subunit parse: %.2f (target <= 2)' % (m_plain / m_parse))
-    print('ratio gzip / export         : %.2f (target <= 2)' % (m_zip / m_plain))
-    os.remove(stream)
-    if args.skip_memory:
-        return
-    print('peak RSS, export of %d tests in a fresh process (interpreter + imports: '
-          '%.1f MB):' % (args.mem_tests, baseline_rss()))
-    peaks = []
-    for log_bytes in (int(x) for x in args.mem_log_bytes.split(',')):
-        big = os.path.join(work, 'mem-%d.subunit' % log_bytes)
-        size = make_stream(big, args.mem_tests, log_bytes)
-        rss, took, tests = peak_rss(big, out)
-        peaks.append(rss)
-        print('  logs %6d B/test, stream %7.1f MB: peak %.1f MB (target <= 150), '
-              '%d tests in %.1f s' % (log_bytes, size / 1e6, rss, tests, took))
-        os.remove(big)
-    if len(peaks) > 1:
-        print('ratio peak RSS largest / smallest logs: %.2f (flat: does not grow with '
-              'attachment size)' % (max(peaks) / min(peaks)))
+    fx = Fixtures(args.cache, args.workers, args.log_bytes)
+    extra = [] if args.default_limits else NO_LIMITS
+    print('streams: %d workers, %d B of log per test, 2%% failures, 5%% skips; '
+          'cache %s; %s limits' % (args.workers, args.log_bytes, args.cache,
+                                   'default' if args.default_limits else 'no'))
+    rows = speed(args, fx, work, extra)
+    v12 = None if args.skip_v1 else v1_v2(args, fx, work, extra)
+    size = None if args.skip_sizes else sizes(args, fx, work)
+    mem = None
+    if not args.skip_memory:
+        mfx = Fixtures(args.cache, args.workers, args.mem_log_bytes or args.log_bytes)
+        mem = peak_rss(args, mfx, work)
+    report(args, rows, v12, size, mem)
 
 
 if __name__ == '__main__':
