@@ -174,7 +174,19 @@ async function timelineLoad(browser, url, run) {
   await page.goto(`${url}#/${encodeURIComponent(run)}/timeline`);
   await page.waitForFunction(() => window.__stackviz?.marks.timeline !== undefined, null, { timeout: TIMEOUT });
   const marks = await page.evaluate(() => window.__stackviz.marks);
-  return { page, context, marks };
+  // The main thread's JS heap in use once the timeline is up (performance.memory;
+  // a worker's heap is not counted).
+  const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
+  return { page, context, marks, heap };
+}
+
+// First input answered: a hover over the middle of lane 0 shows its tooltip
+// (includes the round trip to the browser).
+async function firstHover(page) {
+  const box = await page.locator('canvas.lanes').boundingBox();
+  const t0 = Date.now();
+  await page.mouse.move(box.x + box.width / 2, box.y + 26);
+  return page.waitForSelector('.tip.on', { timeout: 10000 }).then(() => Date.now() - t0, () => NaN);
 }
 
 // Zoom and pan driven inside the page, one input per animation frame: the time
@@ -289,19 +301,22 @@ async function measure(browser, fx) {
   const classic = fx.classic ? await serve(fx.classic) : null;
   const fileUrl = pathToFileURL(join(fx.site, 'index.html')).href;
   const m = { info, ready: [], fileReady: [], summary: [], fileSummary: [], paint: [], filePaint: [],
-    classicPaint: [], marks: {}, redraw: null, paintText: '', classicText: '' };
+    classicPaint: [], hover: [], heap: [], fileHeap: [], marks: {}, redraw: null, paintText: '', classicText: '' };
   try {
     // One unmeasured load warms the browser's own caches (not the data: no-store).
     await (await timelineLoad(browser, http.url, info.name)).context.close();
     for (let i = 0; i < REPS; i++) {
       const r = await timelineLoad(browser, http.url, info.name);
       m.ready.push(r.marks.timeline);
+      m.heap.push(r.heap / 1e6);
       for (const [k, v] of Object.entries(r.marks)) (m.marks[k] ||= []).push(v);
+      m.hover.push(await firstHover(r.page));
       if (i === 0 && fx.tests === REDRAW_AT) m.redraw = await interact(r.page);
       await r.context.close();
       if (FILE) {
         const fr = await timelineLoad(browser, fileUrl, info.name);
         m.fileReady.push(fr.marks.timeline);
+        m.fileHeap.push(fr.heap / 1e6);
         await fr.context.close();
       }
     }
@@ -340,6 +355,8 @@ function printSize(fx, m) {
   console.log(`  load marks (HTTP): config ${d(m.marks.config || [])}` +
     phases.map((k) => `, ${k} ${d(m.marks[k])}`).join(''));
   console.log(`  timeline interactive     HTTP ${d(m.ready)}   file:// ${d(m.fileReady)}   (min/max HTTP ${f(Math.min(...m.ready))}/${f(Math.max(...m.ready))})`);
+  console.log(`  first hover answered in ${d(m.hover)} after that (HTTP)`);
+  console.log(`  JS heap used after that  HTTP ${f(median(m.heap))} MB   file:// ${f(median(m.fileHeap))} MB`);
   console.log(`  summary visible          HTTP ${d(m.summary)}   file:// ${d(m.fileSummary)}`);
   console.log(`  first failure painted    HTTP ${d(m.paint)}   file:// ${d(m.filePaint)}   (site shows: ${JSON.stringify(m.paintText)})`);
   if (m.classicPaint.length) {
