@@ -188,8 +188,22 @@ async function waitMark(page, name) {
   if (got.error) throw new Error(`${page.url()}: waiting for "${name}": ${got.error}`);
 }
 
-async function timelineLoad(browser, url, run) {
+/** A fresh page that `fn` uses; closed if `fn` fails, else returned open. */
+async function withPage(browser, fn) {
   const { page, context } = await newPage(browser);
+  try {
+    return await fn(page, context);
+  } catch (e) {
+    await context.close();
+    throw e;
+  }
+}
+
+async function timelineLoad(browser, url, run) {
+  return withPage(browser, (page, context) => timelineOpen(page, context, url, run));
+}
+
+async function timelineOpen(page, context, url, run) {
   await page.goto(`${url}#/${encodeURIComponent(run)}/timeline`);
   await waitMark(page, 'timeline');
   const marks = await page.evaluate(() => window.__stackviz.marks);
@@ -296,7 +310,10 @@ function printRedraw(rd) {
 
 /** Summary (site) or the classic stand-in: time to the first failure painted. */
 async function firstFailure(browser, url, sel, site) {
-  const { page, context } = await newPage(browser);
+  return withPage(browser, (page, context) => failureOpen(page, context, url, sel, site));
+}
+
+async function failureOpen(page, context, url, sel, site) {
   await page.addInitScript(paintProbe, sel);
   await page.goto(url);
   const fail = await page.waitForFunction(() => window.__firstPaint || window.__standinError ||
@@ -333,7 +350,10 @@ async function quiet(page) {
 /** Open one failed test by deep link: the bytes fetched until the network is idle. */
 async function deepLink(browser, server, dir, info) {
   const from = server.requests.length;
-  const { page, context } = await newPage(browser);
+  return withPage(browser, (page, context) => deepOpen(page, context, server, dir, info, from));
+}
+
+async function deepOpen(page, context, server, dir, info, from) {
   const t0 = Date.now();
   await page.goto(`${server.url}#/${encodeURIComponent(info.name)}/test/${encodeURIComponent(info.failed)}`);
   await waitMark(page, 'details');
@@ -347,7 +367,10 @@ async function deepLink(browser, server, dir, info) {
 /** The summary's fetches, until the network is idle. */
 async function summaryFetches(browser, server, dir) {
   const from = server.requests.length;
-  const { page, context } = await newPage(browser);
+  return withPage(browser, (page, context) => fetchesOpen(page, context, server, dir, from));
+}
+
+async function fetchesOpen(page, context, server, dir, from) {
   await page.goto(server.url);
   await waitMark(page, 'summary');
   await quiet(page);
@@ -372,42 +395,55 @@ async function measure(browser, fx) {
   const classic = fx.classic ? await serve(fx.classic) : null;
   const fileUrl = pathToFileURL(join(fx.site, 'index.html')).href;
   const m = { info, ready: [], fileReady: [], summary: [], fileSummary: [], paint: [], filePaint: [],
-    classicPaint: [], hover: [], heap: [], fileHeap: [], marks: {}, paintText: '', classicText: '' };
+    classicPaint: [], hover: [], heap: [], fileHeap: [], marks: {}, paintText: '', classicText: '',
+    deep: null, sumFetch: null, errors: [] };
+  // Each part on its own: one the page cannot do leaves the others' figures.
+  const part = async (name, fn) => {
+    try {
+      await fn();
+    } catch (e) {
+      m.errors.push(`${name}: ${e.message.split('\n')[0]}`);
+    }
+  };
   try {
-    // One unmeasured load warms the browser's own caches (not the data: no-store).
-    await (await timelineLoad(browser, http.url, info.name)).context.close();
-    for (let i = 0; i < REPS; i++) {
-      const r = await timelineLoad(browser, http.url, info.name);
-      m.ready.push(r.marks.timeline);
-      m.heap.push(r.heap / 1e6);
-      for (const [k, v] of Object.entries(r.marks)) (m.marks[k] ||= []).push(v);
-      m.hover.push(await firstHover(r.page));
-      await r.context.close();
-      if (FILE) {
-        const fr = await timelineLoad(browser, fileUrl, info.name);
-        m.fileReady.push(fr.marks.timeline);
-        m.fileHeap.push(fr.heap / 1e6);
-        await fr.context.close();
+    await part('timeline', async () => {
+      // One unmeasured load warms the browser's own caches (not the data: no-store).
+      await (await timelineLoad(browser, http.url, info.name)).context.close();
+      for (let i = 0; i < REPS; i++) {
+        const r = await timelineLoad(browser, http.url, info.name);
+        m.ready.push(r.marks.timeline);
+        m.heap.push(r.heap / 1e6);
+        for (const [k, v] of Object.entries(r.marks)) (m.marks[k] ||= []).push(v);
+        m.hover.push(await firstHover(r.page));
+        await r.context.close();
+        if (FILE) {
+          const fr = await timelineLoad(browser, fileUrl, info.name);
+          m.fileReady.push(fr.marks.timeline);
+          m.fileHeap.push(fr.heap / 1e6);
+          await fr.context.close();
+        }
       }
-    }
-    for (let i = 0; i < REPS; i++) {
-      const s = await firstFailure(browser, http.url, SITE_FAILURE, true);
-      m.summary.push(s.summary);
-      m.paint.push(s.paint);
-      m.paintText = s.text;
-      if (classic) {
-        const c = await firstFailure(browser, classic.url, CLASSIC_FAILURE, false);
-        m.classicPaint.push(c.paint);
-        m.classicText = c.text;
+    });
+    await part('summary', async () => {
+      for (let i = 0; i < REPS; i++) {
+        const s = await firstFailure(browser, http.url, SITE_FAILURE, true);
+        m.summary.push(s.summary);
+        m.paint.push(s.paint);
+        m.paintText = s.text;
+        if (classic) {
+          const c = await firstFailure(browser, classic.url, CLASSIC_FAILURE, false);
+          m.classicPaint.push(c.paint);
+          m.classicText = c.text;
+        }
+        if (FILE) {
+          const fs = await firstFailure(browser, fileUrl, SITE_FAILURE, true);
+          m.fileSummary.push(fs.summary);
+          m.filePaint.push(fs.paint);
+        }
       }
-      if (FILE) {
-        const fs = await firstFailure(browser, fileUrl, SITE_FAILURE, true);
-        m.fileSummary.push(fs.summary);
-        m.filePaint.push(fs.paint);
-      }
-    }
-    m.deep = info.failed ? await deepLink(browser, http, fx.site, info) : null;
-    m.sumFetch = await summaryFetches(browser, http, fx.site);
+    });
+    if (info.failed) await part('deep link', async () => { m.deep = await deepLink(browser, http, fx.site, info); });
+    await part('summary fetches', async () => { m.sumFetch = await summaryFetches(browser, http, fx.site); });
   } finally {
     await http.close();
     if (classic) await classic.close();
@@ -436,7 +472,8 @@ function printSize(fx, m) {
   if (m.deep) {
     console.log(`  deep link to one failed test: ${kb(m.deep.bytes)} fetched (site code included), attachments shown in ${m.deep.shown} ms; data files: ${m.deep.data.length} (${m.deep.data.slice(0, 6).join(', ')}${m.deep.data.length > 6 ? ', …' : ''})`);
   }
-  console.log(`  summary fetches ${kb(m.sumFetch.bytes)} in all; data files: ${m.sumFetch.data.join(', ')}`);
+  if (m.sumFetch) console.log(`  summary fetches ${kb(m.sumFetch.bytes)} in all; data files: ${m.sumFetch.data.join(', ')}`);
+  for (const e of m.errors) console.log(`  NOT MEASURED: ${e}`);
 }
 
 function targets(results, size, failed, redraw) {
@@ -465,6 +502,8 @@ function targets(results, size, failed, redraw) {
     if (m.deep) line(`deep link to one test <= 400 KB, ${fx.tests} tests`, kb(m.deep.bytes), m.deep.bytes <= 400 * 1024);
   }
   for (const { fx, m } of results) {
+    if (m.errors.length) line(`every figure measured, ${fx.tests} tests`, `${m.errors.length} failed`, false);
+    if (!m.sumFetch) continue;
     const info = m.info;
     const extra = m.sumFetch.data.filter((p) => !/^config\.js(on)?$/.test(p) && !info.stats.includes(p));
     line(`summary fetches stats only, ${fx.tests} tests`, extra.length ? `+${extra.length} files` : 'stats', !extra.length);
