@@ -359,9 +359,11 @@ async function deepOpen(page, context, server, dir, info, from) {
   await waitMark(page, 'details');
   await page.waitForFunction(() => !document.querySelector('.attachments .loading'), null, { timeout: TIMEOUT });
   const shown = Date.now() - t0;
+  // Requests the server has seen by then (the server records a request as it comes).
+  const before = requested(dir, server.requests.slice(from)).bytes;
   await quiet(page);
   await context.close();
-  return { ...requested(dir, server.requests.slice(from)), shown };
+  return { ...requested(dir, server.requests.slice(from)), shown, before };
 }
 
 /** The summary's fetches, until the network is idle. */
@@ -470,7 +472,7 @@ function printSize(fx, m) {
       `site / stand-in ${(median(m.paint) / median(m.classicPaint)).toFixed(2)}; file:// n/a (the classic fetches with XHR, refused from file://)`);
   }
   if (m.deep) {
-    console.log(`  deep link to one failed test: ${kb(m.deep.bytes)} fetched (site code included), attachments shown in ${m.deep.shown} ms; data files: ${m.deep.data.length} (${m.deep.data.slice(0, 6).join(', ')}${m.deep.data.length > 6 ? ', …' : ''})`);
+    console.log(`  deep link to one failed test: ${kb(m.deep.bytes)} fetched until idle (site code included), ${kb(m.deep.before)} asked for by the time the attachments showed (${m.deep.shown} ms); data files: ${m.deep.data.length} (${m.deep.data.slice(0, 6).join(', ')}${m.deep.data.length > 6 ? ', …' : ''})`);
   }
   if (m.sumFetch) console.log(`  summary fetches ${kb(m.sumFetch.bytes)} in all; data files: ${m.sumFetch.data.join(', ')}`);
   for (const e of m.errors) console.log(`  NOT MEASURED: ${e}`);
