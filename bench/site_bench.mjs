@@ -316,9 +316,15 @@ async function firstFailure(browser, url, sel, site) {
 async function failureOpen(page, context, url, sel, site) {
   await page.addInitScript(paintProbe, sel);
   await page.goto(url);
-  const fail = await page.waitForFunction(() => window.__firstPaint || window.__standinError ||
-    (window.__stackviz?.errors.length ? window.__stackviz.errors.join('; ') : null), null, { timeout: TIMEOUT })
-    .then((h) => h.jsonValue());
+  // The page's error, or nothing matching the probe 10 s after the summary showed
+  // (the page's markup changed, or the run has no failure), ends the wait.
+  const fail = await page.waitForFunction((probe) => {
+    const p = window.__stackviz;
+    if (window.__firstPaint || window.__standinError) return window.__firstPaint || window.__standinError;
+    if (p?.errors.length) return p.errors.join('; ');
+    const shown = p?.marks['summary-full'] ?? p?.marks.summary;
+    return shown !== undefined && performance.now() - shown > 10000 ? `no element matches ${probe} on the summary` : null;
+  }, sel, { timeout: TIMEOUT, polling: 100 }).then((h) => h.jsonValue());
   if (site) await waitMark(page, 'summary');
   const marks = site ? await page.evaluate(() => window.__stackviz.marks) : {};
   await context.close();
