@@ -118,6 +118,9 @@ function fixture(root, tests, { workers = WORKERS, classicToo = CLASSIC } = {}) 
     py(['-m', 'stackviz_publish.cli.export_cmd', '-f', stream, '--dstat', dstat,
       '--max-output-bytes', '0', join(classic, 'data')]);
     cpSync(join(REPO, 'bench', 'classic_standin.html'), join(classic, 'index.html'));
+    for (const ext of ['js', 'css']) {
+      cpSync(join(REPO, 'bench', `classic_standin.${ext}`), join(classic, `classic_standin.${ext}`));
+    }
   }
   return { tests, workers, site, classic, stream: statSync(stream).size, exportS: (Date.now() - t) / 1000 };
 }
