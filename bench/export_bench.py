@@ -302,14 +302,14 @@ def targets(args, rows, v12, size, mem):
                                        if args.quick else ''))
 
     def line(what, value, ok, at=''):
-        print('  %-58s %8s  %s%s' % (what, value, verdict(ok), at))
+        print('  %-62s %8s  %s%s' % (what, value, verdict(ok), at))
     for r in rows:
         ratio = r['publish'] / r['parse']
         if r['tests'] in (20000, 100000) or args.quick:
             line('export / bare parse <= 1.0 at %d tests' % r['tests'], '%.2f' % ratio,
                  ratio <= 1.0)
         else:
-            print('  %-58s %8.2f  (figure, no target)'
+            print('  %-62s %8.2f  (figure, no target)'
                   % ('export / bare parse at %d tests' % r['tests'], ratio))
     if v12:
         line('v1 export / v2 export <= 1.5 (%d tests)' % v12['tests'],
