@@ -25,7 +25,8 @@ Prints a table and a "targets" section, every ratio measured in this run:
   target <= 1.5;
 - output size / stream size of ``stackviz-publish publish`` (default flags) and of
   ``stackviz-export`` (default flags) at 100k tests: publish target <= 0.35;
-- peak RSS (VmHWM) of an export of 500k tests in a fresh process: target <= 100 MB.
+- peak RSS (VmHWM) of an export of 500k tests in a fresh process, with the same
+  limits as the timed exports: target <= 100 MB.
 
 Exports run through the command lines (in process, or in a child for the memory), so
 the bench works on any output format. Timed exports pass no limits (0 for every
@@ -83,6 +84,17 @@ def parse_with_subunit(path):
     with open(path, 'rb') as stream:
         ByteStreamToStreamResult(stream, non_subunit_name='stdout').run(
             testtools.StreamResult())
+
+
+def to_v1(path, v1_path):
+    """The same run as a subunit v1 stream, as python-subunit's subunit-2to1 makes it."""
+    import subunit
+    import testtools
+    with open(path, 'rb') as source, open(v1_path, 'wb') as out:
+        result = testtools.StreamToExtendedDecorator(subunit.TestProtocolClient(out))
+        result.startTestRun()
+        subunit.ByteStreamToStreamResult(source).run(result)
+        result.stopTestRun()
 
 
 def run_cli(main, argv):
@@ -144,13 +156,7 @@ class Fixtures(object):
         source = self.v2(tests)
         path = source.replace('v2-', 'v1-', 1)
         if not os.path.exists(path):
-            tool = os.path.join(os.path.dirname(sys.executable), 'subunit-2to1')
-            if not os.path.exists(tool):
-                tool = shutil.which('subunit-2to1')
-            if not tool:
-                raise SystemExit('bench: subunit-2to1 (python-subunit) not found')
-            with open(source, 'rb') as inp, open(path + '.part', 'wb') as out:
-                subprocess.run([tool], stdin=inp, stdout=out, check=True)
+            to_v1(source, path + '.part')
             os.rename(path + '.part', path)
         return path
 
@@ -227,7 +233,7 @@ def sizes(args, fx, work):
             'classic_warn': len(warned_c)}
 
 
-def peak_rss(args, work):
+def peak_rss(args, work, extra):
     """Peak RSS of each command in a fresh process, for each log size asked for."""
     base = subprocess.run([sys.executable, '-c', BASELINE, REPO], capture_output=True,
                           text=True, check=True)
@@ -236,18 +242,18 @@ def peak_rss(args, work):
     for log_bytes in (int(x) for x in logs.split(',')):
         stream = Fixtures(args.cache, args.workers, log_bytes).v2(args.mem_tests)
         for command in ('export', 'stackviz-export'):
-            rows.append(child_peak(command, stream, os.path.join(work, 'mem-out')))
+            rows.append(child_peak(command, stream, os.path.join(work, 'mem-out'), extra))
             rows[-1].update(log_bytes=log_bytes, mb=os.path.getsize(stream) / MB)
     return {'tests': args.mem_tests, 'base': int(base.stdout) / MB, 'rows': rows}
 
 
-def child_peak(command, stream, out):
+def child_peak(command, stream, out, extra):
     argv = ['export'] if command == 'export' else []
     child = CHILD if command == 'export' else CHILD.replace(
         'from stackviz_publish.cli import main as cli',
         'from stackviz_publish.cli import export_cmd as cli')
     done = subprocess.run([sys.executable, '-c', child, REPO] + argv +
-                          ['-f', stream] + NO_LIMITS + [out],
+                          ['-f', stream] + extra + [out],
                           capture_output=True, text=True, check=True)
     shutil.rmtree(out, ignore_errors=True)
     peak, took, code = done.stdout.split()
@@ -289,7 +295,8 @@ def report(args, rows, v12, size, mem):
         print('%-54s %12.3f' % ('  ratio publish data / stream', size['publish'] / s))
         print('%-54s %12.3f' % ('  ratio stackviz-export / stream', size['classic'] / s))
     if mem:
-        print('peak RSS, %d tests, no limits' % mem['tests'])
+        print('peak RSS, %d tests, %s limits' % (
+            mem['tests'], 'default' if args.default_limits else 'no'))
         print('%-54s %9.1f MB' % ('  interpreter + imports', mem['base']))
         for r in mem['rows']:
             print('%-54s %9.1f MB' % ('  %s, %d B logs (%.0f MB stream, %.1f s)' % (
@@ -347,6 +354,8 @@ def main(argv=None):
                              '(default: --log-bytes)')
     parser.add_argument('--skip-memory', action='store_true')
     parser.add_argument('--skip-v1', action='store_true')
+    parser.add_argument('--v1', action='store_true',
+                        help='accepted for older scripts: v1 / v2 is always measured')
     parser.add_argument('--skip-sizes', action='store_true')
     parser.add_argument('--default-limits', action='store_true',
                         help='time exports with the default limits (which cut big '
@@ -383,7 +392,7 @@ def run_bench(args, work):
     rows = speed(args, fx, work, extra)
     v12 = None if args.skip_v1 else v1_v2(args, fx, work, extra)
     size = None if args.skip_sizes else sizes(args, fx, work)
-    mem = None if args.skip_memory else peak_rss(args, work)
+    mem = None if args.skip_memory else peak_rss(args, work, extra)
     report(args, rows, v12, size, mem)
 
 
