@@ -255,18 +255,18 @@ async function interact(page) {
       last = now;
     }
     window.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
-    return { frames, draws, strips: document.querySelectorAll('canvas').length - 1 };
+    return { frames, draws };
   });
 }
 
 /** Frame times of the zoom/pan on one fresh page, once the dstat strips are drawn. */
 async function redrawOnce(browser, url, run) {
   const r = await timelineLoad(browser, url, run);
-  const strips = await r.page.waitForFunction(() => window.__stackviz.view?.graphs, null, { timeout: 60000 })
+  const dstat = await r.page.waitForFunction(() => window.__stackviz.view?.graphs, null, { timeout: 60000 })
     .then(() => true, () => false);
   const got = await interact(r.page);
   await r.context.close();
-  return { ...got, strips: strips ? got.strips : 0 };
+  return { ...got, dstat };
 }
 
 /** Redraw on --reps fresh pages: this site, and --baseline's on the same data. */
@@ -297,7 +297,7 @@ function redrawFigures(r) {
   return {
     median: per((x) => median(x.frames)), p95: per((x) => pct(x.frames, 0.95)),
     max: per((x) => Math.max(...x.frames)), draw: per((x) => median(x.draws)),
-    over25: per((x) => x.frames.filter((t) => t > 25).length), strips: r.pages[0].strips,
+    over25: per((x) => x.frames.filter((t) => t > 25).length), dstat: r.pages.every((x) => x.dstat),
   };
 }
 
@@ -306,7 +306,7 @@ function printRedraw(rd) {
     `${REPS} fresh pages (medians over pages):`);
   for (const r of rd) {
     const x = redrawFigures(r);
-    console.log(`  ${r.name}, ${x.strips} dstat strips: frame median ${f(x.median)} ms, p95 ${f(x.p95)} ms, max ${f(x.max)} ms; ` +
+    console.log(`  ${r.name}, ${x.dstat ? 'with' : 'WITHOUT'} dstat strips: frame median ${f(x.median)} ms, p95 ${f(x.p95)} ms, max ${f(x.max)} ms; ` +
       `views' redraw median ${f(x.draw)} ms; frames over 25 ms: ${x.over25}; p95 per page ${r.pages.map((p) => f(pct(p.frames, 0.95))).join(' ')}`);
   }
 }
@@ -520,8 +520,9 @@ function targets(results, size, failed, redraw) {
     line(`summary fetches stats only, ${fx.tests} tests`, extra.length ? `+${extra.length} files` : 'stats', !extra.length);
   }
   if (redraw) {
-    const p95 = redrawFigures(redraw[0]).p95;
-    line(`redraw p95 frame <= 25 ms, ${redraw[0].tests} tests, ${redraw[0].workers} workers + dstat`, `${f(p95)} ms`, p95 <= 25);
+    const { p95, dstat } = redrawFigures(redraw[0]);
+    line(`redraw p95 frame <= 25 ms, ${redraw[0].tests} tests, ${redraw[0].workers} workers + dstat${dstat ? '' : ' (NO dstat drawn)'}`,
+      `${f(p95)} ms`, p95 <= 25 && dstat);
   }
   line('site code gzip -9 <= 150 KB (project budget)', kb(size.gz), size.gz <= 150 * 1024);
   for (const what of failed) line(`every figure measured: ${what}`, 'failed', false);
