@@ -38,6 +38,7 @@ with the defaults. Streams are generated once and cached (default ``.cache/bench
 """
 import argparse
 import io
+import json
 import os
 import shutil
 import statistics
@@ -115,6 +116,15 @@ def classic_export(stream, out, extra):
     return run_cli(export_cmd.main, ['-f', stream] + extra + [out])
 
 
+def format_version(out):
+    """The format version an export wrote (config.json; 'classic' if it names none)."""
+    try:
+        with open(os.path.join(out, 'config.json')) as f:
+            return json.load(f).get('format_version', 'classic')
+    except (OSError, ValueError) as e:
+        return 'unknown (%s)' % e
+
+
 def timed(func, *args):
     start = time.perf_counter()
     func(*args)
@@ -176,6 +186,8 @@ def speed(args, fx, work, extra):
         parse, pub, classic = [], [], []
         publish_export(stream, out, extra)   # warm the page cache and the imports
         parse_with_subunit(stream)
+        if not rows:
+            print('  output: data format version %s' % format_version(out))
         kinds = [(parse, parse_with_subunit, (stream,)),
                  (pub, publish_export, (stream, out, extra)),
                  (classic, classic_export, (stream, out, extra))]
