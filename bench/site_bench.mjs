@@ -71,6 +71,9 @@ const FILE = !has('no-file');
 const CLASSIC = !has('no-classic');
 const PYTHON = process.env.STACKVIZ_PYTHON || 'python3';
 const TIMEOUT = 300000;
+// Navigation returns once the page is committed: the figures come from the page's own
+// marks, and from file:// a big run's script loads hold the load event for long.
+const GOTO = { waitUntil: 'commit', timeout: TIMEOUT };
 
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -207,7 +210,7 @@ async function timelineLoad(browser, url, run) {
 }
 
 async function timelineOpen(page, context, url, run) {
-  await page.goto(`${url}#/${encodeURIComponent(run)}/timeline`);
+  await page.goto(`${url}#/${encodeURIComponent(run)}/timeline`, GOTO);
   await waitMark(page, 'timeline');
   const marks = await page.evaluate(() => window.__stackviz.marks);
   // The main thread's JS heap in use once the timeline is up (performance.memory;
@@ -318,7 +321,7 @@ async function firstFailure(browser, url, sel, site) {
 
 async function failureOpen(page, context, url, sel, site) {
   await page.addInitScript(paintProbe, sel);
-  await page.goto(url);
+  await page.goto(url, GOTO);
   // The page's error, or nothing matching the probe 10 s after the summary showed
   // (the page's markup changed, or the run has no failure), ends the wait.
   const fail = await page.waitForFunction((probe) => {
@@ -364,7 +367,7 @@ async function deepLink(browser, server, dir, info) {
 
 async function deepOpen(page, context, server, dir, info, from) {
   const t0 = Date.now();
-  await page.goto(`${server.url}#/${encodeURIComponent(info.name)}/test/${encodeURIComponent(info.failed)}`);
+  await page.goto(`${server.url}#/${encodeURIComponent(info.name)}/test/${encodeURIComponent(info.failed)}`, GOTO);
   await waitMark(page, 'details');
   await page.waitForFunction(() => !document.querySelector('.attachments .loading'), null, { timeout: TIMEOUT });
   const shown = Date.now() - t0;
@@ -382,7 +385,7 @@ async function summaryFetches(browser, server, dir) {
 }
 
 async function fetchesOpen(page, context, server, dir, from) {
-  await page.goto(server.url);
+  await page.goto(server.url, GOTO);
   await waitMark(page, 'summary');
   await quiet(page);
   await context.close();
