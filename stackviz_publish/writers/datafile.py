@@ -12,7 +12,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""One data file, written as it comes, optionally gzipped, with its script twin.
+"""One classic data file (version 1 layout), written as it comes, optionally gzipped,
+with its script twin.
 
 A twin lets a page opened from file:// load the data with a <script> element
 (see doc/source/data-format.rst, "Script twins")::
@@ -25,15 +26,13 @@ import io
 import json
 import os
 
-from stackviz_publish.format import json_string
 from stackviz_publish.format import twin_path
-from stackviz_publish.writers.background import Inline
+from stackviz_publish.writers.datascript import Buffered
+from stackviz_publish.writers.datascript import escape as _escape
+from stackviz_publish.writers.datascript import chunks as _chunks
+from stackviz_publish.writers.datascript import GZIP_LEVEL
+from stackviz_publish.writers.datascript import slices as _slices
 
-FLUSH = 1 << 18
-BIG = 1 << 20
-# zlib level 3: the fastest levels (1-3) compress log text twice as fast as the
-# default 6, for files about 15% larger.
-GZIP_LEVEL = 3
 B64_BLOCK = 3 * (1 << 16)
 
 
@@ -73,44 +72,13 @@ def _twin_head(rel_path, encoding):
     return 'stackvizData(%s, "%s", "' % (json.dumps(rel_path), encoding)
 
 
-def _escape(text):
-    """The body of a JS string literal holding ``text`` (JSON quoting is valid JS)."""
-    return json_string(text)[1:-1]
-
-
-def _slices(text):
-    """A big text in BIG pieces: encoding or escaping a 50 MB string at once would
-    hold two more copies of it (one piece of it, sliced, is enough)."""
-    if len(text) <= BIG:
-        return (text,)
-    return (text[at:at + BIG] for at in range(0, len(text), BIG))
-
-
-def _chunks(parts):
-    """Join small pieces (fewer writes); pass big ones as they are (fewer copies: a
-    50 MB attachment must not be copied five times)."""
-    chunks = []
-    small = []
-    for part in parts:
-        if len(part) >= BIG:
-            if small:
-                chunks.append(''.join(small))
-                small = []
-            chunks.append(part)
-        else:
-            small.append(part)
-    if small:
-        chunks.append(''.join(small))
-    return chunks
-
-
-class DataFile:
+class DataFile(Buffered):
     """Stream text into ``data_dir/rel_path`` (``.gz`` added when gzipped)."""
 
     def __init__(self, data_dir, rel_path, gzipped=False, twin=True, level=None,
                  encoding='json', background=None):
         self.data_dir = data_dir
-        self._bg = background or Inline()
+        self._start(background)
         self.rel_path = rel_path + ('.gz' if gzipped else '')
         self.gzipped = gzipped
         self.encoding = encoding
@@ -124,23 +92,7 @@ class DataFile:
             self._twin = open(os.path.join(data_dir, self.twin_rel), 'w',
                               encoding='ascii')
             self._twin.write(_twin_head(self.rel_path, encoding))
-        self._parts = []
-        self._size = 0
         self.bytes_written = 0
-
-    def write(self, text):
-        self._parts.append(text)
-        self._size += len(text)
-        if self._size >= FLUSH:
-            self._flush()
-
-    def _flush(self):
-        if not self._parts:
-            return
-        parts = self._parts
-        self._parts = []
-        self._size = 0
-        self._bg.submit(self._write, _chunks(parts))
 
     def _write(self, chunks):
         for chunk in chunks:
