@@ -83,6 +83,7 @@ const median = (xs) => {
 };
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 function py(argv) {
@@ -438,24 +439,37 @@ async function measure(browser, fx) {
         }
       }
     });
-    await part('summary', async () => {
-      for (let i = 0; i < REPS; i++) {
-        const s = await firstFailure(browser, http.url, SITE_FAILURE, true);
+    // Site and classic stand-in loads interleaved, each kind on its own: a page that
+    // cannot show the summary leaves the stand-in's figure (and the other way round).
+    const failedKinds = new Set();
+    const load = async (kind, fn) => {
+      if (failedKinds.has(kind)) return null;
+      try {
+        return await fn();
+      } catch (e) {
+        failedKinds.add(kind);
+        m.errors.push(`${kind}: ${e.message.split('\n')[0]}`);
+        return null;
+      }
+    };
+    for (let i = 0; i < REPS; i++) {
+      const s = await load('summary', () => firstFailure(browser, http.url, SITE_FAILURE, true));
+      if (s) {
         m.summary.push(s.summary);
         m.paint.push(s.paint);
         m.paintText = s.text;
-        if (classic) {
-          const c = await firstFailure(browser, classic.url, CLASSIC_FAILURE, false);
-          m.classicPaint.push(c.paint);
-          m.classicText = c.text;
-        }
-        if (FILE) {
-          const fs = await firstFailure(browser, fileUrl, SITE_FAILURE, true);
-          m.fileSummary.push(fs.summary);
-          m.filePaint.push(fs.paint);
-        }
       }
-    });
+      const c = classic && await load('classic stand-in', () => firstFailure(browser, classic.url, CLASSIC_FAILURE, false));
+      if (c) {
+        m.classicPaint.push(c.paint);
+        m.classicText = c.text;
+      }
+      const fs = FILE && await load('summary (file://)', () => firstFailure(browser, fileUrl, SITE_FAILURE, true));
+      if (fs) {
+        m.fileSummary.push(fs.summary);
+        m.filePaint.push(fs.paint);
+      }
+    }
     if (info.failed) await part('deep link', async () => { m.deep = await deepLink(browser, http, fx.site, info); });
     await part('summary fetches', async () => { m.sumFetch = await summaryFetches(browser, http, fx.site); });
   } finally {
@@ -481,7 +495,7 @@ function printSize(fx, m) {
   console.log(`  first failure painted    HTTP ${d(m.paint)}   file:// ${d(m.filePaint)}   (site shows: ${JSON.stringify(m.paintText)})`);
   if (m.classicPaint.length) {
     console.log(`  classic STAND-IN, first failure name painted, HTTP ${d(m.classicPaint)} (shows ${JSON.stringify(m.classicText)}); ` +
-      `site / stand-in ${(median(m.paint) / median(m.classicPaint)).toFixed(2)}; file:// n/a (the classic fetches with XHR, refused from file://)`);
+      `site / stand-in ${f2(median(m.paint) / median(m.classicPaint))}; file:// n/a (the classic fetches with XHR, refused from file://)`);
   }
   if (m.deep) {
     console.log(`  deep link to one failed test: ${kb(m.deep.bytes)} fetched until idle (site code included), ${kb(m.deep.before)} asked for by the time the attachments showed (${m.deep.shown} ms); data files: ${m.deep.data.length} (${m.deep.data.slice(0, 6).join(', ')}${m.deep.data.length > 6 ? ', …' : ''})`);
@@ -509,7 +523,7 @@ function targets(results, size, failed, redraw) {
   for (const { fx, m } of results) {
     if (m.classicPaint.length) {
       const r = median(m.paint) / median(m.classicPaint);
-      line(`first failure painted sooner than classic stand-in, ${fx.tests} tests`, `${r.toFixed(2)}x`, r < 1);
+      line(`first failure painted sooner than classic stand-in, ${fx.tests} tests`, `${f2(r)}x`, r < 1);
     }
   }
   for (const { fx, m } of results) {
