@@ -36,10 +36,15 @@
 // Usage: node bench/site_bench.mjs [--quick] [--sizes 2000,100000,500000] [--reps 5]
 //   [--workers 64] [--redraw-tests 100000] [--log-bytes 200] [--cache DIR] [--keep DIR]
 //   [--no-file] [--no-classic] [--redraw-workers 64] [--baseline SITE_DIR] [--only redraw]
+//   [--keep DIR [--reuse]] [--compare-v1]
+// --reuse: take the exports already in the --keep folder (the site is copied anew).
+// --compare-v1: also open the same run as v1 data (stackviz-export's raw.json, the v2
+//   files hidden from config.json) over HTTP, alternating with the timeline loads.
 import { execFileSync } from 'node:child_process';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
@@ -69,6 +74,8 @@ const LOG_BYTES = Number(opt('log-bytes', 200));
 const CACHE = opt('cache', join(REPO, '.cache', 'bench'));
 const FILE = !has('no-file');
 const CLASSIC = !has('no-classic');
+const REUSE = has('reuse') && opt('keep', null) !== null;
+const COMPARE_V1 = has('compare-v1');
 const PYTHON = process.env.STACKVIZ_PYTHON || 'python3';
 const TIMEOUT = 300000;
 // Navigation returns once the page is committed: the figures come from the page's own
@@ -100,7 +107,7 @@ function cached(path, make) {
 }
 
 /** Stream + dstat (cached), exported now by this checkout (site and classic folders). */
-function fixture(root, tests, { workers = WORKERS, classicToo = CLASSIC } = {}) {
+function fixture(root, tests, { workers = WORKERS, classicToo = CLASSIC || COMPARE_V1 } = {}) {
   mkdirSync(CACHE, { recursive: true });
   const key = `site-${tests}-tests-${workers}w-${LOG_BYTES}b`;
   // The run's name in the site comes from the stream's file name.
@@ -113,20 +120,42 @@ function fixture(root, tests, { workers = WORKERS, classicToo = CLASSIC } = {}) 
     '--start', '2018-09-28T02:46:30', '--seconds', String(Math.max(120, Math.ceil(tests / workers) * 3)), p]));
   const t = Date.now();
   const site = join(root, `${key}-site`);
-  py(['-m', 'stackviz_publish.cli.main', 'export', '-f', stream, '--dstat', dstat,
-    '--max-output-bytes', '0', join(site, 'data')]);
+  // --reuse (with --keep): the exports already in that folder; the site is copied anew.
+  const have = (dir) => REUSE && existsSync(join(dir, 'data', 'config.json'));
+  if (!have(site)) {
+    py(['-m', 'stackviz_publish.cli.main', 'export', '-f', stream, '--dstat', dstat,
+      '--max-output-bytes', '0', join(site, 'data')]);
+  }
   cpSync(SITE, site, { recursive: true });
   let classic = null;
   if (classicToo) {
     classic = join(root, `${key}-classic`);
-    py(['-m', 'stackviz_publish.cli.export_cmd', '-f', stream, '--dstat', dstat,
-      '--max-output-bytes', '0', join(classic, 'data')]);
+    if (!have(classic)) {
+      py(['-m', 'stackviz_publish.cli.export_cmd', '-f', stream, '--dstat', dstat,
+        '--max-output-bytes', '0', join(classic, 'data')]);
+    }
     cpSync(join(REPO, 'bench', 'classic_standin.html'), join(classic, 'index.html'));
     for (const ext of ['js', 'css']) {
       cpSync(join(REPO, 'bench', `classic_standin.${ext}`), join(classic, `classic_standin.${ext}`));
     }
   }
   return { tests, workers, site, classic, stream: statSync(stream).size, exportS: (Date.now() - t) / 1000 };
+}
+
+/** The same run as v1 data, for --compare-v1: stackviz-export's folder (raw.json beside
+ *  the v2 files) linked, config.json without the v2 artifacts, and the site. */
+function v1View(dir) {
+  const out = `${dir}-v1`;
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'data'), { recursive: true });
+  for (const e of readdirSync(join(dir, 'data'))) {
+    if (e !== 'config.json' && e !== 'config.js') symlinkSync(join(dir, 'data', e), join(out, 'data', e));
+  }
+  const cfg = JSON.parse(readFileSync(join(dir, 'data', 'config.json'), 'utf8'));
+  for (const ds of cfg.datasets) ds.artifacts = ds.artifacts.filter((a) => !a.artifact_type.startsWith('stackviz-'));
+  writeFileSync(join(out, 'data', 'config.json'), JSON.stringify(cfg));
+  cpSync(SITE, out, { recursive: true });
+  return out;
 }
 
 function dirSize(dir) {
@@ -213,7 +242,14 @@ async function timelineLoad(browser, url, run) {
 async function timelineOpen(page, context, url, run) {
   await page.goto(`${url}#/${encodeURIComponent(run)}/timeline`, GOTO);
   await waitMark(page, 'timeline');
-  const marks = await page.evaluate(() => window.__stackviz.marks);
+  // The page's marks, and the timeline worker's steps (performance marks, v2 data).
+  const marks = await page.evaluate(() => {
+    const m = { ...window.__stackviz.marks };
+    for (const e of performance.getEntriesByType('mark')) {
+      if (e.name.startsWith('stackviz:worker-')) m[e.name.slice(9)] = e.startTime;
+    }
+    return m;
+  });
   // The main thread's JS heap in use once the timeline is up (performance.memory;
   // a worker's heap is not counted).
   const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
@@ -407,11 +443,12 @@ function codeSize() {
 async function measure(browser, fx) {
   const info = runInfo(fx.site);
   const http = await serve(fx.site);
-  const classic = fx.classic ? await serve(fx.classic) : null;
+  const classic = fx.classic && CLASSIC ? await serve(fx.classic) : null;
+  const v1 = COMPARE_V1 && fx.classic ? await serve(v1View(fx.classic)) : null;
   const fileUrl = pathToFileURL(join(fx.site, 'index.html')).href;
   const m = { info, ready: [], fileReady: [], summary: [], fileSummary: [], paint: [], filePaint: [],
     classicPaint: [], hover: [], heap: [], fileHeap: [], marks: {}, paintText: '', classicText: '',
-    deep: null, sumFetch: null, errors: [] };
+    deep: null, sumFetch: null, errors: [], v1Ready: [] };
   // Each part on its own: one the page cannot do leaves the others' figures.
   const part = async (name, fn) => {
     try {
@@ -425,6 +462,12 @@ async function measure(browser, fx) {
       // One unmeasured load warms the browser's own caches (not the data: no-store).
       await (await timelineLoad(browser, http.url, info.name)).context.close();
       for (let i = 0; i < REPS; i++) {
+        if (v1) {
+          // The same run as v1 data, loads alternating with the ones measured below.
+          const v = await timelineLoad(browser, v1.url, info.name);
+          m.v1Ready.push(v.marks.timeline);
+          await v.context.close();
+        }
         const r = await timelineLoad(browser, http.url, info.name);
         m.ready.push(r.marks.timeline);
         m.heap.push(r.heap / 1e6);
@@ -475,6 +518,7 @@ async function measure(browser, fx) {
   } finally {
     await http.close();
     if (classic) await classic.close();
+    if (v1) await v1.close();
   }
   return m;
 }
@@ -489,6 +533,9 @@ function printSize(fx, m) {
   console.log(`  load marks (HTTP): config ${d(m.marks.config || [])}` +
     phases.map((k) => `, ${k} ${d(m.marks[k])}`).join(''));
   console.log(`  timeline interactive     HTTP ${d(m.ready)}   file:// ${d(m.fileReady)}   (min/max HTTP ${f(Math.min(...m.ready))}/${f(Math.max(...m.ready))})`);
+  if (m.v1Ready.length) {
+    console.log(`  same run as v1 data (raw.json), HTTP, loads alternating: ${d(m.v1Ready)}; this / v1 ${f2(median(m.ready) / median(m.v1Ready))}`);
+  }
   console.log(`  first hover answered in ${d(m.hover)} after that (HTTP)`);
   console.log(`  JS heap used after that  HTTP ${f(median(m.heap))} MB   file:// ${f(median(m.fileHeap))} MB`);
   console.log(`  summary visible          HTTP ${d(m.summary)}   file:// ${d(m.fileSummary)}`);
