@@ -12,24 +12,33 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Benchmark the exporter against python-subunit's own parse, in one run.
+"""Benchmark the exporter against python-subunit's own parse, in one run (issue 11).
 
-Prints medians over --runs repetitions (the runs of each kind are interleaved, so a
-busy machine slows them alike) and the ratios the exporter is held to:
+Prints a table and a "targets" section, every ratio measured in this run:
 
-- export time / python-subunit parse time (to StreamResult events), 20k tests: <= 2
-- export --gzip time / export time: <= 2
-- with --v1: export of the same run as a subunit v1 stream (python-subunit's
-  subunit-2to1 conversion) / export of the v2 stream: <= 1.5
-- peak RSS of an export of a 100k-test stream (in a fresh process, VmHWM), with
-  small and with large logs: <= 150 MB and about the same for both (issue 11: <= 100
-  MB at 500k tests, ``--mem-tests 500000 --mem-log-bytes 2048``). The memory runs
-  use the same limits as the timed ones (none, unless --default-limits: then the
-  output budget leaves most tests of a big stream out).
+- export time / python-subunit's bare parse (to StreamResult events) of the same v2
+  stream, at 20k, 100k and 500k tests (medians; the runs of each kind interleaved, so
+  a busy machine slows them alike): target <= 1.0 at 20k and 100k. Both exports are
+  timed: ``stackviz-publish export`` (what publish writes) and ``stackviz-export``
+  (the classic drop-in);
+- export of the same run as a v1 stream (python-subunit's subunit-2to1) / as v2:
+  target <= 1.5;
+- output size / stream size of ``stackviz-publish publish`` (default flags) and of
+  ``stackviz-export`` (default flags) at 100k tests: publish target <= 0.35;
+- peak RSS (VmHWM) of an export of 500k tests in a fresh process, with the same
+  limits as the timed exports: target <= 100 MB.
 
-    python bench/export_bench.py [--tests 20000] [--runs 5] [--v1] [--mem-tests 100000]
+Exports run through the command lines (in process, or in a child for the memory), so
+the bench works on any output format. Timed exports pass no limits (0 for every
+``--max-*``) so they do the same work as the parse; ``--default-limits`` times them
+with the defaults. Streams are generated once and cached (default ``.cache/bench``).
+
+    python bench/export_bench.py [--quick] [--sizes 20000,100000,500000] [--runs 5]
+        [--v1-tests 20000] [--size-tests 100000] [--mem-tests 500000] [--skip-memory]
 """
 import argparse
+import io
+import json
 import os
 import shutil
 import statistics
@@ -39,32 +48,35 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, REPO)
 
-from stackviz_publish import export  # noqa: E402
-from stackviz_publish import generate  # noqa: E402
 from stackviz_publish import limits  # noqa: E402
+from stackviz_publish import sitefiles  # noqa: E402
+from stackviz_publish.cli import export_cmd  # noqa: E402
+from stackviz_publish.cli import main as cli_main  # noqa: E402
 
-# Peak RSS is read from /proc/self/status (VmHWM): getrusage's ru_maxrss in a child
-# of a big process starts from the parent's size (Linux keeps it across exec).
+# A command line run in a fresh process: its peak RSS (VmHWM, not getrusage, which in
+# a child of a big process starts from the parent's size) and its time.
 CHILD = r'''
-import sys, time
-sys.path.insert(0, sys.argv[3])
-from stackviz_publish import export, limits
+import io, sys, time
+sys.path.insert(0, sys.argv[1])
+from stackviz_publish import peak_memory
+from stackviz_publish.cli import main as cli
 start = time.perf_counter()
-caps = limits.Limits() if sys.argv[4] == 'default' else limits.NO_LIMITS
-summary = export.export_runs([export.Source('bench.subunit', path=sys.argv[1])],
-                             sys.argv[2], warn=lambda m: None, limits=caps)[0]
+code = cli.main(sys.argv[2:], stdout=io.StringIO(), stderr=io.StringIO())
 took = time.perf_counter() - start
-hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]
-print(hwm, took, summary.tests)
+print(peak_memory.peak_bytes(), took, code)
 '''
 BASELINE = r'''
 import sys
 sys.path.insert(0, sys.argv[1])
-import stackviz_publish.export
-print([l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1])
+from stackviz_publish import peak_memory
+from stackviz_publish.cli import main
+print(peak_memory.peak_bytes())
 '''
+NO_LIMITS = [arg for s in limits.SETTINGS for arg in (limits.flag(s), '0')]
+MB = 1e6
 
 
 def parse_with_subunit(path):
@@ -75,36 +87,8 @@ def parse_with_subunit(path):
             testtools.StreamResult())
 
 
-def export_once(path, out, gzipped, caps=limits.NO_LIMITS):
-    # No limits by default: the stream's 40 MB of logs pass the per-run cap, and the
-    # timing compares the same work as python-subunit's parse (--default-limits: cut).
-    export.export_runs([export.Source('bench.subunit', path=path)], out, gzip=gzipped,
-                       warn=lambda m: None, limits=caps)
-
-
-def timed(func, *args):
-    """(wall seconds, CPU seconds of the process: every thread) of one call."""
-    start, cpu = time.perf_counter(), time.process_time()
-    func(*args)
-    return time.perf_counter() - start, time.process_time() - cpu
-
-
-def medians(runs):
-    """Median wall and CPU seconds of (wall, cpu) pairs."""
-    return tuple(statistics.median(x) for x in zip(*runs))
-
-
-def make_stream(path, tests, log_bytes, workers=4, reuse=False):
-    if reuse and os.path.exists(path):
-        return os.path.getsize(path)
-    with open(path, 'wb') as out:
-        generate.generate_stream(out, tests=tests, workers=workers, fail_rate=0.02,
-                                 skip_rate=0.05, log_bytes=log_bytes, seed=1)
-    return os.path.getsize(path)
-
-
 def to_v1(path, v1_path):
-    """The same run as a subunit v1 stream, as subunit-2to1 converts it."""
+    """The same run as a subunit v1 stream, as python-subunit's subunit-2to1 makes it."""
     import subunit
     import testtools
     with open(path, 'rb') as source, open(v1_path, 'wb') as out:
@@ -112,41 +96,297 @@ def to_v1(path, v1_path):
         result.startTestRun()
         subunit.ByteStreamToStreamResult(source).run(result)
         result.stopTestRun()
-    return os.path.getsize(v1_path)
 
 
-def peak_rss(stream, out, default_limits=False):
-    """Peak RSS (MB) and time of an export in a fresh Python process."""
-    done = subprocess.run([sys.executable, '-c', CHILD, stream, out,
-                           os.path.dirname(HERE), 'default' if default_limits else 'none'],
+def run_cli(main, argv):
+    """Run a command line in process; its warnings (stderr lines)."""
+    err = io.StringIO()
+    code = main(argv, stdout=io.StringIO(), stderr=err)
+    if code:
+        tail = err.getvalue().strip()[-500:]
+        raise SystemExit('bench: %s exited %s: %s' % (' '.join(argv[:2]), code, tail))
+    return [line for line in err.getvalue().splitlines() if line.strip()]
+
+
+def publish_export(stream, out, extra):
+    return run_cli(cli_main.main, ['export', '-f', stream] + extra + [out])
+
+
+def classic_export(stream, out, extra):
+    return run_cli(export_cmd.main, ['-f', stream] + extra + [out])
+
+
+def format_version(out):
+    """The format version an export wrote (config.json; 'classic' if it names none)."""
+    try:
+        with open(os.path.join(out, 'config.json')) as f:
+            return json.load(f).get('format_version', 'classic')
+    except (OSError, ValueError) as e:
+        return 'unknown (%s)' % e
+
+
+def timed(func, *args):
+    start = time.perf_counter()
+    func(*args)
+    return time.perf_counter() - start
+
+
+def tree_bytes(path):
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            st = os.lstat(os.path.join(folder, name))
+            total += st.st_size
+    return total
+
+
+class Fixtures(object):
+    """Generated streams, cached by their parameters (written whole, then renamed)."""
+
+    def __init__(self, folder, workers, log_bytes):
+        self.folder = folder
+        self.workers = workers
+        self.log_bytes = log_bytes
+        os.makedirs(folder, exist_ok=True)
+
+    def v2(self, tests):
+        path = os.path.join(self.folder, 'v2-%d-tests-%dw-%db.subunit'
+                            % (tests, self.workers, self.log_bytes))
+        if not os.path.exists(path):
+            t = time.perf_counter()
+            self._make(path, [sys.executable, '-m', 'stackviz_publish.generate', 'stream',
+                              '--tests', str(tests), '--workers', str(self.workers),
+                              '--fail-rate', '0.02', '--skip-rate', '0.05',
+                              '--log-bytes', str(self.log_bytes), '--seed', '1'])
+            print('  generated %s in %.0f s' % (os.path.basename(path), time.perf_counter() - t))
+        return path
+
+    def v1(self, tests):
+        """The same run as a v1 stream (testrepository era), by subunit-2to1."""
+        source = self.v2(tests)
+        path = source.replace('v2-', 'v1-', 1)
+        if not os.path.exists(path):
+            to_v1(source, path + '.part')
+            os.rename(path + '.part', path)
+        return path
+
+    def _make(self, path, cmd):
+        subprocess.run(cmd + [path + '.part'], cwd=REPO, check=True,
+                       stdout=subprocess.DEVNULL)
+        os.rename(path + '.part', path)
+
+
+def speed(args, fx, work, extra):
+    """Export / bare parse at each size: rows of the table."""
+    rows = []
+    out = os.path.join(work, 'out')
+    for tests in args.sizes:
+        stream = fx.v2(tests)
+        runs = args.runs if tests < 100000 else args.big_runs
+        parse, pub, classic = [], [], []
+        publish_export(stream, out, extra)   # warm the page cache and the imports
+        parse_with_subunit(stream)
+        if not rows:
+            print('  output: data format version %s' % format_version(out))
+        kinds = [(parse, parse_with_subunit, (stream,)),
+                 (pub, publish_export, (stream, out, extra)),
+                 (classic, classic_export, (stream, out, extra))]
+        for i in range(runs):
+            # Each kind takes each place in turn: what runs first after another (the
+            # garbage of the previous one, the page cache) is shared out.
+            for times, func, fargs in kinds[i % 3:] + kinds[:i % 3]:
+                times.append(timed(func, *fargs))
+        p, e, c = (statistics.median(x) for x in (parse, pub, classic))
+        rows.append({'tests': tests, 'mb': os.path.getsize(stream) / MB, 'runs': runs,
+                     'parse': p, 'publish': e, 'classic': c})
+        print('  %7d tests: parse %.2f s, stackviz-publish export %.2f s (%.2fx), '
+              'stackviz-export %.2f s (%.2fx)' % (tests, p, e, e / p, c, c / p))
+    shutil.rmtree(out, ignore_errors=True)
+    return rows
+
+
+def v1_v2(args, fx, work, extra):
+    v2, v1 = fx.v2(args.v1_tests), fx.v1(args.v1_tests)
+    out = os.path.join(work, 'out')
+    publish_export(v1, out, extra)
+    t1, t2 = [], []
+    for i in range(args.runs):
+        pair = [(t2, v2), (t1, v1)]
+        for times, stream in (pair if i % 2 == 0 else pair[::-1]):
+            times.append(timed(publish_export, stream, out, extra))
+    shutil.rmtree(out, ignore_errors=True)
+    return {'tests': args.v1_tests, 'v1': statistics.median(t1), 'v2': statistics.median(t2),
+            'v1_mb': os.path.getsize(v1) / MB, 'v2_mb': os.path.getsize(v2) / MB}
+
+
+def sizes(args, fx, work):
+    """Output / stream size of publish and stackviz-export, with their default flags
+    (limits included: a cut shows as warnings) and with no limits (all the data)."""
+    stream = fx.v2(args.size_tests)
+    site = sitefiles.find_site()
+    if site is None:   # a bare site is enough to measure the data
+        site = os.path.join(work, 'site')
+        os.makedirs(site, exist_ok=True)
+        with open(os.path.join(site, 'index.html'), 'w') as f:
+            f.write('<!doctype html>\n')
+    rows = []
+    for flags, label in (([], 'default flags'), (NO_LIMITS, 'no limits')):
+        logs = os.path.join(work, 'logs')
+        os.makedirs(logs, exist_ok=True)
+        warned = run_cli(cli_main.main, ['publish', logs, '--subunit', stream, '--site', site,
+                                         '--no-service-logs', '--no-env', '--time-limit', '0']
+                         + flags)
+        rows.append({'command': 'publish', 'flags': label, 'warnings': len(warned),
+                     'bytes': tree_bytes(os.path.join(logs, 'stackviz', 'data')),
+                     'with_site': tree_bytes(os.path.join(logs, 'stackviz'))})
+        shutil.rmtree(logs, ignore_errors=True)
+        out = os.path.join(work, 'export-out')
+        warned = classic_export(stream, out, flags)
+        rows.append({'command': 'stackviz-export', 'flags': label, 'warnings': len(warned),
+                     'bytes': tree_bytes(out), 'with_site': None})
+        shutil.rmtree(out, ignore_errors=True)
+    return {'tests': args.size_tests, 'stream': os.path.getsize(stream), 'rows': rows}
+
+
+def peak_rss(args, work, extra):
+    """Peak RSS of each command in a fresh process, for each log size asked for."""
+    base = subprocess.run([sys.executable, '-c', BASELINE, REPO], capture_output=True,
+                          text=True, check=True)
+    rows = []
+    logs = args.mem_log_bytes or str(args.log_bytes)
+    for log_bytes in (int(x) for x in logs.split(',')):
+        stream = Fixtures(args.cache, args.workers, log_bytes).v2(args.mem_tests)
+        for command in ('export', 'stackviz-export'):
+            rows.append(child_peak(command, stream, os.path.join(work, 'mem-out'), extra))
+            rows[-1].update(log_bytes=log_bytes, mb=os.path.getsize(stream) / MB)
+    return {'tests': args.mem_tests, 'base': int(base.stdout) / MB, 'rows': rows}
+
+
+def child_peak(command, stream, out, extra):
+    argv = ['export'] if command == 'export' else []
+    child = CHILD if command == 'export' else CHILD.replace(
+        'from stackviz_publish.cli import main as cli',
+        'from stackviz_publish.cli import export_cmd as cli')
+    done = subprocess.run([sys.executable, '-c', child, REPO] + argv +
+                          ['-f', stream] + extra + [out],
                           capture_output=True, text=True, check=True)
-    rss_kb, took, tests = done.stdout.split()
-    return int(rss_kb) / 1024.0, float(took), int(tests)
+    shutil.rmtree(out, ignore_errors=True)
+    peak, took, code = done.stdout.split()
+    return {'command': command, 'peak': int(peak) / MB, 'took': float(took), 'code': int(code)}
 
 
-def baseline_rss():
-    done = subprocess.run([sys.executable, '-c', BASELINE, os.path.dirname(HERE)],
-                          capture_output=True, text=True, check=True)
-    return int(done.stdout) / 1024.0
+def verdict(ok):
+    return 'met' if ok else 'NOT MET'
+
+
+def report(args, rows, v12, size, mem):
+    print('\n%-54s %12s' % ('figure', 'value'))
+    print('-' * 68)
+    for r in rows:
+        print('%-54s %12s' % ('stream, %d tests (%d runs each)' % (r['tests'], r['runs']),
+                              '%.1f MB' % r['mb']))
+        print('%-54s %10.3f s' % ('  python-subunit bare parse', r['parse']))
+        print('%-54s %10.3f s' % ('  stackviz-publish export', r['publish']))
+        print('%-54s %10.3f s' % ('  stackviz-export', r['classic']))
+        print('%-54s %12.2f' % ('  ratio publish export / parse', r['publish'] / r['parse']))
+        print('%-54s %12.2f' % ('  ratio stackviz-export / parse', r['classic'] / r['parse']))
+    if v12:
+        print('%-54s %10.3f s' % ('export of v2 stream, %d tests (%.0f MB)'
+                                  % (v12['tests'], v12['v2_mb']), v12['v2']))
+        print('%-54s %10.3f s' % ('export of same run as v1 (%.0f MB)' % v12['v1_mb'],
+                                  v12['v1']))
+        print('%-54s %12.2f' % ('  ratio v1 / v2', v12['v1'] / v12['v2']))
+    if size:
+        s = size['stream']
+        print('%-54s %12s' % ('stream, %d tests' % size['tests'], '%.1f MB' % (s / MB)))
+        for r in size['rows']:
+            cuts = ', %d warnings (cuts)' % r['warnings'] if r['warnings'] else ''
+            what = '  %s (%s)%s' % (r['command'], r['flags'], cuts)
+            print('%-54s %12s' % (what, '%.1f MB' % (r['bytes'] / MB)))
+            print('%-54s %12.3f' % ('    ratio to the stream', r['bytes'] / s))
+    if mem:
+        print('peak RSS, %d tests, %s limits' % (
+            mem['tests'], 'default' if args.default_limits else 'no'))
+        print('%-54s %9.1f MB' % ('  interpreter + imports', mem['base']))
+        for r in mem['rows']:
+            print('%-54s %9.1f MB' % ('  %s, %d B logs (%.0f MB stream, %.1f s)' % (
+                r['command'], r['log_bytes'], r['mb'], r['took']), r['peak']))
+    targets(args, rows, v12, size, mem)
+
+
+def targets(args, rows, v12, size, mem):
+    print('\ntargets (issue 11)%s:' % (' -- QUICK MODE: small sizes, not the issue\'s'
+                                       if args.quick else ''))
+
+    def line(what, value, ok, at=''):
+        print('  %-66s %8s  %s%s' % (what, value, verdict(ok), at))
+    for r in rows:
+        ratio = r['publish'] / r['parse']
+        if r['tests'] in (20000, 100000) or args.quick:
+            line('export / bare parse <= 1.0 at %d tests' % r['tests'], '%.2f' % ratio,
+                 ratio <= 1.0)
+        else:
+            print('  %-66s %8.2f  (figure, no target)'
+                  % ('export / bare parse at %d tests' % r['tests'], ratio))
+    if v12:
+        line('v1 export / v2 export <= 1.5 (%d tests)' % v12['tests'],
+             '%.2f' % (v12['v1'] / v12['v2']), v12['v1'] / v12['v2'] <= 1.5)
+    if size:
+        pub = size['rows'][0]
+        ratio = pub['bytes'] / size['stream']
+        # A cut output is small because of the budget, not the format: not met.
+        line('publish default output / stream <= 0.35, nothing cut (%d tests)' % size['tests'],
+             '%.3f' % ratio, ratio <= 0.35 and not pub['warnings'],
+             '' if not pub['warnings'] else ' (%d warnings: cut)' % pub['warnings'])
+    if mem:
+        peak = max(r['peak'] for r in mem['rows'] if r['command'] == 'export')
+        line('peak RSS of export <= 100 MB (%d tests)' % mem['tests'], '%.0f MB' % peak,
+             peak <= 100)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--tests', type=int, default=20000)
+    parser.add_argument('--quick', action='store_true',
+                        help='small sizes (2k, 5k; v1 2k; sizes 5k; memory 20k), 3 runs: '
+                             'a few minutes; the targets are the issue\'s sizes')
+    parser.add_argument('--sizes', help='comma-separated test counts for export / parse '
+                        '(default 20000,100000,500000)')
+    parser.add_argument('--tests', type=int,
+                        help='one size for export / parse (older spelling of --sizes N)')
     parser.add_argument('--log-bytes', type=int, default=2048)
-    parser.add_argument('--runs', type=int, default=5)
-    parser.add_argument('--mem-tests', type=int, default=100000)
-    parser.add_argument('--mem-log-bytes', default='2048,20480',
-                        help='comma-separated log sizes for the memory runs')
+    parser.add_argument('--workers', type=int, default=4)
+    parser.add_argument('--runs', type=int, default=5,
+                        help='timed runs below 100k tests (default 5)')
+    parser.add_argument('--big-runs', type=int, default=3,
+                        help='timed runs at 100k tests and more (default 3)')
+    parser.add_argument('--v1-tests', type=int, default=20000)
+    parser.add_argument('--size-tests', type=int, default=100000)
+    parser.add_argument('--mem-tests', type=int, default=500000)
+    parser.add_argument('--mem-log-bytes',
+                        help='comma-separated log bytes per test of the memory runs '
+                             '(default: --log-bytes)')
     parser.add_argument('--skip-memory', action='store_true')
+    parser.add_argument('--skip-v1', action='store_true')
     parser.add_argument('--v1', action='store_true',
-                        help='also time the export of the same run as a v1 stream')
+                        help='accepted for older scripts: v1 / v2 is always measured')
+    parser.add_argument('--skip-sizes', action='store_true')
     parser.add_argument('--default-limits', action='store_true',
-                        help='time exports with the default limits (which cut this '
-                             'stream\'s logs) instead of none')
-    parser.add_argument('--workdir', help='where to put the streams (default: a temp '
-                        'folder, removed at the end); streams found there are reused')
+                        help='time exports with the default limits (which cut big '
+                             'streams\' logs) instead of none')
+    parser.add_argument('--cache', default=os.path.join(REPO, '.cache', 'bench'),
+                        help='where generated streams are kept (default .cache/bench)')
+    parser.add_argument('--workdir', help='where outputs go (default: a temp folder, '
+                        'removed at the end)')
     args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = args.sizes or '2000,5000'
+        args.runs, args.big_runs = min(args.runs, 3), min(args.big_runs, 3)
+        args.v1_tests = min(args.v1_tests, 2000)
+        args.size_tests = min(args.size_tests, 5000)
+        args.mem_tests = min(args.mem_tests, 20000)
+    if args.tests:
+        args.sizes = str(args.tests)
+    args.sizes = [int(x) for x in (args.sizes or '20000,100000,500000').split(',')]
     work = args.workdir or tempfile.mkdtemp(prefix='stackviz-bench-')
     try:
         run_bench(args, work)
@@ -157,66 +397,16 @@ def main(argv=None):
 
 
 def run_bench(args, work):
-    stream = os.path.join(work, 'tempest-%d-%d.subunit' % (args.tests, args.log_bytes))
-    keep = bool(args.workdir)    # streams in a given --workdir are kept and reused
-    size = make_stream(stream, args.tests, args.log_bytes, reuse=keep)
-    print('stream: %d tests, 4 workers, %d B logs/test: %.1f MB'
-          % (args.tests, args.log_bytes, size / 1e6))
-    out = os.path.join(work, 'out')
-    caps = limits.Limits() if args.default_limits else limits.NO_LIMITS
-    v1_stream = None
-    if args.v1:
-        v1_stream = stream[:-len('.subunit')] + '.v1.subunit'
-        if not (keep and os.path.exists(v1_stream)):
-            to_v1(stream, v1_stream)
-        print('same run as subunit v1: %.1f MB' % (os.path.getsize(v1_stream) / 1e6))
-    parse, plain, zipped, v1 = [], [], [], []
-    export_once(stream, out, False, caps)   # warm the page cache and imports
-    for _ in range(args.runs):
-        parse.append(timed(parse_with_subunit, stream))
-        plain.append(timed(export_once, stream, out, False, caps))
-        zipped.append(timed(export_once, stream, out, True, caps))
-        if v1_stream:
-            v1.append(timed(export_once, v1_stream, out, False, caps))
-    (m_parse, c_parse), (m_plain, c_plain), (m_zip, c_zip) = (
-        medians(x) for x in (parse, plain, zipped))
-    # CPU time (all threads) is the steadier figure on a shared machine: wall time
-    # also counts the waits for a core.
-    print('median of %d runs (%s limits), wall and CPU seconds:'
-          % (args.runs, 'default' if args.default_limits else 'no'))
-    print('  python-subunit parse only : %.3f s  CPU %.3f s' % (m_parse, c_parse))
-    print('  export                    : %.3f s  CPU %.3f s' % (m_plain, c_plain))
-    print('  export --gzip             : %.3f s  CPU %.3f s' % (m_zip, c_zip))
-    print('ratio export / subunit parse: %.2f  CPU %.2f (target <= 2)'
-          % (m_plain / m_parse, c_plain / c_parse))
-    print('ratio gzip / export         : %.2f  CPU %.2f (target <= 2)'
-          % (m_zip / m_plain, c_zip / c_plain))
-    if v1_stream:
-        m_v1, c_v1 = medians(v1)
-        print('  export of the v1 stream   : %.3f s  CPU %.3f s' % (m_v1, c_v1))
-        print('ratio v1 export / v2 export : %.2f  CPU %.2f (target <= 1.5)'
-              % (m_v1 / m_plain, c_v1 / c_plain))
-        if not keep:
-            os.remove(v1_stream)
-    if not keep:
-        os.remove(stream)
-    if args.skip_memory:
-        return
-    print('peak RSS, export of %d tests in a fresh process (interpreter + imports: '
-          '%.1f MB):' % (args.mem_tests, baseline_rss()))
-    peaks = []
-    for log_bytes in (int(x) for x in args.mem_log_bytes.split(',')):
-        big = os.path.join(work, 'tempest-%d-%d.subunit' % (args.mem_tests, log_bytes))
-        size = make_stream(big, args.mem_tests, log_bytes, reuse=keep)
-        rss, took, tests = peak_rss(big, out, args.default_limits)
-        peaks.append(rss)
-        print('  logs %6d B/test, stream %7.1f MB: peak %.1f MB (target <= 150), '
-              '%d tests in %.1f s' % (log_bytes, size / 1e6, rss, tests, took))
-        if not keep:
-            os.remove(big)
-    if len(peaks) > 1:
-        print('ratio peak RSS largest / smallest logs: %.2f (flat: does not grow with '
-              'attachment size)' % (max(peaks) / min(peaks)))
+    fx = Fixtures(args.cache, args.workers, args.log_bytes)
+    extra = [] if args.default_limits else NO_LIMITS
+    print('streams: %d workers, %d B of log per test, 2%% failures, 5%% skips; '
+          'cache %s; %s limits' % (args.workers, args.log_bytes, args.cache,
+                                   'default' if args.default_limits else 'no'))
+    rows = speed(args, fx, work, extra)
+    v12 = None if args.skip_v1 else v1_v2(args, fx, work, extra)
+    size = None if args.skip_sizes else sizes(args, fx, work)
+    mem = None if args.skip_memory else peak_rss(args, work, extra)
+    report(args, rows, v12, size, mem)
 
 
 if __name__ == '__main__':

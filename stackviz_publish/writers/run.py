@@ -101,7 +101,9 @@ def test_json(entry, key=None):
                     '"%s"' % end if end.__class__ is str else _json_scalar(end),
                     float.__repr__(entry['duration']))
     tail = ', "id": %s, "worker": %s%s}' % (
-        key or json_string(entry['id']), 'null' if worker is None else _json_scalar(worker),
+        key or json_string(entry['id']),
+        'null' if worker is None else str(worker) if worker.__class__ is int
+        else _json_scalar(worker),
         _EXTRA[keys[8:]] if len(keys) > 8 else '')
     return head, tail
 
