@@ -54,8 +54,8 @@ def child(logs_dir, repeat):
     stream = os.path.join(root, 'logs', 'testrepository.subunit.gz')
     out = tempfile.mkdtemp(prefix='stackviz-svc-bench-')
     collector = servicelogs.Collector('run-0', 'run')
-    export.export_one(export.Source('run', path=stream), 'run', out, True,
-                      4 << 20, False, collector)
+    export.export_one(export.Source('run', path=stream), 'run', out,
+                      collector=collector)
     logs = servicelogs.find_logs(root)
     times, cpu_times, write_times = [], [], []
     reset = peak_memory.reset_peak()
