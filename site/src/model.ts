@@ -170,9 +170,26 @@ interface RunColumns extends TestColumns {
   derived: (string | undefined)[];
 }
 
+// A test's own keys are symbols: Object.keys() is empty, so JSON.stringify and the
+// browser tests' page.evaluate() take toJSON(), a plain copy of every field.
+const COLUMNS = Symbol('columns');
+const INDEX = Symbol('index');
+
 /** A test: a view on its run's columns, so that a run costs one small object per test. */
 class ColumnTest implements Test {
-  constructor(private readonly c: RunColumns, readonly idx: number) {}
+  private readonly [COLUMNS]: RunColumns;
+  private readonly [INDEX]: number;
+
+  constructor(c: RunColumns, idx: number) {
+    this[COLUMNS] = c;
+    this[INDEX] = idx;
+  }
+  private get c(): RunColumns {
+    return this[COLUMNS];
+  }
+  get idx(): number {
+    return this[INDEX];
+  }
   get id(): string {
     return this.c.ids.get(this.idx);
   }
@@ -215,6 +232,10 @@ class ColumnTest implements Test {
   }
   get outlier(): boolean {
     return this.c.outlier[this.idx] !== 0;
+  }
+  toJSON(): Test {
+    const { idx, id, name, status, tags, start, end, duration, worker, lane, shard, unfinished, workerGuessed, outlier } = this;
+    return { idx, id, name, status, tags, start, end, duration, worker, lane, shard, unfinished, workerGuessed, outlier };
   }
 }
 

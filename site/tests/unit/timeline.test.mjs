@@ -22,6 +22,7 @@ import { buildRun, runOfColumns, readConfig } from '../../.build/lib/model.mjs';
 import { cleanName, timelineColumns, rawColumns, layOut } from '../../.build/lib/columns.mjs';
 import { splitDataScript } from '../../.build/lib/datascript.mjs';
 import { decodeTimeline, pack, unpack } from '../../.build/lib/timelinedecode.mjs';
+import { runShape as plain } from './runshape.mjs';
 
 const STATUSES = ['success', 'fail', 'skip', 'xfail', 'uxsuccess', 'inprogress'];
 const ORIGIN = '2018-09-28T02:46:35.123456+00:00';
@@ -137,24 +138,6 @@ const STATS = {
   failures: [{ name: 'x', id: 'pkg.mod.Test.test_2', details: ['AssertionError: no'] }, { name: 'gone', id: 'nowhere', details: 'E' }],
   skips: [{ name: 's', id: 's', details: 'reason' }],
 };
-
-/** Everything a view can read of a run, as plain data. */
-function plain(run) {
-  const test = (t) => t && ({
-    idx: t.idx, id: t.id, name: t.name, status: t.status, tags: t.tags, start: t.start, end: t.end,
-    duration: t.duration, worker: t.worker, lane: t.lane, shard: t.shard, unfinished: t.unfinished,
-    workerGuessed: t.workerGuessed, outlier: t.outlier,
-  });
-  return {
-    tests: run.tests.map(test),
-    byId: [...run.byId].map(([id, t]) => [id, t.idx]),
-    lanes: run.lanes.map((l) => ({ ...l, tests: [...l.tests], starts: [...l.starts], ends: [...l.ends],
-      reach: [...l.reach], outliers: [...l.outliers] })),
-    start: run.start, end: run.end, core: run.core, outliers: run.outliers.map((t) => t.idx),
-    counts: run.counts, totalDuration: run.totalDuration, classic: run.classic, warnings: run.warnings,
-    failures: run.failures.map((f) => ({ ...f, test: f.test && f.test.idx })), skips: run.skips,
-  };
-}
 
 describe('v2 timeline columns', () => {
   it('give the same Run as raw.json, names by the clean_name rule', () => {
