@@ -15,6 +15,7 @@
 // Data scripts (format v2, doc/source/data-format.rst): one statement,
 //   stackvizData("<path>", "<encoding>", "<payload>");
 // Fetched over HTTP, the three JSON string literals are read without eval.
+import { base64Bytes, decodeTwin } from './loader';
 
 export interface DataScript {
   path: string;
@@ -49,6 +50,88 @@ function nextArg(text: string, at: number, name: string): number {
   at++;
   while (text.charCodeAt(at) === 32) at++;
   return at;
+}
+
+/** The statement's head: path, encoding and where the payload's text starts
+ * (after its opening quote); null while ``text`` may still be too short to tell. */
+function scriptHead(text: string, name: string, whole: boolean): { path: string; encoding: string; at: number } | null {
+  try {
+    if (!text.startsWith(HEAD)) throw new Error(`${name} is not a stackviz data script`);
+    const pathEnd = literalEnd(text, HEAD.length, name);
+    const path = literal(text, HEAD.length, pathEnd, name);
+    const at = nextArg(text, pathEnd, name);
+    const encEnd = literalEnd(text, at, name);
+    const encoding = literal(text, at, encEnd, name);
+    const payload = nextArg(text, encEnd, name);
+    if (text.charCodeAt(payload) !== 34 || typeof path !== 'string' || typeof encoding !== 'string') {
+      throw new Error(`${name} is not a stackviz data script`);
+    }
+    return { path, encoding, at: payload + 1 };
+  } catch (e) {
+    // A head cut by a chunk boundary is not yet an error.
+    if (!whole && text.length < HEAD_MAX) return null;
+    throw e;
+  }
+}
+
+// A head longer than this is no data script's (paths are short).
+const HEAD_MAX = 4096;
+// Kept back from the payload until the end: the closing `");` and blanks.
+const TAIL_KEPT = 64;
+
+/**
+ * The text a data script carries, read from its byte stream. A gzip-base64 payload
+ * is decoded and inflated as it arrives, so the download and the inflating overlap;
+ * other encodings are read whole.
+ */
+export async function readDataScriptStream(body: ReadableStream<BufferSource>, name: string): Promise<string> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  let head = null;
+  let done = false;
+  while (!head && !done) {
+    const r = await reader.read();
+    done = r.done;
+    if (r.value) text += r.value;
+    head = scriptHead(text, name, done);
+  }
+  if (!head || head.encoding !== 'gzip-base64') {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+    const s = splitDataScript(text, name);
+    return decodeTwin(s.encoding, s.payload);
+  }
+  const inflate = new DecompressionStream('gzip');
+  const inflated = new Response(inflate.readable).text();
+  inflated.catch(() => null);
+  const writer = inflate.writable.getWriter();
+  let carry = text.slice(head.at);
+  // Whole base64 quads only, and never the last TAIL_KEPT characters before the end.
+  const push = (all: boolean) => {
+    let n = all ? carry.length : carry.length - TAIL_KEPT;
+    if (!all) n -= n % 4;
+    if (n <= 0) return;
+    writer.write(base64Bytes(carry.slice(0, n)) as Uint8Array<ArrayBuffer>).catch(() => null);
+    carry = carry.slice(n);
+  };
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      carry += r.value;
+      if (carry.length >= 1 << 16) push(false);
+    }
+    carry = carry.trimEnd();
+    if (!carry.endsWith('");')) throw new Error(`${name} is not a stackviz data script`);
+    carry = carry.slice(0, -3);
+    push(true);
+    writer.close().catch(() => null);
+  } catch (e) {
+    writer.abort().catch(() => null);
+    throw e instanceof SyntaxError || e instanceof DOMException ? new Error(`${name}: damaged payload (${e.message})`) : e;
+  }
+  try {
+    return await inflated;
+  } catch (e) {
+    throw new Error(`${name}: damaged payload (${(e as Error).message})`);
+  }
 }
 
 /** The three arguments of a data script's statement. A gzip-base64 payload has no

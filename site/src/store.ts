@@ -56,7 +56,10 @@ export class FetchingStore implements RunStore {
   /** ``index``: the loaded config (asked for only once it is loaded); ``mark``: timing
    * marks for the page's probe. */
   constructor(private source: Source, private index: () => Index,
-              private mark: (name: string) => void) {}
+              private mark: (name: string) => void) {
+    // The worker starts while config.json loads: ready when the timeline is asked for.
+    this.decoder.warm();
+  }
 
   statsOf(ref: RunRef): Promise<Stats | null> {
     let p = this.stats.get(ref.name);

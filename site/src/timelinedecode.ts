@@ -17,7 +17,7 @@
 // The worker runs this; so does the page when no worker can be started. The
 // columns cross to the page as transferred typed arrays, the ids as one string.
 import { JoinedIds, TestColumns, timelineColumns } from './columns';
-import { splitDataScript } from './datascript';
+import { readDataScriptStream, splitDataScript } from './datascript';
 import { decodeTwin } from './loader';
 
 /** What to decode: a URL to fetch, or a script's payload already loaded. */
@@ -25,22 +25,30 @@ export type DecodeRequest =
   | { path: string; url: string }
   | { path: string; encoding: string; payload: string };
 
-type Fetch = (url: string) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+type Fetch = (url: string) => Promise<{
+  ok: boolean; status: number; text(): Promise<string>; body?: ReadableStream<BufferSource> | null;
+}>;
+
+/** Streams: decoding as the bytes arrive (not in every browser the site supports). */
+const STREAMING = typeof DecompressionStream === 'function' && typeof TextDecoderStream === 'function';
 
 /** Decodes a timeline; ``phase`` is told when each step ends (for the benchmark). */
 export async function decodeTimeline(req: DecodeRequest, fetchFn: Fetch,
                                      phase: (name: string) => void = () => undefined): Promise<TestColumns> {
-  let script: { encoding: string; payload: string };
-  if ('url' in req) {
+  let text: string;
+  if (!('url' in req)) {
+    text = await decodeTwin(req.encoding, req.payload);
+  } else {
     const res = await fetchFn(req.url);
     if (!res.ok) throw new Error(`${req.path}: HTTP ${res.status}`);
-    const body = await res.text();
-    phase('fetched');
-    script = splitDataScript(body, req.path);
-  } else {
-    script = req;
+    if (res.body && STREAMING) {
+      text = await readDataScriptStream(res.body, req.path);
+    } else {
+      const script = splitDataScript(await res.text(), req.path);
+      phase('fetched');
+      text = await decodeTwin(script.encoding, script.payload);
+    }
   }
-  const text = await decodeTwin(script.encoding, script.payload);
   phase('inflated');
   let json: unknown;
   try {

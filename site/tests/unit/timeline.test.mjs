@@ -258,6 +258,47 @@ describe('timeline decoding (the worker path)', () => {
     assert.deepEqual(plain(run), plain(buildRun(REF, raw, STATS)));
   });
 
+  /** A response whose body arrives in chunks of the given sizes (the last one repeats). */
+  const streamed = (text, sizes) => async () => {
+    const bytes = new TextEncoder().encode(text);
+    let at = 0, k = 0;
+    const body = new ReadableStream({
+      pull(c) {
+        if (at >= bytes.length) return c.close();
+        const n = sizes[Math.min(k++, sizes.length - 1)];
+        c.enqueue(bytes.slice(at, at += n));
+      },
+    });
+    return { ok: true, status: 200, body, text: async () => assert.fail('read as a stream') };
+  };
+
+  it('inflates a streamed body as it arrives, cut anywhere', async () => {
+    const script = dataScript('r-0-timeline.js', 'gzip-base64', gz);
+    const want = plain(buildRun(REF, raw, null));
+    for (const sizes of [[1], [3, 70000], [script.length], [5, 1, 4093, 65537]]) {
+      if (sizes[0] === 1 && sizes.length === 1) {
+        // One byte at a time: the head is read across chunks (a short run keeps it quick).
+        const small = makeRun(5, 9);
+        const text = dataScript('p', 'gzip-base64', gzipSync(Buffer.from(JSON.stringify(small.timeline))).toString('base64'));
+        const cols = await viaWorker({ path: 'p', url: 'u' }, streamed(text, sizes));
+        assert.deepEqual(plain(runOfColumns(REF, cols, null, 'p')), plain(buildRun(REF, small.raw, null)));
+        continue;
+      }
+      const cols = await viaWorker({ path: 'r-0-timeline.js', url: 'u' }, streamed(script, sizes));
+      assert.deepEqual(plain(runOfColumns(REF, cols, null, 'p')), want, String(sizes));
+    }
+    const cols = await viaWorker({ path: 'p', url: 'u' }, streamed(dataScript('p', 'json', json), [100]));
+    assert.deepEqual(plain(runOfColumns(REF, cols, null, 'p')), want, 'json encoding, streamed');
+  });
+
+  it('refuses a damaged stream', async () => {
+    const cut = gz.slice(0, 2000) + '"+x+"' + gz.slice(2000);
+    for (const text of [dataScript('p', 'gzip-base64', gz).replace(');', '); x();'), 'stackvizData("p", "gzip-base64", "' + cut + '");',
+      dataScript('p', 'gzip-base64', gz.slice(0, 4000)), 'x'.repeat(5000)]) {
+      await assert.rejects(decodeTimeline({ path: 'p', url: 'u' }, streamed(text, [1000])), /p: damaged payload|p is not a stackviz data script/);
+    }
+  });
+
   it('reads a payload a <script> delivered (file://), json encoding too', async () => {
     const none = serve({});
     for (const [encoding, payload] of [['gzip-base64', gz], ['json', json]]) {
