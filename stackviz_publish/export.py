@@ -94,13 +94,19 @@ def _unique_names(sources):
     return names
 
 
-def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=False,
+def export_runs(sources, out_dir, dstat_logs=(), gzip=True, metadata=None, env=False,
                 limits=None, classic_details=True, warn=None, used_bytes=0, replace=False,
-                make_parents=False, service_logs=None, inform=None):
+                make_parents=False, service_logs=None, inform=None, classic=False,
+                layout=None):
     """Export every source as a run into ``out_dir`` (replaced atomically); return a
     RunSummary per run. Raises ExportError (one line) when nothing can be exported, or
     when ``out_dir`` is not something it may replace (see output.check_out_dir;
     ``replace`` allows an existing file or a foreign non-empty folder).
+
+    ``layout`` (format.Layout) says which files are written; without it, the layout
+    of ``stackviz-publish``: data scripts, compressed with ``gzip``, and with
+    ``classic`` also the classic raw.json and details.json (unless not
+    ``classic_details``).
 
     ``limits`` (a limits.Limits; default: its defaults) bounds what is kept and
     written; ``used_bytes`` is what the output's folder already holds (the publisher's
@@ -111,6 +117,9 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
     log lines; what was skipped in them goes to ``inform`` (default: ``warn``)."""
     warn = warn or logging.getLogger(__name__).warning
     limits = limits or limits_mod.Limits()
+    if layout is None:
+        layout = data_format.Layout.publish(gzip, classic)._replace(
+            classic_details=classic_details)
     sources = list(sources)
     if not sources:
         raise ExportError('no subunit input given')
@@ -134,15 +143,15 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
         with atomic_folders.AtomicFolder(out_dir) as data_dir:
             # dstat first: its cuts are told in the first run's warnings, which the
             # site shows.
-            dstat_artifacts, dstat_notes = _dstat_artifacts(dstat_logs, data_dir, gzip,
+            dstat_artifacts, dstat_notes = _dstat_artifacts(dstat_logs, data_dir, layout,
                                                             limits, budget, warn)
             summaries, artifacts, collectors = _export_all(
-                sources, data_dir, gzip, limits, budget, classic_details, warn,
+                sources, data_dir, layout, limits, budget, warn,
                 service_logs is not None, dstat_notes)
             artifacts += dstat_artifacts
             if service_logs is not None:
                 artifacts += _service_log_artifacts(service_logs, collectors, data_dir,
-                                                    gzip, inform or warn)
+                                                    layout, inform or warn)
             entry = output.dataset(metadata, env_fields() if env else None)
             output.write_config(data_dir, entry, artifacts, _generator())
     except OSError as exc:
@@ -150,8 +159,7 @@ def export_runs(sources, out_dir, dstat_logs=(), gzip=False, metadata=None, env=
     return summaries
 
 
-def _export_all(sources, data_dir, gzipped, limits, budget, classic_details, warn, collect,
-                notes=()):
+def _export_all(sources, data_dir, layout, limits, budget, warn, collect, notes=()):
     summaries = []
     artifacts = []
     problems = []
@@ -161,8 +169,8 @@ def _export_all(sources, data_dir, gzipped, limits, budget, classic_details, war
         collector = servicelogs.Collector(name + '-0', name) if collect else None
         try:
             summary, run_artifacts = export_one(
-                source, name, data_dir, gzipped, limits, classic_details, collector,
-                budget, () if summaries else notes)
+                source, name, data_dir, layout, limits, collector, budget,
+                () if summaries else notes)
         except readers.ReadError as exc:
             problems.append(str(exc))
             continue
@@ -184,9 +192,10 @@ def _export_all(sources, data_dir, gzipped, limits, budget, classic_details, war
     return summaries, artifacts, collectors
 
 
-def export_one(source, name, data_dir, gzipped=False, limits=None, classic_details=True,
-               collector=None, budget=None, notes=()):
+def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
+               budget=None, notes=()):
     """Read one source, write its run's files; return (RunSummary, artifacts).
+    ``layout``: a format.Layout (default: compressed data scripts).
     ``collector`` (servicelogs.Collector) sees each test on its way to the writer;
     ``notes`` are warnings to add to the run's stats (the dstat log's cuts)."""
     label = source.path or source.name
@@ -197,8 +206,7 @@ def export_one(source, name, data_dir, gzipped=False, limits=None, classic_detai
         if opened.kind is None:
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
                                     'v1 lines at its start)' % label)
-        writer = RunWriter(data_dir, name, 0, gzipped, classic_details, background,
-                           budget)
+        writer = RunWriter(data_dir, name, 0, layout, background, budget)
         sink = writer if collector is None else servicelogs.Tap(writer, collector)
         builder = model.RunBuilder(sink, limits)
         damage = readers.Damage()
@@ -246,7 +254,7 @@ def _checked(events, every=4096):
         yield event
 
 
-def _dstat_artifacts(dstat_logs, data_dir, gzipped, limits, budget, warn):
+def _dstat_artifacts(dstat_logs, data_dir, layout, limits, budget, warn):
     """Copy the dstat logs (within the limits); return (artifacts, cut notes)."""
     artifacts = []
     notes = []
@@ -261,7 +269,7 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, limits, budget, warn):
         if not first and any(a['path'].startswith(rel) for a in artifacts):
             rel = 'dstat-%s-%d.csv' % (safe_name(node), len(artifacts))
         try:
-            rel_path, _size, cuts = output.copy_dstat(path, data_dir, rel, gzipped,
+            rel_path, _size, cuts = output.copy_dstat(path, data_dir, rel, layout,
                                                       limits.max_dstat_bytes, budget, within)
         except readers.ReadError as exc:
             warn('dstat log %s not used: %s' % (path, exc))
@@ -269,14 +277,16 @@ def _dstat_artifacts(dstat_logs, data_dir, gzipped, limits, budget, warn):
         for cut in cuts:
             notes.append('dstat log %s: %s' % (path, cut))
             warn(notes[-1])
-        art = data_format.dstat_artifact(rel_path, node, first, gzipped)
+        art = data_format.dstat_artifact(
+            rel_path, node, first, layout.classic_gzip,
+            None if layout.classic_tool else layout.text_encoding)
         if cuts:
             art['cut'] = cuts
         artifacts.append(art)
     return artifacts, notes
 
 
-def _service_log_artifacts(plan, collectors, data_dir, gzipped, note):
+def _service_log_artifacts(plan, collectors, data_dir, layout, note):
     notes = []
 
     def both(message):
@@ -286,7 +296,7 @@ def _service_log_artifacts(plan, collectors, data_dir, gzipped, note):
     results = servicelogs.index(plan, collectors, both)
     artifacts = []
     for result in results:
-        artifact, _size = servicelogs_writer.write(data_dir, result, gzipped, notes)
+        artifact, _size = servicelogs_writer.write(data_dir, result, layout.encoding, notes)
         artifacts.append(artifact)
         note('service logs: %d file(s) read for run %s; %d test(s) have lines'
              % (len(plan.logs), result.collector.name, len(result.tests)))

@@ -21,6 +21,7 @@ builds their index entries.
 import datetime
 import json
 import os
+import zlib
 from typing import NamedTuple
 from typing import Optional
 
@@ -93,6 +94,112 @@ def artifact(path, name, kind, primary=False, gzipped=False, twin=True,
     return entry
 
 
+FORMAT_VERSION = 2
+# The timeline's status column: an index in this list.
+STATUSES = ('success', 'fail', 'skip', 'xfail', 'uxsuccess', 'inprogress')
+
+
+class Layout(NamedTuple):
+    """Which files an export writes (see doc/source/data-format.rst).
+
+    ``compress``: data scripts in gzip-base64 (else json/text). ``classic``: also the
+    classic raw.json (and details.json with ``classic_details``), gzipped with
+    ``classic_gzip``. ``classic_tool``: stackviz-export's layout: stats.json and the
+    dstat log as v1 files with script twins instead of data scripts."""
+    compress: bool = True
+    classic: bool = False
+    classic_gzip: bool = False
+    classic_details: bool = True
+    classic_tool: bool = False
+
+    @classmethod
+    def publish(cls, compress=True, classic=False):
+        """``stackviz-publish publish`` and ``export``: data scripts, and with
+        ``classic`` the classic files for the classic site (compressed alike)."""
+        return cls(compress, classic, compress, True, False)
+
+    @classmethod
+    def export_tool(cls, gzipped=False, classic_details=True):
+        """``stackviz-export``: the classic files as v1 (``.gz`` with -z), plus the
+        compressed timeline, test shards and id index the site reads."""
+        return cls(True, True, gzipped, classic_details, True)
+
+    @property
+    def encoding(self):
+        """The encoding of JSON data scripts."""
+        return 'gzip-base64' if self.compress else 'json'
+
+    @property
+    def text_encoding(self):
+        """The encoding of text (CSV) data scripts."""
+        return 'gzip-base64' if self.compress else 'text'
+
+
+def script_artifact(path, name, kind, encoding, primary=False,
+                    content_type='application/json', **extra):
+    """The config.json entry of a data script (``path`` ends in .js)."""
+    entry = {'path': path, 'artifact_name': name, 'artifact_type': kind,
+             'content_type': content_type, 'primary': primary}
+    entry.update(extra)
+    entry['script_path'] = path if path.endswith('.js') else None
+    if entry['script_path'] is None:
+        del entry['script_path']
+    entry['content_encoding'] = encoding
+    return entry
+
+
+def v2_run_artifacts(name, files, layout):
+    """The artifact entries of one run in format v2. ``files``: a dict with
+    ``timeline``, ``tests`` (folder), ``test_shards``, ``ids`` (folder),
+    ``id_buckets``, ``stats``, and with a classic layout ``raw`` and ``details``
+    (None when not written)."""
+    enc = layout.encoding
+    entries = []
+    raw = files.get('raw')
+    if raw:
+        entries.append(artifact(raw, name, 'subunit', True, layout.classic_gzip, twin=False))
+    if files.get('details'):
+        entries.append(artifact(files['details'], name, 'subunit-details',
+                                gzipped=layout.classic_gzip, twin=False))
+    if layout.classic_tool:
+        entries.append(artifact(files['stats'], name, 'subunit-stats',
+                                gzipped=layout.classic_gzip))
+    else:
+        entries.append(script_artifact(files['stats'], name, 'subunit-stats', enc))
+    entries.append(script_artifact(files['timeline'], name, 'stackviz-timeline', enc,
+                                   primary=not raw))
+    entries.append(script_artifact(files['tests'], name, 'stackviz-tests', enc,
+                                   shard_count=files['test_shards'], suffix='.js'))
+    entries.append(script_artifact(files['ids'], name, 'stackviz-ids', enc,
+                                   bucket_count=files['id_buckets'], suffix='.js',
+                                   hash=ID_HASH))
+    return entries
+
+
+ID_HASH = 'crc32'
+
+
+def id_hash(test_id):
+    """The id index's hash of a test id: CRC-32 (zlib's, as gzip's) of its UTF-8
+    bytes, as the site computes it (a lone surrogate counts as U+FFFD, as
+    TextEncoder encodes it)."""
+    try:
+        data = test_id.encode('utf-8')
+    except UnicodeEncodeError:
+        # Surrogates, as a JS string holds them: pairs join, lone ones become U+FFFD.
+        data = test_id.encode('utf-16-le', 'surrogatepass').decode(
+            'utf-16-le', 'replace').encode('utf-8')
+    return zlib.crc32(data)
+
+
+def id_buckets(count):
+    """How many buckets the id index of ``count`` tests has."""
+    return max(1, -(-count // IDS_PER_BUCKET))
+
+
+IDS_PER_BUCKET = 4096
+
+
 def run_artifacts(name, raw_path, details_path, stats_path, shard_dir, shard_count,
                   gzipped):
     """The artifact entries of one run (``details_path`` None: no classic details)."""
@@ -107,8 +214,13 @@ def run_artifacts(name, raw_path, details_path, stats_path, shard_dir, shard_cou
     return entries
 
 
-def dstat_artifact(path, node, first, gzipped):
-    """The artifact entry of a dstat log; the first one is the classic site's."""
+def dstat_artifact(path, node, first, gzipped, encoding=None):
+    """The artifact entry of a dstat log; the first one is the classic site's.
+    ``encoding``: the log is a data script so encoded."""
+    if encoding is not None:
+        return script_artifact(path, 'dstat-csv.log' if first else 'dstat-%s' % node,
+                               'dstat', encoding, content_type='text/csv',
+                               node=node or 'primary')
     return artifact(path, 'dstat-csv.log' if first else 'dstat-%s' % node, 'dstat',
                     gzipped=gzipped, content_type='text/csv', node=node or 'primary')
 

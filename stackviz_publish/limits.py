@@ -104,3 +104,8 @@ class Budget:
             return False
         self.left -= size
         return True
+
+    def give_back(self, size):
+        """Return bytes taken that were not written (a bound was above the size)."""
+        if self.left is not None and size > 0:
+            self.left += size

@@ -43,8 +43,8 @@ class Options:
     """What to publish and how; the CLI fills it from flags."""
 
     def __init__(self, logs_dir, subunit=(), stestr_dirs=(), dstat=(), work_dirs=(),
-                 site=None, gzip=False, limits=None,
-                 classic_details=False, metadata=None, environ=None, stdin=None,
+                 site=None, gzip=True, limits=None,
+                 classic=False, metadata=None, environ=None, stdin=None,
                  warnings=(), service_logs=True, service_log_globs=None,
                  service_log_seconds=DEFAULT_SERVICE_LOG_SECONDS):
         self.logs_dir = logs_dir
@@ -53,9 +53,9 @@ class Options:
         self.dstat = list(dstat)              # paths or NODE=PATH
         self.work_dirs = list(work_dirs)
         self.site = site
-        self.gzip = gzip
+        self.gzip = gzip                      # compressed data scripts
         self.limits = limits or limits_mod.Limits()
-        self.classic_details = classic_details
+        self.classic = classic                # also raw.json and details.json
         self.metadata = metadata or {}        # exporter dataset dict (metadata.to_dataset)
         self.environ = os.environ if environ is None else environ
         self.stdin = stdin
@@ -213,7 +213,7 @@ def _fill_stage(opts, stage, site, sources, dstat, note, checkpoint, plan=None,
     summaries = export.export_runs(
         sources, os.path.join(stage, 'data'), dstat_logs=dstat, gzip=opts.gzip,
         metadata=opts.metadata or None, env=False, limits=opts.limits,
-        classic_details=opts.classic_details, warn=note, used_bytes=tree_size(stage),
+        classic=opts.classic, warn=note, used_bytes=tree_size(stage),
         service_logs=plan, inform=inform or (lambda message: None))
     checkpoint('exported')
     return summaries

@@ -24,7 +24,9 @@ DESCRIPTION = 'Export subunit streams to a Stackviz data folder.'
 EXAMPLE = 'stackviz-export -f tempest.subunit --dstat dstat-csv.log out/'
 
 
-def add_arguments(parser):
+def add_arguments(parser, classic_tool=True):
+    """The flags of stackviz-export (``classic_tool``: the classic files) or of
+    ``stackviz-publish export`` (compressed data scripts)."""
     parser.add_argument('-f', '--stream-file', action='append', default=[],
                         metavar='FILE', help='a subunit stream (v1 or v2, gzip or '
                         'not); repeat for several runs')
@@ -37,12 +39,18 @@ def add_arguments(parser):
     parser.add_argument('-i', '--stdin', action='store_true',
                         help='read a subunit stream from standard input')
     parser.add_argument('--dstat', metavar='FILE', help='a dstat CSV log to add')
-    parser.add_argument('-z', '--gzip', action='store_true',
-                        help='gzip the data files (config.json excepted)')
+    if classic_tool:
+        parser.add_argument('-z', '--gzip', action='store_true',
+                            help='gzip the classic data files (config.json excepted); '
+                                 'the timeline, test shards and id index are always '
+                                 'compressed data scripts')
+    else:
+        add_format_arguments(parser, short=True)
     parser.add_argument('-e', '--env', action='store_true',
                         help='fill the dataset from ZUUL_* and JOB_NAME variables')
     parser.add_argument('--no-classic-details', action='store_true',
-                        help='skip the monolithic details.json (the shards remain)')
+                        help='skip the monolithic classic details.json (the test '
+                             'shards remain)')
     parser.add_argument('--service-logs', action='append', default=[], metavar='GLOB',
                         help='oslo.log service logs (shell glob, repeatable): add each '
                         'test\'s lines from them; links are made relative to the '
@@ -57,12 +65,36 @@ def add_arguments(parser):
     limit_args.add_arguments(parser)
 
 
+def add_format_arguments(parser, short=False):
+    """--gzip, --no-compress and --classic (publish and ``stackviz-publish export``)."""
+    names = ('-z', '--gzip') if short else ('--gzip',)
+    parser.add_argument(*names, dest='compress', action='store_true', default=True,
+                        help='compress the data files (gzip, then base64 in .js data '
+                             'scripts); the default, kept for older scripts')
+    parser.add_argument('--no-compress', dest='compress', action='store_false',
+                        help='write the data scripts uncompressed (plain JSON and CSV '
+                             'text in them)')
+    parser.add_argument('--classic', '--classic-details', dest='classic',
+                        action='store_true',
+                        help='also write the classic raw.json and details.json for the '
+                             'classic Stackviz site (gzipped unless --no-compress)')
+
+
+def layout_from(args):
+    """The format.Layout the flags ask for."""
+    from stackviz_publish import format as data_format
+    if getattr(args, 'compress', None) is None:   # stackviz-export
+        return data_format.Layout.export_tool(args.gzip, not args.no_classic_details)
+    return data_format.Layout.publish(args.compress, args.classic)._replace(
+        classic_details=not getattr(args, 'no_classic_details', False))
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         'export', help='export subunit streams to Stackviz data',
         **harness.parser_options(DESCRIPTION, EXAMPLE.replace(
             'stackviz-export', 'stackviz-publish export')))
-    add_arguments(parser)
+    add_arguments(parser, classic_tool=False)
     parser.set_defaults(run=run)
     return parser
 
@@ -102,8 +134,8 @@ def export_and_report(reporter, args, stdin):
     summaries = export.export_runs(
         _sources(args, stdin), args.path,
         dstat_logs=[('primary', args.dstat)] if args.dstat else (),
-        gzip=args.gzip, env=args.env, limits=limit_args.limits_from(args),
-        classic_details=not args.no_classic_details, warn=reporter.warn,
+        layout=layout_from(args), env=args.env, limits=limit_args.limits_from(args),
+        warn=reporter.warn,
         replace=args.replace, make_parents=True,   # the classic tool makes parents
         service_logs=_service_log_plan(args, reporter.warn), inform=reporter.note)
     for summary in summaries:

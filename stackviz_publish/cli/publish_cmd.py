@@ -29,6 +29,7 @@ from stackviz_publish import metadata
 from stackviz_publish import publish
 from stackviz_publish import logs_folder
 from stackviz_publish import sitefiles
+from stackviz_publish.cli import export_cmd
 from stackviz_publish.cli import harness
 from stackviz_publish.cli import limit_args
 
@@ -92,12 +93,7 @@ def add_parser(subparsers):
     out.add_argument('--site', metavar='DIR',
                      help='the built site to copy (default: $%s, %s, then the copy in '
                           'the Python package)' % (sitefiles.ENV_VAR, sitefiles.IMAGE_SITE))
-    out.add_argument('--gzip', action='store_true',
-                     help='write gzipped data (config.json stays plain); works from any '
-                          'static server, object storage included')
-    out.add_argument('--classic-details', action='store_true',
-                     help='also write the classic monolithic details file (only the '
-                          'classic site needs it)')
+    export_cmd.add_format_arguments(out)
     out.add_argument('--strict', action='store_true',
                      help='exit non-zero when there is nothing to publish (3), an input '
                           'is damaged (4), publishing fails or finds no site (1), or '
@@ -136,9 +132,9 @@ def options_from_args(args, environ, stdin):
     facts = job_metadata(args, environ, meta_warnings.append)
     return publish.Options(
         args.logs_dir, subunit=args.subunit, stestr_dirs=args.stestr_dir,
-        dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.gzip,
+        dstat=args.dstat, work_dirs=args.work_dir, site=args.site, gzip=args.compress,
         limits=limit_args.limits_from(args),
-        classic_details=args.classic_details, metadata=metadata.to_dataset(facts),
+        classic=args.classic, metadata=metadata.to_dataset(facts),
         environ=environ, stdin=stdin, warnings=meta_warnings,
         service_logs=getattr(args, 'service_logs', True),
         service_log_globs=getattr(args, 'service_log_globs', None))

@@ -27,7 +27,7 @@
 # Settings (environment):
 #   STACKVIZ_PUBLISH   command to run (default: /opt/stackviz/venv/bin/stackviz-publish,
 #                      then stackviz-publish on PATH)
-#   STACKVIZ_GZIP=1    write gzipped data
+#   STACKVIZ_GZIP=0    write the data uncompressed (compressed is the default)
 #   STACKVIZ_STRICT=1  pass --strict and let a failure fail the job
 #   STACKVIZ_TIMEOUT   seconds before giving up (default 900)
 #   BASE               devstack-gate's base folder; $BASE/new/tempest is searched too
@@ -50,7 +50,7 @@ else
 fi
 
 args=(publish "$logs_dir")
-[ "${STACKVIZ_GZIP:-0}" = 1 ] && args+=(--gzip)
+[ "${STACKVIZ_GZIP:-1}" = 0 ] && args+=(--no-compress)
 [ "$strict" = 1 ] && args+=(--strict)
 # The hook runs before devstack-gate copies logs: read Tempest's repository directly.
 tempest_dir=${BASE:-/opt/stack}/new/tempest

@@ -33,9 +33,12 @@ class Background:
         self._max = max_pending
 
     def submit(self, func, *args):
+        """Queue ``func(*args)``; return its future."""
         while len(self._pending) >= self._max:
             self._pending.popleft().result()
-        self._pending.append(self._pool.submit(func, *args))
+        future = self._pool.submit(func, *args)
+        self._pending.append(future)
+        return future
 
     def wait(self):
         """Wait for every task; raise the first task error."""
@@ -55,7 +58,9 @@ class Inline:
     """The same interface, running each task at once (for callers without a thread)."""
 
     def submit(self, func, *args):
-        func(*args)
+        future = futures.Future()
+        future.set_result(func(*args))
+        return future
 
     def wait(self):
         pass

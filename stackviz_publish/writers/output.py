@@ -22,10 +22,13 @@ from stackviz_publish import atomic_folders
 from stackviz_publish import limits
 from stackviz_publish.readers import files
 from stackviz_publish.format import DATASET_KEYS
+from stackviz_publish.format import FORMAT_VERSION
 from stackviz_publish.format import twin_path
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import text_cost
 from stackviz_publish.writers.datafile import write_whole
+from stackviz_publish.writers import datascript
+from stackviz_publish.writers.datascript import DataScript
 
 
 GENERATOR = 'stackviz-publish'
@@ -94,11 +97,13 @@ DSTAT_LINE = 64 * 1024    # longer lines are no dstat sample: dropped
 DSTAT_HEADER_LINES = 20
 
 
-def copy_dstat(src, data_dir, rel_path, gzipped, max_bytes=None, budget=None,
+def copy_dstat(src, data_dir, rel_path, layout, max_bytes=None, budget=None,
                within=None):
     """Copy a dstat CSV log within ``max_bytes`` of text: a bigger log keeps its
     header and one sample row in k (k from its size), and a first line saying so; the
     copy stops, with a last line saying so, where ``max_bytes`` or the budget end.
+    ``layout`` (format.Layout): a data script ``rel_path.js``, or with
+    ``classic_tool`` the classic file (``.gz`` with ``classic_gzip``) and its twin.
     Return (rel path, bytes written, [what was cut, one line each]).
     ``within``: see files.open_file; a read error leaves no half log behind."""
     with files.open_file(src, within, text=True) as source:
@@ -106,13 +111,26 @@ def copy_dstat(src, data_dir, rel_path, gzipped, max_bytes=None, budget=None,
         # One row in ``step``, aiming at 7/8 of the limit: rows differ a little.
         step = 1 if max_bytes is None or size <= max_bytes else \
             -(-size // max(1, max_bytes - max_bytes // 8))
-        out = DataFile(data_dir, rel_path, gzipped, encoding='text')
-        copier = _DstatCopy(out, gzipped, budget, step, max_bytes)
+        if layout.classic_tool:
+            out = DataFile(data_dir, rel_path, layout.classic_gzip, encoding='text')
+            written = (out.rel_path, out.twin_rel)
+            gzipped = layout.classic_gzip
+
+            def cost(text):
+                return text_cost(text, gzipped)
+        else:
+            out = DataScript(data_dir, rel_path + '.js', layout.text_encoding)
+            written = (out.rel_path,)
+            compress = layout.compress
+
+            def cost(text):
+                return datascript.text_cost(text, compress)
+        copier = _DstatCopy(out, cost, budget, step, max_bytes)
         try:
             copier.copy(source)
         except BaseException:
             out.close()
-            for rel in (out.rel_path, out.twin_rel):
+            for rel in written:
                 if rel:
                     atomic_folders.remove_path(os.path.join(data_dir, rel))
             raise
@@ -121,9 +139,9 @@ def copy_dstat(src, data_dir, rel_path, gzipped, max_bytes=None, budget=None,
 
 
 class _DstatCopy:
-    def __init__(self, out, gzipped, budget, step, max_bytes):
+    def __init__(self, out, cost, budget, step, max_bytes):
         self.out = out
-        self.gzipped = gzipped
+        self.cost = cost
         self.budget = budget or limits.Budget(None)
         self.step = step
         self.max_bytes = max_bytes
@@ -177,7 +195,7 @@ class _DstatCopy:
     def _flush(self):
         text = ''.join(self.block)
         self.block, self.block_size = [], 0
-        if not self.budget.take(text_cost(text, self.gzipped)):
+        if not self.budget.take(self.cost(text)):
             self._stop('max_output_bytes')
             return False
         self.out.write(text)
@@ -190,7 +208,7 @@ class _DstatCopy:
         if setting == 'max_dstat_bytes' and not self._flush():
             return
         end = '"[stackviz: cut here (%s)]"\r\n' % limits.flag(setting)
-        if self.budget.take(text_cost(end, self.gzipped)):
+        if self.budget.take(self.cost(end)):
             self.out.write(end)
 
     def notes(self, size):
@@ -230,6 +248,6 @@ def write_config(data_dir, dataset_entry, artifacts, generator):
     """config.json (never compressed) and its twin config.js."""
     entry = dict(dataset_entry)
     entry['artifacts'] = artifacts
-    config = {'deployer': False, 'format_version': 1, 'generator': generator,
+    config = {'deployer': False, 'format_version': FORMAT_VERSION, 'generator': generator,
               'script': twin_path('config.json'), 'datasets': [entry]}
     return write_whole(data_dir, 'config.json', json.dumps(config, indent=1))

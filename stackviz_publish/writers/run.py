@@ -12,8 +12,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The files of one run: raw.json, stats.json, classic details.json and the details
-shards, each written as tests arrive (nothing but the current shard is held)."""
+"""The files of one run (format v2): stats, the timeline, the test shards and the id
+index, and with a classic layout raw.json and details.json, each written as tests
+arrive (nothing but the current shard and a few bytes a test are held)."""
 import json
 import os
 import shutil
@@ -21,44 +22,53 @@ import shutil
 from stackviz_publish import format as data_format
 from stackviz_publish import limits
 from stackviz_publish.format import json_string
-from stackviz_publish.format import twin_path
+from stackviz_publish.writers import datascript
 from stackviz_publish.writers.background import Inline
-from stackviz_publish.writers.datafile import FILE_COST
-from stackviz_publish.writers.datafile import packed_cost
 from stackviz_publish.writers.datafile import DataFile
-from stackviz_publish.writers.datafile import cost
+from stackviz_publish.writers.datafile import cost as file_cost
 from stackviz_publish.writers.datafile import write_whole
+from stackviz_publish.writers.timeline import TEST_COST
+from stackviz_publish.writers.timeline import Timeline
+from stackviz_publish.writers.timeline import write_id_index
 
-_ENTRY = ('{"name": %s, "status": %s, "tags": [%s], "timestamps": [%s, %s], '
-          '"duration": %s, "details": {}, "id": %s, "worker": %s, "shard": %s}')
-_KEYS = ('name', 'status', 'tags', 'timestamps', 'duration', 'details', 'id', 'worker',
-         'shard')
+_HEAD = ('{"name": %s, "status": %s, "tags": [%s], "timestamps": [%s, %s], '
+         '"duration": %s, "details": ')
+_KEYS = ('name', 'status', 'tags', 'timestamps', 'duration', 'details', 'id', 'worker')
+_EXTRA = {('unfinished',): ', "unfinished": true',
+          ('worker_guessed',): ', "worker_guessed": true',
+          ('unfinished', 'worker_guessed'): ', "unfinished": true, "worker_guessed": true'}
 SHARD_TEXT = 256 * 1024
 SHARD_TESTS = 500
-# Taken from the output budget when a run starts: its stats.json apart from the
-# failure and skip lists (charged as they are listed), and its files' overheads.
+# Taken from the output budget when a run starts: its stats apart from the failure
+# and skip lists (charged as they are listed), and its files' overheads.
 RUN_RESERVE = 256 * 1024
 BUDGET_MARKER = ('[stackviz: attachments not kept: the output budget is used up (%s)]'
                  % limits.flag('max_output_bytes'))
+FILE_COST = datascript.FILE_COST
 
 
 _BUDGET_CUT = {limits.CUT_KEY: BUDGET_MARKER}
 
 
 def _detail_parts(details):
-    """A test's details as JSON pieces (``{``, then key, ``: ``, value, ... ``}``), and
-    how many characters the quoting of the values added (it bounds their backslashes:
-    each escape adds at least one character and holds one backslash)."""
+    """A test's details as JSON pieces (``{``, then key, ``: ``, value, ... ``}``), their
+    size, and how many characters the quoting of the values added (it bounds their
+    backslashes: each escape adds at least one character and holds one backslash)."""
     parts = []
     sep = '{'
     grown = 0
+    size = 1
     for key, value in details.items():
         quoted = json_string(value)
         grown += len(quoted) - len(value)
         parts += (sep, json_string(key), ': ', quoted)
+        size += len(sep) + len(parts[-3]) + 2 + len(quoted)
         sep = ', '
     parts.append('}')
-    return parts, grown
+    return parts, size, grown
+
+
+_NO_DETAILS = (('{}',), 2, 0)
 
 
 def _json_scalar(value):
@@ -68,27 +78,46 @@ def _json_scalar(value):
     return json_string(value) if isinstance(value, str) else str(value)
 
 
-def entry_json(entry):
-    """json.dumps(entry), faster for the usual raw.json entry (a third of the time)."""
-    if tuple(entry) != _KEYS or not isinstance(entry['duration'], float):
-        return json.dumps(entry)
+def test_json(entry):
+    """A raw.json entry as JSON text around its details: (head, tail), the details'
+    JSON goes between them. A template for the usual entry; json.dumps else."""
+    keys = tuple(entry)
+    if keys[:8] != _KEYS or not isinstance(entry['duration'], float) \
+            or (len(keys) > 8 and keys[8:] not in _EXTRA):
+        return _test_json_dumps(entry)
     start, end = entry['timestamps']
-    return _ENTRY % (json_string(entry['name']), json_string(entry['status']),
-                     ', '.join([json_string(t) for t in entry['tags']]),
-                     _json_scalar(start), _json_scalar(end),
-                     float.__repr__(entry['duration']), json_string(entry['id']),
-                     _json_scalar(entry['worker']), _json_scalar(entry['shard']))
+    head = _HEAD % (json_string(entry['name']), json_string(entry['status']),
+                    ', '.join([json_string(t) for t in entry['tags']]),
+                    _json_scalar(start), _json_scalar(end),
+                    float.__repr__(entry['duration']))
+    tail = ', "id": %s, "worker": %s%s}' % (
+        json_string(entry['id']), _json_scalar(entry['worker']),
+        _EXTRA[keys[8:]] if len(keys) > 8 else '')
+    return head, tail
+
+
+def _test_json_dumps(entry):
+    keys = list(entry)
+    at = keys.index('details') if 'details' in keys else len(keys)
+    before = {k: entry[k] for k in keys[:at]}
+    after = {k: entry[k] for k in keys[at + 1:]}
+    head = json.dumps(before)[:-1] + (', ' if before else '') + '"details": '
+    tail = (', ' + json.dumps(after)[1:]) if after else '}'
+    return head, tail
 
 
 class RunWriter:
-    def __init__(self, data_dir, name, index=0, gzipped=False, classic_details=True,
-                 background=None, budget=None):
-        """``budget`` (a limits.Budget) bounds what the run writes: past it, a test's
-        attachments become a marker, then tests are left out (``full`` turns True)."""
+    def __init__(self, data_dir, name, index=0, layout=None, background=None,
+                 budget=None):
+        """``layout`` (format.Layout) says which files; ``budget`` (a limits.Budget)
+        bounds what the run writes: past it, a test's attachments become a marker,
+        then tests are left out (``full`` turns True)."""
         self.budget = budget or limits.Budget(None)
         if not self.budget.take(RUN_RESERVE):
             raise limits.BudgetError('the output budget (%s) is used up'
                                      % limits.flag('max_output_bytes'))
+        self.layout = layout = layout or data_format.Layout()
+        self.compress = layout.compress
         self.full = False
         self.details_cut = 0
         self.tests_left_out = 0
@@ -96,92 +125,118 @@ class RunWriter:
         self.bg = background or Inline()
         self.name = name
         self.prefix = prefix = '%s-%d' % (name, index)
-        self.gzipped = gzipped
-        self.raw = DataFile(data_dir, prefix + '-raw.json', gzipped, background=self.bg)
-        self.raw.write('[')
+        self.timeline = Timeline(data_dir, prefix + '-timeline.js', layout.encoding,
+                                 self.bg)
+        self.tests_dir = prefix + '-tests'
+        self.ids_dir = prefix + '-ids'
+        os.mkdir(os.path.join(data_dir, self.tests_dir))
+        self.raw = self.details = None
+        if layout.classic:
+            self.raw = DataFile(data_dir, prefix + '-raw.json', layout.classic_gzip,
+                                twin=False, background=self.bg)
+            self.raw.write('[')
+            # For the classic site only: the new site reads the test shards.
+            if layout.classic_details:
+                self.details = DataFile(data_dir, prefix + '-details.json',
+                                        layout.classic_gzip, twin=False,
+                                        background=self.bg)
+                self.details.write('{')
         self._sep = ''
-        # The monolithic classic file is for the classic site only: the new site reads
-        # the shards, so it gets no script twin (it would double the largest file).
-        self.details = None
-        if classic_details:
-            self.details = DataFile(data_dir, prefix + '-details.json', gzipped,
-                                    twin=False, background=self.bg)
-            self.details.write('{')
         self._details_sep = ''
-        self.shard_dir = prefix + '-details'
-        os.mkdir(os.path.join(data_dir, self.shard_dir))
         self._shard = []
         self._shard_sep = ''
         self._shard_size = 0
         self._shard_tests = 0
         self.shard_count = 0
+        self.shard_starts = []
+        self._shard_charged = 0    # budget taken for the current shard's text
+        self._cost_shard = 0
+        self._in_flight = None     # (future of the last shard written, budget taken)
+        self.id_buckets = 0
         self.bytes_written = 0
 
     def add(self, entry, details):
-        """Write one test (a raw.json entry and its attachments' text), if the output
-        budget allows: else with a marker for its attachments, else not at all. The
-        details' JSON stays a list of pieces, so a huge attachment is escaped once
+        """Write one test (its raw.json entry and its attachments' text), if the
+        output budget allows: else with a marker for its attachments, else not at all.
+        The details' JSON stays a list of pieces, so a huge attachment is escaped once
         and never copied into a bigger string."""
         key = json_string(entry['id'])
+        head, tail = test_json(entry)
         choice = _detail_parts(details) if details else None
-        entry['shard'] = self.shard_count if choice else None
-        text = self._sep + entry_json(entry)
         if self.budget.left is not None:   # no budget, nothing to count
-            need = cost(text, self.gzipped)
-            if choice:
-                need += self._details_cost(choice, key, entry)
-            if not self.budget.take(need, self.budget.reserve if choice else 0):
-                choice, text = self._cut(entry, key, choice)
-                if text is None:
+            need = self._cost(key, head, tail, choice, entry)
+            if self.budget.take(need, self.budget.reserve if choice else 0):
+                self._shard_charged += self._cost_shard
+            else:
+                choice = self._cut(entry, key, head, tail, choice)
+                if choice is False:
                     return
-        if choice:
-            parts = choice[0]
-            self._shard += (self._shard_sep, key, ': ')
-            self._shard += parts
-            self._shard_sep = ',\n'
-            self._shard_tests += 1
-            self._shard_size += sum(map(len, parts))
-            if self.details is not None:
-                self._add_classic(entry['name'], parts)
-            if self._shard_size >= SHARD_TEXT or self._shard_tests >= SHARD_TESTS:
-                self._close_shard()
-        self.raw.write(text)
-        self._sep = ',\n'
+        self._write(entry, key, head, tail, choice)
 
-    def _cut(self, entry, key, parts):
+    def _write(self, entry, key, head, tail, choice):
+        parts, size, _grown = choice or _NO_DETAILS
+        if not self._shard_tests:
+            self.shard_starts.append(self.timeline.count)
+        shard = self._shard
+        shard += (self._shard_sep, key, ': ', head)
+        shard += parts
+        shard.append(tail)
+        self._shard_sep = ',\n'
+        self._shard_tests += 1
+        self._shard_size += size + len(head) + len(tail)
+        self.timeline.add(key, entry)
+        if self.raw is not None:
+            self.raw.write('%s%s{}%s, "shard": %d}' % (
+                self._sep, head, tail[:-1], self.shard_count))
+            self._sep = ',\n'
+            if choice and self.details is not None:
+                self._add_classic(entry['name'], parts)
+        if self._shard_size >= SHARD_TEXT or self._shard_tests >= SHARD_TESTS:
+            self._close_shard()
+
+    def _cut(self, entry, key, head, tail, choice):
         """The test does not fit the budget: try it with a marker instead of its
-        attachments, then alone; return (details parts or None, raw.json text), or
-        (None, None) when even that does not fit (the writer is then ``full``)."""
-        for choice in ((_detail_parts(_BUDGET_CUT), None) if parts else (None,)):
-            entry['shard'] = self.shard_count if choice else None
-            text = self._sep + entry_json(entry)
-            need = cost(text, self.gzipped)
-            if choice:
-                need += self._details_cost(choice, key, entry)
-            if self.budget.take(need, self.budget.reserve // 2 if choice else 0):
-                if parts:
+        attachments, then without; return the details to write (None: none), or
+        False when even that does not fit (the writer is then ``full``)."""
+        for cut in ((_detail_parts(_BUDGET_CUT), None) if choice else (None,)):
+            need = self._cost(key, head, tail, cut, entry)
+            if self.budget.take(need, self.budget.reserve // 2 if cut else 0):
+                self._shard_charged += self._cost_shard
+                if choice:
                     self.details_cut += 1
-                return choice, text
+                return cut
         self.full = True
         self.tests_left_out += 1
-        return None, None
+        return False
 
-    def _details_cost(self, choice, key, entry):
-        """Upper bound of what the parts add to the shard and its twin, and to the
-        classic details.json (no twin), keys and separators included. Uncompressed,
-        the twin adds a backslash per quote, backslash and newline: at most the
-        growth of quoting (values, id) plus two quotes per string and the newline."""
-        parts, grown = choice
-        size = sum(map(len, parts)) + len(key) + 4
-        if self.gzipped:
-            total = (size + (size >> 11) + 1) * 7 // 3 + 8
+    def _cost(self, key, head, tail, choice, entry):
+        """Upper bound of what the test adds: its entry in the test shard (and a
+        new shard's overhead), its timeline columns and id index entry, and with a
+        classic layout its raw.json entry and details.json entry."""
+        parts, size, grown = choice or _NO_DETAILS
+        text = key + head + tail
+        if self.compress:
+            total = datascript.packed_cost(len(text) + size + 4)
         else:
-            total = 2 * size + 2 * (grown + len(key) - len(entry['id'])) + len(parts) + 4
+            # Quoting the details' JSON adds a backslash per quote and backslash:
+            # at most two per string (its quotes) and two per escape in it.
+            total = datascript.cost(text, False) + size + len(parts) + 2 * grown + 4
         if self._shard_tests == 0:
             total += FILE_COST
-        if self.details is not None:
-            classic = size + len(entry['name']) * 6 + 8
-            total += classic + (classic >> 10) + 8
+        self._cost_shard = total
+        total += TEST_COST + datascript.cost(key, self.compress) + 1
+        worker = entry['worker']
+        if worker is not None and not -1000 < worker < 10 ** 6:
+            total += 2 * len(str(worker))
+        tags = entry['tags']
+        if tuple(tags) not in self.timeline.tag_sets:
+            total += datascript.cost(json.dumps(tags), self.compress) + 2
+        if self.raw is not None:
+            gz = self.layout.classic_gzip
+            total += file_cost(head + tail, gz, twin=False) + 32
+            if choice and self.details is not None:
+                classic = size + len(entry['name']) * 6 + 8
+                total += classic + (classic >> 10) + 8 if gz else classic
         return total
 
     def _add_classic(self, name, parts):
@@ -193,7 +248,7 @@ class RunWriter:
     def listed(self, item):
         """Take the cost of a failure or skip entry of stats.json; False if it does
         not fit (the model then leaves it out of the list). Its JSON's size is bounded
-        from its strings' quoted sizes; the twin at most doubles it."""
+        from its strings' quoted sizes; a script or a twin at most doubles it."""
         size = 16
         for key, value in item.items():
             size += len(key) + 8
@@ -203,7 +258,9 @@ class RunWriter:
                 size += sum([len(json_string(line)) + 2 for line in value])
             else:
                 size += 32   # a number, or null
-        return self.budget.take(packed_cost(size, True) if self.gzipped else 3 * size,
+        gzipped = self.compress and not self.layout.classic_tool or \
+            self.layout.classic_tool and self.layout.classic_gzip
+        return self.budget.take(datascript.packed_cost(size) * 2 if gzipped else 3 * size,
                                 self.budget.reserve // 2)
 
     def cut_warnings(self, not_given=0):
@@ -216,54 +273,82 @@ class RunWriter:
                          'budget (%s) was used up (marked "[stackviz: ...]")'
                          % (self.details_cut, limits.flag('max_output_bytes')))
         if left_out:
-            lines.append('%d test(s) left out of raw.json: the output budget (%s) was '
-                         'used up; they are counted in stats.json'
+            lines.append('%d test(s) left out of the run\'s files: the output budget '
+                         '(%s) was used up; they are counted in its stats'
                          % (left_out, limits.flag('max_output_bytes')))
         return lines
 
     def _close_shard(self):
         if not self._shard_tests:
             return
-        parts = ['{'] + self._shard + ['}']
+        parts = ['{'] + self._shard + ['}\n']
         self._shard = []
         self._shard_sep = ''
         self._shard_size = 0
         self._shard_tests = 0
-        rel = os.path.join(self.shard_dir, '%d.json' % self.shard_count)
-        self.bg.submit(self._write_shard, rel, parts)
+        rel = os.path.join(self.tests_dir, '%d.js' % self.shard_count)
+        settled, self._in_flight = self._in_flight, (
+            self.bg.submit(self._write_shard, rel, parts), self._shard_charged)
+        self._shard_charged = 0
         self.shard_count += 1
+        if settled is not None:
+            # The bound taken for a compressed shard is well above its size: give the
+            # rest back once the shard before this one is written (always at this
+            # point, so that what a budget keeps does not depend on timing).
+            future, charged = settled
+            self.budget.give_back(charged - future.result())
 
     def _write_shard(self, rel, parts):
-        self.bytes_written += write_whole(self.data_dir, rel, parts, self.gzipped)
+        size = datascript.write_script(self.data_dir, rel, parts, self.layout.encoding)
+        self.bytes_written += size
+        return size
 
     def discard(self):
         """Drop every file of this run (its input turned out unreadable)."""
         self.bg.wait()
-        self.raw.close()
-        if self.details is not None:
-            self.details.close()
-        for path in (self.raw.rel_path, twin_path(self.raw.rel_path),
-                     self.details and self.details.rel_path):
-            if path and os.path.exists(os.path.join(self.data_dir, path)):
+        self.timeline.script.abandon()
+        paths = [self.timeline.script.rel_path]
+        for out in (self.raw, self.details):
+            if out is not None:
+                out.close()
+                paths.append(out.rel_path)
+        for path in paths:
+            if os.path.exists(os.path.join(self.data_dir, path)):
                 os.remove(os.path.join(self.data_dir, path))
-        shutil.rmtree(os.path.join(self.data_dir, self.shard_dir), ignore_errors=True)
+        for folder in (self.tests_dir, self.ids_dir):
+            shutil.rmtree(os.path.join(self.data_dir, folder), ignore_errors=True)
 
     def close(self, stats):
         """Finish every file; return the artifact entries for config.json."""
         self._close_shard()
         self.bg.wait()
-        self.raw.write(']\n')
-        self.bytes_written += self.raw.close()
+        layout = self.layout
+        self.bytes_written += self.timeline.close(stats.get('start'), self.tests_dir + '/',
+                                                  self.shard_starts)
+        self.id_buckets, size = write_id_index(
+            self.data_dir, self.ids_dir, self.timeline.hashes, self.shard_starts,
+            layout.encoding)
+        self.bytes_written += size
+        files = {'timeline': self.timeline.script.rel_path, 'tests': self.tests_dir + '/',
+                 'test_shards': self.shard_count, 'ids': self.ids_dir + '/',
+                 'id_buckets': self.id_buckets}
+        if self.raw is not None:
+            self.raw.write(']\n')
+            self.bytes_written += self.raw.close()
+            files['raw'] = self.raw.rel_path
         if self.details is not None:
             self.details.write('}\n')
             self.bytes_written += self.details.close()
-        stats_rel = self.prefix + '-stats.json'
-        self.bytes_written += write_whole(self.data_dir, stats_rel, json.dumps(stats),
-                                          self.gzipped)
-        return self._artifacts(stats_rel)
-
-    def _artifacts(self, stats_rel):
-        gz = '.gz' if self.gzipped else ''
-        return data_format.run_artifacts(
-            self.name, self.raw.rel_path, self.details and self.details.rel_path,
-            stats_rel + gz, self.shard_dir, self.shard_count, self.gzipped)
+            files['details'] = self.details.rel_path
+        if layout.classic_tool:
+            stats_rel = self.prefix + '-stats.json'
+            self.bytes_written += write_whole(self.data_dir, stats_rel, json.dumps(stats),
+                                              layout.classic_gzip)
+            files['stats'] = stats_rel + ('.gz' if layout.classic_gzip else '')
+        else:
+            stats_rel = self.prefix + '-stats.js'
+            stats = dict(stats, format_version=data_format.FORMAT_VERSION)
+            self.bytes_written += datascript.write_script(
+                self.data_dir, stats_rel, json.dumps(stats), layout.encoding)
+            files['stats'] = stats_rel
+        return data_format.v2_run_artifacts(self.name, files, layout)

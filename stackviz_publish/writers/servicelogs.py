@@ -19,7 +19,8 @@ import os
 
 from stackviz_publish import format as data_format
 from stackviz_publish import model
-from stackviz_publish.writers.datafile import write_whole
+from stackviz_publish.writers.datascript import GZIP
+from stackviz_publish.writers.datascript import write_script
 from stackviz_publish.writers.run import SHARD_TESTS
 from stackviz_publish.writers.run import SHARD_TEXT
 
@@ -37,8 +38,9 @@ def _rows(records):
             for number, line, when, level, text in records]
 
 
-def write(data_dir, result, gzipped=False, notes=()):
-    """Write ``result`` (servicelogs.Result) for its run; return (artifact, bytes)."""
+def write(data_dir, result, encoding=GZIP, notes=()):
+    """Write ``result`` (servicelogs.Result) for its run as data scripts in
+    ``encoding``; return (artifact, bytes)."""
     collector = result.collector
     shard_dir = collector.prefix + '-servicelogs'
     os.mkdir(os.path.join(data_dir, shard_dir))
@@ -58,17 +60,16 @@ def write(data_dir, result, gzipped=False, notes=()):
         shards.append(shard)
     total = 0
     for number, parts in enumerate(shards):
-        total += write_whole(data_dir, os.path.join(shard_dir, '%d.json' % number),
-                             ['{'] + [',\n'.join(parts)] + ['}'], gzipped)
+        total += write_script(data_dir, os.path.join(shard_dir, '%d.js' % number),
+                              ['{'] + [',\n'.join(parts)] + ['}'], encoding)
     # In the shards' folder: an export is one folder per run artifact (see
     # output.is_own_export), and the index goes with its shards.
-    index_rel = os.path.join(shard_dir, 'index.json')
-    total += write_whole(data_dir, index_rel, json.dumps(
-        _index(result, tests, notes), separators=(',', ':')), gzipped)
-    gz = '.gz' if gzipped else ''
-    artifact = data_format.artifact(index_rel + gz, collector.name, 'service-logs',
-                                    gzipped=gzipped, shards=shard_dir + '/',
-                                    shard_count=len(shards), suffix='.json' + gz)
+    index_rel = os.path.join(shard_dir, 'index.js')
+    total += write_script(data_dir, index_rel, json.dumps(
+        _index(result, tests, notes), separators=(',', ':')), encoding)
+    artifact = data_format.script_artifact(index_rel, collector.name, 'service-logs',
+                                           encoding, shards=shard_dir + '/',
+                                           shard_count=len(shards), suffix='.js')
     return artifact, total
 
 

@@ -21,6 +21,7 @@ import os
 import pytest
 
 from stackviz_publish import generate
+from stackviz_publish.writers import datascript
 
 SHARED = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..', '..',
                                        'shared', 'data', 'subunit'))
@@ -44,8 +45,10 @@ def make_stream(tmp_path):
 
 
 def read_data(data_dir, rel_path):
-    """A data file's text, gunzipped if needed."""
+    """A data file's text, gunzipped if needed; a data script's payload."""
     path = os.path.join(str(data_dir), rel_path)
+    if rel_path.endswith('.js'):
+        return datascript.read_script(path)[2]
     with open(path, 'rb') as handle:
         data = handle.read()
     if rel_path.endswith('.gz'):
@@ -74,10 +77,35 @@ def run_files(data_dir, name):
     return {a['artifact_type']: a for a in artifacts(data_dir) if a['artifact_name'] == name}
 
 
-def all_details(data_dir, name):
-    """Every details shard of a run merged: {test id: {attachment: text}}."""
-    shards = run_files(data_dir, name)['subunit-details-shards']
-    merged = {}
+def run_names(data_dir):
+    """The runs of an export, in order (each has a timeline)."""
+    return [a['artifact_name'] for a in artifacts(data_dir)
+            if a['artifact_type'] == 'stackviz-timeline']
+
+
+def shard_tests(data_dir, name):
+    """Every test of a run from its test shards, in timeline order: [(shard, id,
+    entry with its details)]."""
+    shards = run_files(data_dir, name)['stackviz-tests']
+    found = []
     for k in range(shards['shard_count']):
-        merged.update(read_json(data_dir, '%s%d%s' % (shards['path'], k, shards['suffix'])))
-    return merged
+        shard = read_json(data_dir, '%s%d%s' % (shards['path'], k, shards['suffix']))
+        found += [(k, test_id, entry) for test_id, entry in shard.items()]
+    return found
+
+
+def raw_entries(data_dir, name):
+    """A run's tests as v1 raw.json entries (details empty, ``shard`` the test
+    shard), rebuilt from the test shards."""
+    entries = []
+    for k, _test_id, entry in shard_tests(data_dir, name):
+        entry = dict(entry, details={})
+        entry['shard'] = k
+        entries.append(entry)
+    return entries
+
+
+def all_details(data_dir, name):
+    """The attachments of a run's tests that have some: {test id: {attachment: text}}."""
+    return {test_id: entry['details'] for _k, test_id, entry in shard_tests(data_dir, name)
+            if entry['details']}

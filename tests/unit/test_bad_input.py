@@ -26,6 +26,7 @@ from subunit import v2
 
 from stackviz_publish import generate
 from stackviz_publish.cli import export_cmd
+from tests.unit.conftest import all_details
 from tests.unit.conftest import read_json
 from tests.unit.conftest import stream_bytes
 from tests.unit.test_fuzz import mutate
@@ -178,8 +179,8 @@ def test_non_utf8_attachment(tmp_path):
     (tmp_path / 's.subunit').write_bytes(out.getvalue())
     code, _, err = _cli(['-f', str(tmp_path / 's.subunit'), str(tmp_path / 'o')])
     assert code == 0 and 'not valid UTF-8' in err and 't.bad' in err
-    shard = read_json(tmp_path / 'o', 's.subunit-0-details/0.json')
-    assert shard['t.bad']['stdout'] == 'caf\ufffd \ufffd\x00 ok'
+    shard = read_json(tmp_path / 'o', 's.subunit-0-tests/0.js')
+    assert shard['t.bad']['details']['stdout'] == 'caf\ufffd \ufffd\x00 ok'
 
 
 def test_one_50mb_attachment(tmp_path):
@@ -190,13 +191,13 @@ def test_one_50mb_attachment(tmp_path):
                          '--max-run-details-bytes', '0', '--max-output-bytes', '0',
                          '-f', str(path), str(tmp_path / 'o')])
     assert code == 0 and err == ''
-    shard = read_json(tmp_path / 'o', 'big.subunit-0-details/0.json')
-    assert max(len(d.get('pythonlogging', '')) for d in shard.values()) >= 50 << 20
+    details = all_details(tmp_path / 'o', 'big.subunit')
+    assert max(len(d.get('pythonlogging', '')) for d in details.values()) >= 50 << 20
     code, _, err = _cli(['-f', str(path), str(tmp_path / 'o')])   # the default limits
     assert code == 0 and err.count('\n') == 1 and \
         '1 attachment(s) cut at --max-attachment-bytes=4194304' in err
-    shard = read_json(tmp_path / 'o', 'big.subunit-0-details/0.json')
-    assert max(len(d.get('pythonlogging', '')) for d in shard.values()) < 5 << 20
+    details = all_details(tmp_path / 'o', 'big.subunit')
+    assert max(len(d.get('pythonlogging', '')) for d in details.values()) < 5 << 20
 
 
 def test_not_dstat(tmp_path):
@@ -222,9 +223,9 @@ def test_one_bad_input_among_good_ones(tmp_path):
                            str(tmp_path / 'junk.txt'), str(tmp_path / 'o')])
     assert code == 0 and 'skipped' in err and 'junk.txt' in err
     assert sorted(os.listdir(tmp_path / 'o')) == [
-        'config.js', 'config.json', 'good.subunit-0-details', 'good.subunit-0-details.json',
-        'good.subunit-0-raw.json', 'good.subunit-0-raw.json.js',
-        'good.subunit-0-stats.json', 'good.subunit-0-stats.json.js']
+        'config.js', 'config.json', 'good.subunit-0-details.json', 'good.subunit-0-ids',
+        'good.subunit-0-raw.json', 'good.subunit-0-stats.json', 'good.subunit-0-stats.json.js',
+        'good.subunit-0-tests', 'good.subunit-0-timeline.js']
 
 
 def test_unwritable_and_missing(tmp_path):

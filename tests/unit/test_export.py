@@ -28,7 +28,9 @@ from tests.unit.conftest import artifacts
 from tests.unit.conftest import read_data
 from tests.unit.conftest import read_json
 from tests.unit.conftest import read_twin
+from tests.unit.conftest import raw_entries
 from tests.unit.conftest import run_files
+from tests.unit.conftest import shard_tests
 
 
 def _export(paths, out, **kwargs):
@@ -47,54 +49,75 @@ def test_counts_files_and_shards(make_stream, tmp_path):
         summary['finished'] + 2, summary['fail'], summary['skip'], 2)
     assert summ.total_bytes > 0 and summ.wall_time > 0
     files = run_files(out, 'tempest.subunit')
-    raw = read_json(out, files['subunit']['path'])
+    assert set(files) == {'subunit-stats', 'stackviz-timeline', 'stackviz-tests',
+                          'stackviz-ids'}
+    assert all(a['path'] == a['script_path'] and a['content_encoding'] == 'gzip-base64'
+               for a in files.values() if a['path'].endswith('.js'))
+    raw = raw_entries(out, 'tempest.subunit')
     stats = read_json(out, files['subunit-stats']['path'])
     assert sorted(t['id'] for t in raw) == sorted(summary['ids'])
     assert len({t['id'] for t in raw}) == len(raw)
     assert [t['status'] for t in raw[-2:]] == ['inprogress', 'inprogress']
     assert stats['counts']['fail'] == summary['fail']
-    assert stats['count'] == summary['finished'] and stats['format_version'] == 1
+    assert stats['count'] == summary['finished'] and stats['format_version'] == 2
     assert stats['workers'] == [0, 1, 2, 3]
     assert all(f['details'] and f['details'][-1] for f in stats['failures'])
     assert all(s['details'] for s in stats['skips'])
-    # Every test with attachments is in the shard raw.json names, under its id.
+    # Every test is in a shard, in timeline order, with its attachments.
+    timeline = read_json(out, files['stackviz-timeline']['path'])
+    assert timeline['ids'] == [t['id'] for t in raw]
+    tests = files['stackviz-tests']
+    assert timeline['shards'] == {'path': tests['path'], 'starts': [
+        i for i, t in enumerate(raw) if i == 0 or raw[i - 1]['shard'] != t['shard']]}
+    assert len(os.listdir(out / tests['path'])) == tests['shard_count'] > 1
     details = all_details(out, 'tempest.subunit')
-    shards = files['subunit-details-shards']
-    for test in raw:
-        if test['shard'] is not None:
-            shard = read_json(out, '%s%d.json' % (shards['path'], test['shard']))
-            assert test['id'] in shard
-    assert len(details) == sum(1 for t in raw if t['shard'] is not None) > 0
+    assert 0 < len(details) <= len(raw)
     hostile = details[generate.HOSTILE_NAME]
     assert hostile['pythonlogging'].startswith('</script>')
-    # Classic details: keyed by clean name.
-    classic = read_json(out, files['subunit-details']['path'])
-    assert set(classic) == {t['name'] for t in raw if t['shard'] is not None}
-    # Twins decode to the same data.
-    twin = read_twin(out, files['subunit']['script_path'])
-    assert twin[0] == files['subunit']['path'] and twin[2] == read_data(
-        out, files['subunit']['path'])
     assert read_twin(out, 'config.js')[2] == read_data(out, 'config.json')
-    assert len(os.listdir(out / shards['path'])) == 2 * shards['shard_count']
+    assert read_json(out, 'config.json')['format_version'] == 2
 
 
-def test_gzip_gives_the_same_data(make_stream, tmp_path):
+def test_no_compress_gives_the_same_data(make_stream, tmp_path):
     path, _ = make_stream(tests=150, seed=4)
-    _export([path], tmp_path / 'plain')
-    _export([path], tmp_path / 'gz', gzip=True)
+    _export([path], tmp_path / 'plain', gzip=False)
+    _export([path], tmp_path / 'gz')
     plain = {a['artifact_type']: a for a in artifacts(tmp_path / 'plain')}
     zipped = {a['artifact_type']: a for a in artifacts(tmp_path / 'gz')}
-    for kind in ('subunit', 'subunit-stats', 'subunit-details'):
-        assert zipped[kind]['path'] == plain[kind]['path'] + '.gz'
-        assert zipped[kind]['content_encoding'] == 'gzip'
+    assert set(plain) == set(zipped)
+    for kind in plain:
+        assert zipped[kind]['path'] == plain[kind]['path']
+        assert zipped[kind]['content_encoding'] == 'gzip-base64'
+        assert plain[kind]['content_encoding'] == 'json'
+    for kind in ('subunit-stats', 'stackviz-timeline'):
         assert read_data(tmp_path / 'gz', zipped[kind]['path']) == read_data(
             tmp_path / 'plain', plain[kind]['path'])
-    assert all_details(tmp_path / 'gz', 'tempest.subunit') == all_details(
+    assert shard_tests(tmp_path / 'gz', 'tempest.subunit') == shard_tests(
         tmp_path / 'plain', 'tempest.subunit')
-    assert zipped['subunit-details-shards']['suffix'] == '.json.gz'
-    assert read_twin(tmp_path / 'gz', zipped['subunit']['script_path'])[1] == 'gzip-base64'
-    # config.json is never compressed.
-    assert not os.path.exists(tmp_path / 'gz' / 'config.json.gz')
+    # Nothing but data scripts and config.json.
+    names = [os.path.join(folder, name) for folder, _, names in os.walk(tmp_path / 'gz')
+             for name in names]
+    assert all(n.endswith('.js') or n.endswith('config.json') for n in names)
+
+
+def test_classic_adds_the_classic_files(make_stream, tmp_path):
+    path, summary = make_stream(tests=150, seed=4, unfinished=1)
+    _export([path], tmp_path / 'v2')
+    _export([path], tmp_path / 'classic', classic=True)
+    files = run_files(tmp_path / 'classic', 'tempest.subunit')
+    assert files['subunit']['path'] == 'tempest.subunit-0-raw.json.gz'
+    assert files['subunit']['primary'] and not files['stackviz-timeline']['primary']
+    assert 'script_path' not in files['subunit']
+    assert 'script_path' not in files['subunit-details']
+    raw = read_json(tmp_path / 'classic', files['subunit']['path'])
+    assert raw == raw_entries(tmp_path / 'v2', 'tempest.subunit')
+    classic = read_json(tmp_path / 'classic', files['subunit-details']['path'])
+    details = all_details(tmp_path / 'v2', 'tempest.subunit')
+    assert classic == {t['name']: details[t['id']] for t in raw if t['id'] in details}
+    # The v2 files are the same as without --classic.
+    for kind in ('subunit-stats', 'stackviz-timeline'):
+        assert read_data(tmp_path / 'classic', files[kind]['path']) == read_data(
+            tmp_path / 'v2', files[kind]['path'])
 
 
 def test_several_streams_and_gzip_input(make_stream, tmp_path):
@@ -107,8 +130,8 @@ def test_several_streams_and_gzip_input(make_stream, tmp_path):
                                            'tempest.subunit-2']
     assert [s.tests for s in summaries] == [30, 40, 50]
     primaries = [x['path'] for x in artifacts(tmp_path / 'data') if x['primary']]
-    assert primaries == ['tempest.subunit-0-raw.json', 'tempest.subunit.gz-0-raw.json',
-                         'tempest.subunit-2-0-raw.json']
+    assert primaries == ['tempest.subunit-0-timeline.js', 'tempest.subunit.gz-0-timeline.js',
+                         'tempest.subunit-2-0-timeline.js']
 
 
 def test_metadata_env_and_dstat(make_stream, tmp_path, monkeypatch):
@@ -125,21 +148,24 @@ def test_metadata_env_and_dstat(make_stream, tmp_path, monkeypatch):
     monkeypatch.setenv('ZUUL_PROJECT', 'openstack/nova')
     monkeypatch.setenv('ZUUL_CHANGE', '4242')
     monkeypatch.setenv('JOB_NAME', 'tempest-full')
-    _, warnings = _export([path], tmp_path / 'data', dstat_logs=logs, env=True,
-                          metadata={'pipeline': 'gate', 'zuul_build': 'abc'})
-    config = read_json(tmp_path / 'data', 'config.json')
-    dataset = config['datasets'][0]
-    assert (dataset['change_project'], dataset['change_id'], dataset['name'],
-            dataset['pipeline']) == ('openstack/nova', '4242', 'tempest-full', 'gate')
-    assert dataset['metadata'] == {'zuul_build': 'abc'}
-    dstats = [a for a in dataset['artifacts'] if a['artifact_type'] == 'dstat']
-    assert [(a['path'], a['artifact_name'], a['node']) for a in dstats] == [
-        ('dstat.csv', 'dstat-csv.log', 'primary'),
-        ('dstat-compute1.csv', 'dstat-compute1', 'compute1')]
-    assert read_data(tmp_path / 'data', 'dstat.csv') == open(logs[0][1]).read()
-    assert read_twin(tmp_path / 'data', 'dstat.csv.js')[1:] == ['text', open(logs[0][1]).read()]
-    assert len(warnings) == 1 and 'bogus.csv' in warnings[0] and 'not used' in warnings[0]
-    assert config['format_version'] == 1 and config['script'] == 'config.js'
+    for compress in (True, False):
+        data = tmp_path / ('data-%s' % compress)
+        _, warnings = _export([path], data, dstat_logs=logs, env=True, gzip=compress,
+                              metadata={'pipeline': 'gate', 'zuul_build': 'abc'})
+        config = read_json(data, 'config.json')
+        dataset = config['datasets'][0]
+        assert (dataset['change_project'], dataset['change_id'], dataset['name'],
+                dataset['pipeline']) == ('openstack/nova', '4242', 'tempest-full', 'gate')
+        assert dataset['metadata'] == {'zuul_build': 'abc'}
+        dstats = [a for a in dataset['artifacts'] if a['artifact_type'] == 'dstat']
+        assert [(a['path'], a['artifact_name'], a['node'], a['content_encoding'])
+                for a in dstats] == [
+            ('dstat.csv.js', 'dstat-csv.log', 'primary', 'gzip-base64' if compress else 'text'),
+            ('dstat-compute1.csv.js', 'dstat-compute1', 'compute1',
+             'gzip-base64' if compress else 'text')]
+        assert read_data(data, 'dstat.csv.js') == open(logs[0][1]).read()
+        assert len(warnings) == 1 and 'bogus.csv' in warnings[0] and 'not used' in warnings[0]
+        assert config['format_version'] == 2 and config['script'] == 'config.js'
 
 
 def test_replaces_existing_output_and_limits(make_stream, tmp_path):
@@ -152,7 +178,7 @@ def test_replaces_existing_output_and_limits(make_stream, tmp_path):
     assert (out / 'stale.json').exists()
     (summ,), warnings = _export([path], out,   # ...unless asked
                                 limits=limits.Limits(max_attachment_bytes=1000),
-                                classic_details=False, replace=True)
+                                replace=True)
     assert not (out / 'stale.json').exists()
     assert 'subunit-details' not in run_files(out, 'tempest.subunit')
     details = all_details(out, 'tempest.subunit')
@@ -165,6 +191,7 @@ def test_replaces_existing_output_and_limits(make_stream, tmp_path):
         r'attachment \(marked "\[stackviz: \.\.\.\]"\)', cuts[0])
     assert summ.warnings
     assert sorted(os.listdir(tmp_path)) == ['data', 'tempest.subunit']
+    _export([path], out)   # an earlier v2 export is replaced without --replace
 
 
 def test_repository_sources(make_stream, tmp_path):

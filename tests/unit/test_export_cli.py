@@ -22,7 +22,10 @@ import sys
 from stackviz_publish.cli import export_cmd
 from stackviz_publish.cli import main as main_cli
 from tests.unit.conftest import artifacts
+from tests.unit.conftest import raw_entries
 from tests.unit.conftest import read_json
+from tests.unit.conftest import read_twin
+from tests.unit.conftest import run_files
 from tests.unit.conftest import stream_bytes
 
 
@@ -53,6 +56,35 @@ def test_classic_flags(tmp_path, monkeypatch):
     paths = [a['path'] for a in artifacts(tmp_path / 'data')]
     assert 'tempest.subunit-0-raw.json.gz' in paths
     assert 'other.subunit.gz-0-raw.json.gz' in paths and 'dstat.csv.gz' in paths
+    # The classic files as v1 (twins for stats and dstat only), plus the timeline, test
+    # shards and id index, always compressed.
+    files = run_files(tmp_path / 'data', 'tempest.subunit')
+    assert {k: (a['path'], a.get('script_path'), a.get('content_encoding'))
+            for k, a in files.items()} == {
+        'subunit': ('tempest.subunit-0-raw.json.gz', None, 'gzip'),
+        'subunit-details': ('tempest.subunit-0-details.json.gz', None, 'gzip'),
+        'subunit-stats': ('tempest.subunit-0-stats.json.gz', 'tempest.subunit-0-stats.json.js',
+                          'gzip'),
+        'stackviz-timeline': ('tempest.subunit-0-timeline.js',
+                              'tempest.subunit-0-timeline.js', 'gzip-base64'),
+        'stackviz-tests': ('tempest.subunit-0-tests/', None, 'gzip-base64'),
+        'stackviz-ids': ('tempest.subunit-0-ids/', None, 'gzip-base64')}
+    assert files['subunit']['primary'] and not files['stackviz-timeline']['primary']
+    raw = read_json(tmp_path / 'data', files['subunit']['path'])
+    assert raw == raw_entries(tmp_path / 'data', 'tempest.subunit')
+    stats = read_json(tmp_path / 'data', files['subunit-stats']['path'])
+    assert stats['format_version'] == 1
+    assert read_twin(tmp_path / 'data', 'tempest.subunit-0-stats.json.js')[1] == 'gzip-base64'
+    assert read_twin(tmp_path / 'data', 'dstat.csv.js')[:2] == ['dstat.csv.gz', 'gzip-base64']
+    assert config['format_version'] == 2
+    # Without -z: the same, plain.
+    code, out, err = _cli(['-f', str(tmp_path / 'tempest.subunit'), '--no-classic-details',
+                           str(tmp_path / 'plain')])
+    assert code == 0, err
+    files = run_files(tmp_path / 'plain', 'tempest.subunit')
+    assert 'subunit-details' not in files
+    assert read_json(tmp_path / 'plain', 'tempest.subunit-0-raw.json') == raw
+    assert read_twin(tmp_path / 'plain', 'tempest.subunit-0-stats.json.js')[1] == 'json'
 
 
 def test_stdin_and_repository(tmp_path):
@@ -84,7 +116,27 @@ def test_publish_export_subcommand(tmp_path):
     code = main_cli.main(['export', '-f', str(tmp_path / 's.subunit'),
                           str(tmp_path / 'data')], out, err)
     assert code == 0 and 's.subunit: 8 tests' in out.getvalue()
-    assert os.path.exists(tmp_path / 'data' / 's.subunit-0-raw.json')
+    assert sorted(os.listdir(tmp_path / 'data')) == [
+        'config.js', 'config.json', 's.subunit-0-ids', 's.subunit-0-stats.js',
+        's.subunit-0-tests', 's.subunit-0-timeline.js']
+    default = run_files(tmp_path / 'data', 's.subunit')
+    assert {a['content_encoding'] for a in default.values()} == {'gzip-base64'}
+    for flags, encoding, classic in ((['--gzip'], 'gzip-base64', False),
+                                     (['-z', '--classic'], 'gzip-base64', True),
+                                     (['--no-compress'], 'json', False),
+                                     (['--no-compress', '--classic-details'], 'json', True)):
+        folder = str(tmp_path / ('out-%s' % '_'.join(flags)))
+        code = main_cli.main(['export', '-f', str(tmp_path / 's.subunit'), folder] + flags,
+                             out, err)
+        assert code == 0, err.getvalue()
+        files = run_files(folder, 's.subunit')
+        assert files['stackviz-timeline']['content_encoding'] == encoding
+        assert ('subunit' in files) == classic == ('subunit-details' in files)
+        assert raw_entries(folder, 's.subunit') == raw_entries(tmp_path / 'data', 's.subunit')
+        if classic:
+            raw = files['subunit']['path']
+            assert raw.endswith('.gz') == (encoding == 'gzip-base64')
+            assert read_json(folder, raw) == raw_entries(folder, 's.subunit')
 
 
 def test_real_process_stdin_and_no_traceback(tmp_path):
@@ -100,6 +152,7 @@ def test_real_process_stdin_and_no_traceback(tmp_path):
                           input=gzip.compress(data), capture_output=True, env=env)
     assert done.returncode == 0 and b'stdin: 10 tests' in done.stdout
     assert os.path.exists(tmp_path / 'data' / 'stdin-0-raw.json.gz')
+    assert os.path.exists(tmp_path / 'data' / 'stdin-0-timeline.js')
     done = subprocess.run(run + ['-i', str(tmp_path / 'data2')], input=os.urandom(5000),
                           capture_output=True, env=env)
     assert done.returncode == 1 and b'Traceback' not in done.stderr

@@ -63,10 +63,12 @@ def test_reads_tempest_repository_before_logs_are_copied(tmp_path, site):
     logs = tmp_path / 'logs'
     logs.mkdir()
     proc = run_hook({'STACKVIZ_PUBLISH': PUBLISHER, 'STACKVIZ_SITE': site,
-                     'BASE': str(tmp_path / 'base'), 'STACKVIZ_GZIP': '1'}, str(logs))
+                     'BASE': str(tmp_path / 'base'), 'STACKVIZ_GZIP': '0'}, str(logs))
     assert proc.returncode == 0, proc.stderr
     assert '\nstestr: %d tests' % summary['finished'] in proc.stdout
-    assert any(n.endswith('.gz') for n in os.listdir(str(logs / 'stackviz' / 'data')))
+    with open(str(logs / 'stackviz' / 'data' / 'config.json')) as f:
+        arts = json.load(f)['datasets'][0]['artifacts']
+    assert {a['content_encoding'] for a in arts} == {'json'}   # STACKVIZ_GZIP=0
 
 
 def test_not_installed_never_fails_the_job(tmp_path):

@@ -15,7 +15,6 @@
 """Every cap: what it keeps, its marker, its one warning line, and that the other tests'
 data is intact (model, writers, dstat copy, both CLIs' flags)."""
 import io
-import json
 import os
 import re
 
@@ -33,6 +32,7 @@ from stackviz_publish.writers import output
 from stackviz_publish.writers.run import BUDGET_MARKER
 from stackviz_publish.writers.run import RUN_RESERVE
 from stackviz_publish.writers.run import RunWriter
+from stackviz_publish.format import Layout
 from tests.unit import hostile_streams
 from tests.unit.conftest import all_details
 from tests.unit.conftest import read_data
@@ -41,6 +41,8 @@ from tests.unit.conftest import run_files
 from tests.unit.test_model import Sink
 from tests.unit.test_model import T0
 from tests.unit.test_model import ev
+
+CLASSIC = Layout.export_tool()
 
 
 def build(events, **caps):
@@ -181,9 +183,11 @@ def test_failure_message_and_skip_reason_are_cut():
     assert tests['p.fail'][1]['traceback'] == tb.decode()   # the attachment is whole
 
 
-def test_output_budget_marks_then_leaves_out_tests(tmp_path):
+@pytest.mark.parametrize('layout', [Layout.publish(), Layout.publish(compress=False),
+                                    Layout.publish(classic=True), Layout.export_tool()])
+def test_output_budget_marks_then_leaves_out_tests(tmp_path, layout):
     budget = limits.Budget(RUN_RESERVE + 500 * 1024)
-    writer = RunWriter(str(tmp_path), 'r', budget=budget)
+    writer = RunWriter(str(tmp_path), 'r', layout=layout, budget=budget)
     builder = model.RunBuilder(writer, limits.NO_LIMITS)
     events = []
     tests = 3000   # more than the budget's raw.json half can list
@@ -197,22 +201,27 @@ def test_output_budget_marks_then_leaves_out_tests(tmp_path):
     stats = builder.finish()
     stats['warnings'] += writer.cut_warnings(builder.left_out)
     writer.close(stats)
-    raw = json.loads(read_data(tmp_path, 'r-0-raw.json'))
+    timeline = read_json(tmp_path, 'r-0-timeline.js')
+    raw = [{'id': test_id} for test_id in timeline['ids']]
     details = {}
-    for name in os.listdir(str(tmp_path / 'r-0-details')):
-        if name.endswith('.json'):
-            details.update(read_json(tmp_path / 'r-0-details', name))
+    for name in os.listdir(str(tmp_path / 'r-0-tests')):
+        shard = read_json(tmp_path / 'r-0-tests', name)
+        details.update({test_id: entry['details'] for test_id, entry in shard.items()})
+    assert list(details) == timeline['ids']
+    if layout.classic:
+        classic = read_json(tmp_path, 'r-0-raw.json' + ('.gz' if layout.classic_gzip else ''))
+        assert [e['id'] for e in classic] == timeline['ids']
     marked = [i for i, d in details.items() if d == {limits.CUT_KEY: BUDGET_MARKER}]
     whole = [i for i, d in details.items() if len(d.get('log', '')) in (100, 20000)]
     assert whole and marked and len(whole) + len(marked) <= len(raw) < tests
-    first = min(marked)   # from the first big test that did not fit, no big one is whole
-    assert first[-1] == '9' and not [i for i in whole if i > first and i[-1] == '9']
+    first = min(marked)   # from the first test that did not fit, no big one is whole
+    assert not [i for i in whole if i > first and i[-1] == '9']
     assert stats['count'] == tests and [e['id'] for e in raw] == [
         'p.test_%04d' % n for n in range(len(raw))]
     assert len([w for w in stats['warnings'] if 'without their attachments' in w]) == 1
-    left_out = [w for w in stats['warnings'] if 'left out of raw.json' in w]
-    assert left_out == ['%d test(s) left out of raw.json: the output budget '
-                        '(--max-output-bytes) was used up; they are counted in stats.json'
+    left_out = [w for w in stats['warnings'] if 'left out' in w]
+    assert left_out == ["%d test(s) left out of the run's files: the output budget "
+                        '(--max-output-bytes) was used up; they are counted in its stats'
                         % (tests - len(raw))]
     assert _tree_size(tmp_path) <= RUN_RESERVE + 500 * 1024
 
@@ -224,7 +233,7 @@ def _tree_size(path):
 
 def test_dstat_downsampled_then_cut(tmp_path):
     log = hostile_streams.dstat(str(tmp_path / 'dstat.csv'), 200 * 1024)
-    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'd.csv', False, 50 * 1024)
+    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'd.csv', CLASSIC, 50 * 1024)
     text = read_data(tmp_path, rel)
     lines = text.splitlines()
     step = -(-os.path.getsize(log) // (50 * 1024 * 7 // 8))
@@ -241,18 +250,26 @@ def test_dstat_downsampled_then_cut(tmp_path):
     # irregular rows (a huge one among them) are cut at the limit, with a last line
     with open(log, 'a') as out:
         out.write('01-01 10:00:00,' + '1,' * 40000 + '1\r\n' + '01-01 10:00:01,1,2\r\n')
-    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'e.csv', False, 10 ** 7)
+    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'e.csv', CLASSIC, 10 ** 7)
     assert notes == [] and read_data(tmp_path, rel) == open(log, newline='').read()
-    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'e.csv', False,
+    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'e.csv', CLASSIC,
                                       os.path.getsize(log) // 2 + 10 ** 5)
     text = read_data(tmp_path, rel)
     assert notes[-1] == '1 line(s) longer than 65536 characters left out'
     assert '1,' * 100 not in text and len(text) < os.path.getsize(log) // 2 + 10 ** 5
-    rel, _, notes = output.copy_dstat(log, str(tmp_path), 'f.csv', False, None,
-                                      limits.Budget(60 * 1024))
-    assert read_data(tmp_path, rel).endswith('"[stackviz: cut here (--max-output-bytes)]"'
-                                             '\r\n')
-    assert notes[0].startswith('cut after') and notes[0].endswith('(--max-output-bytes)')
+    for layout in (CLASSIC, Layout.publish(), Layout.publish(compress=False)):
+        budget = limits.Budget(60 * 1024)
+        rel, size, notes = output.copy_dstat(log, str(tmp_path), 'f.csv', layout, None,
+                                             budget)
+        assert rel == ('f.csv' if layout.classic_tool else 'f.csv.js')
+        assert read_data(tmp_path, rel).endswith(
+            '"[stackviz: cut here (--max-output-bytes)]"\r\n')
+        assert notes[0].startswith('cut after') and notes[0].endswith('(--max-output-bytes)')
+        written = [tmp_path / name for name in ('f.csv', 'f.csv.js')
+                   if os.path.exists(tmp_path / name)]
+        assert 0 < sum(map(os.path.getsize, written)) <= 60 * 1024
+        for path in written:
+            os.remove(path)
 
 
 def test_dstat_cut_shows_in_the_run_warnings(make_stream, tmp_path):
@@ -262,7 +279,7 @@ def test_dstat_cut_shows_in_the_run_warnings(make_stream, tmp_path):
     export.export_runs([export.Source('s', path=path)], str(tmp_path / 'o'),
                        dstat_logs=[('primary', log)], warn=warnings.append,
                        limits=limits.Limits(max_dstat_bytes=20 * 1024))
-    stats = read_json(tmp_path / 'o', 's-0-stats.json')
+    stats = read_json(tmp_path / 'o', 's-0-stats.js')
     cut = [w for w in stats['warnings'] if 'dstat' in w]
     assert len(cut) == 1 and 'downsampled' in cut[0] and warnings == cut
     dstat_art = [a for a in read_json(tmp_path / 'o', 'config.json')['datasets'][0][

@@ -102,12 +102,17 @@ def test_export_stays_bounded(hostile, tmp_path):
     check_warnings(stderr.splitlines(), 'stackviz-export', CUT_FLAGS + ('--max-message-chars',))
 
 
-def test_publish_stays_bounded(hostile, tmp_path):
+@pytest.mark.parametrize('flags, cuts', [
+    # Compressed (the default), these logs fit in the output budget...
+    ([], CUT_FLAGS[:-1]),
+    # ...uncompressed, they do not.
+    (['--no-compress'], CUT_FLAGS)])
+def test_publish_stays_bounded(hostile, tmp_path, flags, cuts):
     logs, _, _ = hostile
     site = fx.write_site(str(tmp_path / 'site'))
     code, stderr, rss = run_measured(
         ['-m', 'stackviz_publish.cli.main', 'publish', logs, '--site', site,
-         '--no-env', '--strict'], tmp_path)
+         '--no-env', '--strict'] + flags, tmp_path)
     assert code == 4, stderr   # published, with warnings
     published = os.path.join(logs, 'stackviz')
     assert rss <= MAX_RSS and tree_size(published) <= MAX_OUTPUT, (
@@ -115,4 +120,4 @@ def test_publish_stays_bounded(hostile, tmp_path):
     lines = stderr.splitlines()
     assert lines[-1] == 'stackviz-publish: %s; the readable part was published' % (
         plural(len(lines) - 1, 'warning'))
-    check_warnings(lines[:-1], 'stackviz-publish')
+    check_warnings(lines[:-1], 'stackviz-publish', cuts)

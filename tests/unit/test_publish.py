@@ -13,7 +13,6 @@
 # under the License.
 
 """End to end: publish over generated logs folders, one per layout gate jobs have."""
-import gzip
 import io
 import json
 import os
@@ -25,6 +24,8 @@ from stackviz_publish.cli import harness
 from stackviz_publish.cli import publish_cmd
 
 from tests.unit import publish_fixtures as fx
+from tests.unit.conftest import read_data
+from tests.unit.conftest import read_json
 
 ENV_KEYS = ('ZUUL_PROJECT', 'ZUUL_CHANGE', 'ZUUL_PATCHSET', 'ZUUL_PIPELINE', 'JOB_NAME',
             'ZUUL_UUID', 'LOG_URL', 'STACKVIZ_SITE', 'STACKVIZ_DEBUG')
@@ -60,10 +61,7 @@ def artifacts(cfg, kind):
 
 
 def load_data(logs, rel):
-    path = os.path.join(logs, 'stackviz', 'data', rel)
-    opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rt') as f:
-        return json.load(f)
+    return read_json(os.path.join(logs, 'stackviz', 'data'), rel)
 
 
 def test_devstack_gate_layout(tmp_path, site):
@@ -83,9 +81,10 @@ def test_devstack_gate_layout(tmp_path, site):
     # The site's own development data is not published.
     assert not os.path.exists(os.path.join(published, 'data', 'dev-sample.json'))
     cfg = config(str(tmp_path / 'ws'))
-    raw = artifacts(cfg, 'subunit')
-    assert len(raw) == 1
-    assert len(load_data(str(tmp_path / 'ws'), raw[0]['path'])) == summary['tests']
+    timeline = artifacts(cfg, 'stackviz-timeline')
+    assert len(timeline) == 1 and timeline[0]['primary']
+    assert artifacts(cfg, 'subunit') == artifacts(cfg, 'subunit-details') == []
+    assert load_data(str(tmp_path / 'ws'), timeline[0]['path'])['count'] == summary['tests']
     dstat = artifacts(cfg, 'dstat')
     assert [a.get('node') for a in dstat] == ['primary']
     # Nothing left behind next to the site.
@@ -120,7 +119,7 @@ def test_tempest_stestr_layout(tmp_path, site):
     code, out, err = run_cli([str(tmp_path)], environ={})
     assert code == 0, err
     assert ': %d tests' % summary['finished'] in out
-    assert len(artifacts(config(str(tmp_path)), 'subunit')) == 1
+    assert len(artifacts(config(str(tmp_path)), 'stackviz-timeline')) == 1
 
 
 def test_any_subunit_files_and_multinode_dstat(tmp_path, site):
@@ -131,7 +130,7 @@ def test_any_subunit_files_and_multinode_dstat(tmp_path, site):
     code, out, err = run_cli([str(tmp_path)], environ={})
     assert code == 0, err
     cfg = config(str(tmp_path))
-    assert len(artifacts(cfg, 'subunit')) == 2
+    assert len(artifacts(cfg, 'stackviz-timeline')) == 2
     assert sorted(a.get('node') for a in artifacts(cfg, 'dstat')) == ['primary', 'subnode-2']
 
 
@@ -166,15 +165,34 @@ def test_explicit_subunit_from_stdin_and_dstat(tmp_path, site):
     assert [a.get('node') for a in artifacts(config(str(logs)), 'dstat')] == ['ctl']
 
 
-def test_gzip_keeps_config_plain(tmp_path, site):
+@pytest.mark.parametrize('flags', [[], ['--gzip']])
+def test_compressed_by_default_config_plain(tmp_path, site, flags):
     fx.devstack_gate(str(tmp_path), tests=30)
-    code, _, err = run_cli([str(tmp_path), '--gzip'], environ={})
+    code, _, err = run_cli([str(tmp_path)] + flags, environ={})
     assert code == 0, err
     cfg = config(str(tmp_path))  # plain JSON, or this would fail
-    raw = artifacts(cfg, 'subunit')[0]
-    assert raw['path'].endswith('.gz') and raw.get('content_encoding') == 'gzip'
-    with open(os.path.join(str(tmp_path), 'stackviz', 'data', raw['path']), 'rb') as f:
-        assert f.read(2) == b'\x1f\x8b'
+    arts = [a for d in cfg['datasets'] for a in d['artifacts']]
+    assert {a['content_encoding'] for a in arts} == {'gzip-base64'}
+    timeline = artifacts(cfg, 'stackviz-timeline')[0]
+    with open(os.path.join(str(tmp_path), 'stackviz', 'data', timeline['path'])) as f:
+        head = 'stackvizData("%s", "gzip-base64", "H4sI' % timeline['path']
+        assert f.read(200).startswith(head)   # H4sI: base64 of gzip's magic
+
+
+def test_no_compress_and_classic(tmp_path, site):
+    fx.devstack_gate(str(tmp_path), tests=30)
+    code, _, err = run_cli([str(tmp_path), '--no-compress', '--classic'], environ={})
+    assert code == 0, err
+    cfg = config(str(tmp_path))
+    arts = [a for d in cfg['datasets'] for a in d['artifacts']]
+    assert {a.get('content_encoding') for a in arts} == {'json', 'text', None}
+    (raw,) = artifacts(cfg, 'subunit')
+    assert raw['primary'] and raw['path'].endswith('-raw.json')
+    timeline = artifacts(cfg, 'stackviz-timeline')[0]
+    assert [t['id'] for t in load_data(str(tmp_path), raw['path'])] == load_data(
+        str(tmp_path), timeline['path'])['ids']
+    assert artifacts(cfg, 'subunit-details')[0]['path'].endswith('-details.json')
+    assert not artifacts(cfg, 'stackviz-timeline')[0]['primary']
 
 
 @pytest.mark.parametrize('flag', ['--max-attachment-size', '--max-attachment-bytes'])
@@ -186,9 +204,8 @@ def test_attachment_limit_cuts_and_reports_size(tmp_path, site, flag):
     texts = []
     for folder, _, files in os.walk(data_dir):
         for name in files:
-            if name.endswith('.json') and '-details' in folder:
-                with open(os.path.join(folder, name)) as f:
-                    texts.append(f.read())
+            if '-tests' in folder:
+                texts.append(read_data(folder, name))
     assert any('[stackviz: cut at 65536 bytes of' in t for t in texts)
     size = out.splitlines()[0].rsplit('(', 1)[1]
     assert size.endswith(' KB)') or size.endswith(' MB)')

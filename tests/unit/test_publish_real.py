@@ -50,4 +50,4 @@ def test_devstack_gate_folder_of_real_streams(tmp_path, site):  # noqa: F811
     assert lines['testrepository.subunit.gz'] == lines['tacker.subunit']
     assert lines['tacker.subunit'].startswith('502 tests, 4 failures, 180 skips, ')
     assert len([a for d in config(str(logs))['datasets'] for a in d['artifacts']
-                if a['artifact_type'] == 'subunit']) == 3
+                if a['artifact_type'] == 'stackviz-timeline']) == 3

@@ -60,14 +60,15 @@ def complete(path, run_name):
     if not os.path.isfile(os.path.join(path, 'index.html')):
         return False
     arts = [a for d in cfg['datasets'] for a in d['artifacts']]
-    if not any(a['artifact_type'] == 'subunit' and a['artifact_name'] == run_name
+    if not any(a['artifact_type'] == 'stackviz-timeline' and a['artifact_name'] == run_name
                for a in arts):
         return False
     for art in arts:
         full = os.path.join(path, 'data', art['path'])
-        if art.get('shard_count') is not None:
+        count = art.get('shard_count', art.get('bucket_count'))
+        if count is not None:
             shards = [n for n in os.listdir(full) if n.endswith(art['suffix'])]
-            if len(shards) != art['shard_count']:
+            if len(shards) != count:
                 return False
         elif not os.path.isfile(full):
             return False

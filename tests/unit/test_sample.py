@@ -51,7 +51,7 @@ def test_sample_command_publishes(tmp_path, monkeypatch):
     assert lines[2].startswith('testrepository.subunit.gz: 3000 tests, ')
     assert ', 1 unfinished, ' in lines[2]
     data = tmp_path / 'demo' / 'logs' / 'stackviz' / 'data'
-    assert (data / 'config.json').exists() and (data / 'dstat.csv').exists()
+    assert (data / 'config.json').exists() and (data / 'dstat.csv.js').exists()
 
 
 def test_sample_command_serves_and_prints_url(tmp_path):

@@ -14,7 +14,6 @@
 """End to end: a generated devstack job published with its service logs indexed."""
 import gzip
 import io
-import json
 import os
 import time
 
@@ -26,6 +25,7 @@ from stackviz_publish import stopping
 from stackviz_publish.cli import export_cmd
 from stackviz_publish.cli import main as cli_main
 from tests.unit import publish_fixtures
+from tests.unit.conftest import read_json
 
 
 @pytest.fixture(scope='module', params=['devstack', 'zuul'])
@@ -44,9 +44,7 @@ def _logs_rel(root, summary):
 
 
 def _read(data_dir, rel):
-    with open(os.path.join(data_dir, rel), 'rb') as f:
-        data = f.read()
-    return json.loads(gzip.decompress(data) if rel.endswith('.gz') else data)
+    return read_json(data_dir, rel)
 
 
 def _service_artifact(data_dir):
@@ -79,8 +77,9 @@ def test_a_failed_test_gets_the_nova_and_cinder_lines_that_served_it(job, tmp_pa
     assert result.status == publish.PUBLISHED, result.warnings
     assert any('screen-dstat.txt skipped: not an oslo.log file' in m for m in informed)
     art = _service_artifact(data)
-    assert art['path'].endswith('-servicelogs/index.json.gz') and art['shard_count'] >= 1
-    assert os.path.exists(os.path.join(data, art['script_path']))
+    assert art['path'].endswith('-servicelogs/index.js') and art['shard_count'] >= 1
+    assert art['path'] == art['script_path'] and art['content_encoding'] == 'gzip-base64'
+    assert art['suffix'] == '.js'
     index = _read(data, art['path'])
     files = index['files']
     site_dir = os.path.join(root, 'stackviz')
@@ -167,11 +166,11 @@ def test_export_is_unchanged_without_the_flag(job, tmp_path):
     extra = set(os.listdir(with_logs)) - set(os.listdir(plain))
     assert extra == {'testrepository.subunit.gz-0-servicelogs'}
     assert _service_artifact(plain) is None
-    index = _read(with_logs, 'testrepository.subunit.gz-0-servicelogs/index.json')
+    index = _read(with_logs, 'testrepository.subunit.gz-0-servicelogs/index.js')
     href = index['files'][0]['href']
     assert os.path.samefile(os.path.join(str(tmp_path / 'b'), href),
                             os.path.join(root, index['files'][0]['path']))
-    for name in ('raw.json', 'stats.json'):
+    for name in ('raw.json', 'stats.json', 'timeline.js'):
         rel = 'testrepository.subunit.gz-0-' + name
         assert _read(plain, rel) == _read(with_logs, rel)
 

@@ -67,7 +67,7 @@ def dstat_nodes(folder):
 
 def run_names(folder):
     return sorted({a['artifact_name'] for a in config(folder)['artifacts']
-                   if a['artifact_type'] == 'subunit'})
+                   if a['artifact_type'] == 'stackviz-timeline'})
 
 
 def assert_one_error(code, err, *words):

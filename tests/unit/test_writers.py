@@ -92,13 +92,25 @@ def test_dataset_fields():
     assert 'metadata' not in output.dataset()
 
 
-def test_fast_entry_json_is_json_dumps():
-    from stackviz_publish.writers.run import entry_json
+def test_test_json_is_json_dumps():
+    from stackviz_publish.writers.run import test_json
+
+    def same(entry, details):
+        head, tail = test_json(entry)
+        assert json.loads(head + json.dumps(details) + tail) == dict(entry, details=details)
+        assert head + json.dumps(details) + tail == json.dumps(dict(entry, details=details))
+
     entry = {'name': 'a<"\u00e9\u2028\\', 'status': 'fail', 'tags': ['worker-1', 'x'],
              'timestamps': ['2018-01-01T00:00:00.000000+00:00', None],
-             'duration': 1.5e-06, 'details': {}, 'id': 'x #2', 'worker': 3, 'shard': None}
-    assert entry_json(entry) == json.dumps(entry)
-    entry.update(shard=5, worker=None, tags=[], duration=123456.25)
-    assert entry_json(entry) == json.dumps(entry)
+             'duration': 1.5e-06, 'details': {}, 'id': 'x #2', 'worker': 3}
+    same(entry, {'log': 'x\ny "z"'})
+    entry.update(worker=None, tags=[], duration=123456.25)
+    same(entry, {})
     entry['unfinished'] = True
-    assert entry_json(entry) == json.dumps(entry)
+    same(entry, {})
+    entry['worker_guessed'] = True
+    same(entry, {'a': ''})
+    entry['duration'] = 0    # not the usual entry: json.dumps
+    same(entry, {'b': 'c'})
+    entry['other'] = [1]
+    same(entry, {})

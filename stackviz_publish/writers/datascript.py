@@ -1,0 +1,232 @@
+# Copyright stackviz-publish developers.
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Data scripts (format v2): one file ``X.js`` per data file, holding one statement
+(see doc/source/data-format.rst, "Data scripts")::
+
+    stackvizData("<path>", "gzip-base64" | "json" | "text", "<payload>");
+
+gzip-base64 is written as it comes: the text is gzipped by a zlib stream and the gzip
+bytes are base64-encoded in blocks, keeping the last 0-2 bytes for the next block, so
+there is no temporary .gz file and no second copy of the data.
+"""
+import base64
+import os
+import zlib
+
+from stackviz_publish.format import json_string
+from stackviz_publish.writers.background import Inline
+
+GZIP = 'gzip-base64'
+JSON = 'json'
+TEXT = 'text'
+ENCODINGS = (GZIP, JSON, TEXT)
+FLUSH = 1 << 18
+BIG = 1 << 20
+# zlib level 3: the fastest levels (1-3) compress log text twice as fast as the
+# default 6, for files about 15% larger.
+GZIP_LEVEL = 3
+TAIL = '");\n'
+# What a file costs beyond its payload: its statement's head (its path) and tail, and
+# gzip's header and trailer. The writers take it once per file.
+FILE_COST = 1024
+
+
+def head(rel_path, encoding):
+    return 'stackvizData(%s, "%s", "' % (json_string(rel_path), encoding)
+
+
+def escape(text):
+    """The body of a JSON (and JS) string literal holding ``text``, ASCII only."""
+    return json_string(text)[1:-1]
+
+
+def packed_cost(size):
+    """Upper bound of ``size`` bytes gzipped (deflate's worst-case growth is 5 bytes
+    per 16 KB stored block), then base64-encoded."""
+    packed = size + (size >> 11) + 1
+    return packed * 4 // 3 + 4
+
+
+def cost(text, compress):
+    """An upper bound of what ASCII JSON ``text`` (what the writers' JSON encoders
+    make: newlines only between items) adds to a data script's payload. Uncompressed,
+    quoting adds a backslash per quote, backslash and newline."""
+    if compress:
+        return packed_cost(len(text))
+    return len(text) + text.count('"') + text.count('\\') + text.count('\n')
+
+
+def text_cost(text, compress):
+    """The same for any text (a dstat log), exact when uncompressed."""
+    if compress:
+        return packed_cost(len(text.encode('utf-8')))
+    return len(escape(text))
+
+
+def slices(text):
+    """A big text in BIG pieces: encoding or escaping a 50 MB string at once would
+    hold two more copies of it (one piece of it, sliced, is enough)."""
+    if len(text) <= BIG:
+        return (text,)
+    return (text[at:at + BIG] for at in range(0, len(text), BIG))
+
+
+def chunks(parts):
+    """Join small pieces (fewer writes); pass big ones as they are (fewer copies: a
+    50 MB attachment must not be copied five times)."""
+    found = []
+    small = []
+    for part in parts:
+        if len(part) >= BIG:
+            if small:
+                found.append(''.join(small))
+                small = []
+            found.append(part)
+        else:
+            small.append(part)
+    if small:
+        found.append(''.join(small))
+    return found
+
+
+class _Encoder:
+    """Text in, the statement's payload (ASCII) out."""
+
+    def __init__(self, encoding, level):
+        if encoding not in ENCODINGS:
+            raise ValueError('unknown data script encoding %r' % encoding)
+        self.gzip = encoding == GZIP
+        self._zip = zlib.compressobj(level, zlib.DEFLATED, 31) if self.gzip else None
+        self._rest = b''
+
+    def encode(self, text):
+        if not self.gzip:
+            return escape(text)
+        return self._b64(self._zip.compress(text.encode('utf-8')))
+
+    def _b64(self, data, last=False):
+        if self._rest:
+            data = self._rest + data
+        cut = len(data) if last else len(data) - len(data) % 3
+        self._rest = data[cut:]
+        return base64.b64encode(data[:cut] if cut < len(data) else data).decode('ascii')
+
+    def finish(self):
+        if not self.gzip:
+            return ''
+        return self._b64(self._zip.flush(), last=True)
+
+
+class DataScript:
+    """Stream text into the data script ``data_dir/rel_path``; the slow part
+    (compression, writing) runs on ``background``."""
+
+    def __init__(self, data_dir, rel_path, encoding=GZIP, background=None,
+                 level=GZIP_LEVEL):
+        self.data_dir = data_dir
+        self.rel_path = rel_path
+        self.encoding = encoding
+        self._bg = background or Inline()
+        self._enc = _Encoder(encoding, level)
+        self._out = open(os.path.join(data_dir, rel_path), 'w', encoding='ascii')
+        self._out.write(head(rel_path, encoding))
+        self._parts = []
+        self._size = 0
+        self.bytes_written = 0
+        self.closed = False
+
+    def write(self, text):
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= FLUSH:
+            self._flush()
+
+    def _flush(self):
+        if not self._parts:
+            return
+        parts = self._parts
+        self._parts = []
+        self._size = 0
+        self._bg.submit(self._write, chunks(parts))
+
+    def _write(self, found):
+        encode = self._enc.encode
+        write = self._out.write
+        for chunk in found:
+            for text in slices(chunk):
+                write(encode(text))
+
+    def close(self):
+        """Finish the statement; return the bytes of the file."""
+        if self.closed:
+            return self.bytes_written
+        self._flush()
+        self._bg.wait()
+        self.closed = True
+        self._out.write(self._enc.finish())
+        self._out.write(TAIL)
+        self._out.close()
+        self.bytes_written = os.path.getsize(os.path.join(self.data_dir, self.rel_path))
+        return self.bytes_written
+
+    def abandon(self):
+        """Close without finishing (the caller removes the file)."""
+        self._bg.wait()
+        self.closed = True
+        self._out.close()
+
+
+def write_script(data_dir, rel_path, parts, encoding=GZIP, level=GZIP_LEVEL):
+    """Write a whole data script from a string or a list of strings; return its bytes."""
+    if isinstance(parts, str):
+        parts = [parts]
+    found = chunks(parts)
+    del parts
+    enc = _Encoder(encoding, level)
+    path = os.path.join(data_dir, rel_path)
+    with open(path, 'w', encoding='ascii') as out:
+        out.write(head(rel_path, encoding))
+        for chunk in found:
+            for text in slices(chunk):
+                out.write(enc.encode(text))
+        out.write(enc.finish())
+        out.write(TAIL)
+    return os.path.getsize(path)
+
+
+def read_script(path):
+    """(path, encoding, text) of a data script: the reading rule of the site (the
+    statement's three JSON string literals, never evaluated), for tools and tests."""
+    import gzip
+    import json
+    with open(path, encoding='ascii') as handle:
+        source = handle.read()
+    if not source.startswith('stackvizData(') or not source.endswith(TAIL):
+        raise ValueError('%s is not a data script' % path)
+    decoder = json.JSONDecoder()
+    rest = source[len('stackvizData('):-len(');\n')]
+    values = []
+    for _ in range(3):
+        value, end = decoder.raw_decode(rest)
+        values.append(value)
+        rest = rest[end:].lstrip(', ')
+    rel_path, encoding, payload = values
+    if rest:
+        raise ValueError('%s: unexpected text after the payload' % path)
+    if encoding == GZIP:
+        payload = gzip.decompress(base64.b64decode(payload, validate=True)).decode('utf-8')
+    elif encoding not in (JSON, TEXT):
+        raise ValueError('%s: unknown encoding %r' % (path, encoding))
+    return rel_path, encoding, payload

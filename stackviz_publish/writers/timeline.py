@@ -1,0 +1,212 @@
+# Copyright stackviz-publish developers.
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""A run's timeline (format v2): its tests in columns, and the id index
+(see doc/source/data-format.rst, "Timeline" and "Id index").
+
+The ids go straight into the timeline's data script as tests arrive; every other
+column is a compact ``array`` (a few bytes a test), written out when the run closes.
+"""
+from array import array
+import datetime
+import os
+
+from stackviz_publish import format as data_format
+from stackviz_publish.writers.datascript import DataScript
+from stackviz_publish.writers.datascript import write_script
+
+STATUS_INDEX = {status: i for i, status in enumerate(data_format.STATUSES)}
+NULL = -(1 << 63)     # no timestamp
+BLOCK = 1 << 15       # array items joined at a time when the run closes
+# What a test costs in the timeline beyond its id, its tags and a worker number of
+# more than 6 digits, and in the id index: at most 90 characters of numbers, less
+# than 128 once compressed and base64-encoded.
+TEST_COST = 128
+
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+class _Stamps:
+    """ISO 8601 timestamps as the model writes them (``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``)
+    -> microseconds since the epoch. Consecutive stamps mostly share their second."""
+
+    def __init__(self):
+        self._second = (None, 0)
+
+    def micros(self, stamp):
+        if stamp is None:
+            return NULL
+        text = stamp[:19]
+        second = self._second
+        if text != second[0]:
+            moment = datetime.datetime.fromisoformat(stamp)
+            if moment.utcoffset():
+                return _micros_of(moment)
+            second = self._second = (text, int((moment.replace(
+                microsecond=0, tzinfo=None) - _EPOCH).total_seconds()))
+        return second[1] * 1000000 + int(stamp[20:26])
+
+
+def _micros_of(moment):
+    delta = moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+
+
+class Timeline:
+    """The columns of one run's tests, in the order they are added."""
+
+    def __init__(self, data_dir, rel_path, encoding, background=None):
+        self.script = DataScript(data_dir, rel_path, encoding, background)
+        self.script.write('{"format_version": %d, "ids": [' % data_format.FORMAT_VERSION)
+        self.count = 0
+        self.status = array('b')
+        self.worker = array('q')
+        self.big_workers = {}       # index -> a worker number past 64 bits
+        self.start = array('q')
+        self.end = array('q')
+        self.tags = array('l')
+        self.tag_sets = {}
+        self.unfinished = array('l')
+        self.guessed = array('l')
+        self.hashes = array('L')
+        self._sep = ''
+        self._stamps = _Stamps()
+
+    def add(self, key, entry):
+        """One test: ``key`` is its id as a JSON string, ``entry`` its raw.json entry."""
+        index = self.count
+        self.count = index + 1
+        self.script.write(self._sep + key)
+        self._sep = ','
+        self.status.append(STATUS_INDEX[entry['status']])
+        worker = entry['worker']
+        if worker is None:
+            worker = -1
+        try:
+            self.worker.append(worker)
+        except OverflowError:
+            self.worker.append(-1)
+            self.big_workers[index] = worker
+        start, end = entry['timestamps']
+        micros = self._stamps.micros
+        self.start.append(micros(start))
+        self.end.append(micros(end))
+        tags = tuple(entry['tags'])
+        tag_set = self.tag_sets.get(tags)
+        if tag_set is None:
+            tag_set = self.tag_sets[tags] = len(self.tag_sets)
+        self.tags.append(tag_set)
+        if len(entry) > 8:
+            if entry.get('unfinished'):
+                self.unfinished.append(index)
+            if entry.get('worker_guessed'):
+                self.guessed.append(index)
+        self.hashes.append(data_format.id_hash(entry['id']))
+
+    def origin(self, run_start):
+        """Microseconds of the earliest timestamp: the run's start (ISO 8601, or
+        None), or an earlier test's."""
+        found = [min((v for v in column if v != NULL), default=None)
+                 for column in (self.start, self.end)]
+        if run_start is not None:
+            found.append(self._stamps.micros(run_start))
+        found = [value for value in found if value is not None]
+        return min(found) if found else None
+
+    def close(self, run_start, shards_path, shard_starts):
+        """Write the columns and finish the script; return its bytes."""
+        origin = self.origin(run_start)
+        write = self.script.write
+        write('], "count": %d, "origin": %s' % (
+            self.count, 'null' if origin is None else '"%s"' % _iso(origin)))
+        write(', "status": [')
+        _write_ints(write, self.status)
+        write('], "worker": [')
+        if self.big_workers:
+            workers = list(self.worker)
+            for index, worker in self.big_workers.items():
+                workers[index] = worker
+            _write_ints(write, workers)
+        else:
+            _write_ints(write, self.worker)
+        for name in ('start', 'end'):
+            write('], "%s": [' % name)
+            _write_stamps(write, getattr(self, name), origin or 0)
+        write('], "tag_sets": [')
+        write(', '.join('[%s]' % ', '.join(data_format.json_string(tag) for tag in tags)
+                        for tags in self.tag_sets))
+        write('], "tags": [')
+        _write_ints(write, self.tags)
+        write('], "unfinished": [')
+        _write_ints(write, self.unfinished)
+        write('], "worker_guessed": [')
+        _write_ints(write, self.guessed)
+        write('], "shards": {"path": %s, "starts": [%s]}}\n' % (
+            data_format.json_string(shards_path), ', '.join(map(str, shard_starts))))
+        return self.script.close()
+
+
+def _iso(micros):
+    moment = _EPOCH + datetime.timedelta(microseconds=micros)
+    return moment.isoformat(timespec='microseconds') + '+00:00'
+
+
+def _write_ints(write, values):
+    for at in range(0, len(values), BLOCK):
+        if at:
+            write(',')
+        write(','.join(map(str, values[at:at + BLOCK])))
+
+
+def _write_stamps(write, values, origin):
+    for at in range(0, len(values), BLOCK):
+        if at:
+            write(',')
+        write(','.join(['null' if v == NULL else str(v - origin)
+                        for v in values[at:at + BLOCK]]))
+
+
+def write_id_index(data_dir, rel_dir, hashes, shard_starts, encoding):
+    """The id index of a run's tests (``hashes`` in timeline order, the test shards
+    starting at ``shard_starts``): buckets of (hash, shard) sorted by hash, then
+    shard. Return (bucket count, bytes written)."""
+    count = len(hashes)
+    buckets = data_format.id_buckets(count)
+    os.mkdir(os.path.join(data_dir, rel_dir))
+    sizes = [0] * buckets
+    for value in hashes:
+        sizes[value % buckets] += 1
+    offsets, at = [], 0
+    for size in sizes:
+        offsets.append(at)
+        at += size
+    # One pass placing (hash << 32 | shard) keys bucket by bucket: 8 bytes a test.
+    keys = array('Q', bytes(8 * count))
+    fill = list(offsets)
+    bounds = list(shard_starts) + [count]
+    for shard in range(len(shard_starts)):
+        for i in range(bounds[shard], bounds[shard + 1]):
+            value = hashes[i]
+            bucket = value % buckets
+            keys[fill[bucket]] = value << 32 | shard
+            fill[bucket] += 1
+    total = 0
+    for bucket in range(buckets):
+        found = sorted(keys[offsets[bucket]:offsets[bucket] + sizes[bucket]])
+        text = '{"hash": [%s], "shard": [%s]}' % (
+            ','.join([str(key >> 32) for key in found]),
+            ','.join([str(key & 0xFFFFFFFF) for key in found]))
+        total += write_script(data_dir, os.path.join(rel_dir, '%d.js' % bucket), text,
+                              encoding)
+    return buckets, total
