@@ -16,7 +16,8 @@
 // project's generator, exported by the project's exporter, the built site copied
 // beside the data, as the publisher lays them out.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,7 +70,9 @@ export function classicize(dir) {
   const cfg = JSON.parse(readFileSync(join(data, 'config.json'), 'utf8'));
   for (const ds of cfg.datasets) {
     delete ds.metadata;
-    ds.artifacts = ds.artifacts.filter((a) => a.artifact_type !== 'subunit-details-shards');
+    // The classic exporter wrote none of the v1 details shards or the v2 files.
+    ds.artifacts = ds.artifacts.filter((a) => a.artifact_type !== 'subunit-details-shards' &&
+      !a.artifact_type.startsWith('stackviz-'));
     for (const a of ds.artifacts) {
       for (const k of ['script_path', 'node', 'content_encoding']) delete a[k];
     }
@@ -144,7 +147,7 @@ export function publishOutlierRun(root, name, { tests = 400, workers = 4, outlie
 }
 
 /** Squeeze an exported run's times by `factor` around its start (a sub-second run
- *  from a generated one): raw.json and stats.json, read over HTTP. */
+ *  from a generated one): raw.json, stats.json and the v2 timeline, read over HTTP. */
 export function squeezeTime(dir, factor) {
   const data = join(dir, 'data');
   for (const f of readdirSync(data)) {
@@ -160,6 +163,15 @@ export function squeezeTime(dir, factor) {
       const raw = JSON.parse(readFileSync(rawPath, 'utf8')).map((t) => ({
         ...t, timestamps: t.timestamps.map(at), duration: t.duration / factor }));
       writeFileSync(rawPath, JSON.stringify(raw));
+      // The timeline counts microseconds from the run's start.
+      const tlPath = p.replace(/-stats\.json$/, '-timeline.js');
+      if (existsSync(tlPath)) {
+        const [, path, encoding, payload] = /^stackvizData\(("[^"]*"), ("[^"]*"), "(.*)"\);\s*$/s.exec(readFileSync(tlPath, 'utf8'));
+        if (JSON.parse(encoding) !== 'gzip-base64') throw new Error('squeezeTime reads compressed timelines only');
+        const tl = JSON.parse(gunzipSync(Buffer.from(payload, 'base64')));
+        for (const k of ['start', 'end']) tl[k] = tl[k].map((x) => (x === null ? null : Math.round(x / factor)));
+        writeFileSync(tlPath, `stackvizData(${path}, ${encoding}, "${gzipSync(JSON.stringify(tl)).toString('base64')}");\n`);
+      }
     }
   }
   return dir;

@@ -289,7 +289,7 @@ describe('published site in chromium', { skip }, () => {
     it(`reads gzipped data served ${mode === 'raw' ? 'as raw bytes' : 'with Content-Encoding'}`, async () => {
       const s = await site(gz, mode);
       const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
-      assert.ok(s.requests.some((r) => r.endsWith('-raw.json.gz')), s.requests.join(' '));
+      assert.ok(s.requests.some((r) => r.endsWith('-timeline.js')), s.requests.join(' '));
       const n = await p.page.evaluate(() => window.__stackviz.view.run.tests.length);
       assert.ok(n >= 300);
       await graphs(p.page);
@@ -731,12 +731,13 @@ describe('published site in chromium', { skip }, () => {
   it('says in one line which file is damaged, and shows the rest', async () => {
     const dir = join(root, 'damaged');
     cpSync(plain, dir, { recursive: true });
-    writeFileSync(join(dir, 'data', `${RUN}-0-raw.json`), '[{"name": "cut here');
+    // The run's tests: the v2 timeline, which the page reads rather than raw.json.
+    writeFileSync(join(dir, 'data', `${RUN}-0-timeline.js`), 'stackvizData("x", "json", "[{\\"name\\": \\"cut here");\n');
     const s = await site(dir);
     const p = await newPage(browser);
     await p.page.goto(s.url);
     await p.page.waitForSelector('p.error');
-    assert.match(await p.page.locator('p.error').innerText(), new RegExp(`^${RUN}-0-raw\\.json is not valid JSON`));
+    assert.match(await p.page.locator('p.error').innerText(), new RegExp(`^${RUN}-0-timeline\\.js is not valid JSON`));
     assert.ok(await p.page.locator('.card').count() > 3, 'the summary from stats.json stays');
     assert.deepEqual(p.problems, []);
     await p.context.close();
