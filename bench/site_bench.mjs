@@ -22,8 +22,11 @@
 // Prints medians over --reps page loads, and each figure's ratio to its budget.
 // Usage: node bench/site_bench.mjs [--reps 5] [--tests 100000] [--workers 16] [--keep DIR [--reuse]]
 // --reuse: take the runs already exported in the --keep folder (the site is copied anew).
+// --compare-v1: also open the big run's raw.json (the v2 files hidden from config.json)
+//   over HTTP, alternating with the v2 loads, and print the ratio.
 import { gzipSync } from 'node:zlib';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync,
+  writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -67,6 +70,21 @@ function dirSize(dir) {
     n += e.isDirectory() ? dirSize(p) : statSync(p).size;
   }
   return n;
+}
+
+/** The same run as v1 data: links to its files, config.json without the v2 artifacts. */
+function v1View(dir) {
+  const out = `${dir}-v1`;
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'data'), { recursive: true });
+  for (const e of readdirSync(dir)) if (e !== 'data') symlinkSync(join(dir, e), join(out, e));
+  for (const e of readdirSync(join(dir, 'data'))) {
+    if (e !== 'config.json' && e !== 'config.js') symlinkSync(join(dir, 'data', e), join(out, 'data', e));
+  }
+  const cfg = JSON.parse(readFileSync(join(dir, 'data', 'config.json'), 'utf8'));
+  for (const ds of cfg.datasets) ds.artifacts = ds.artifacts.filter((a) => !a.artifact_type.startsWith('stackviz-'));
+  writeFileSync(join(out, 'data', 'config.json'), JSON.stringify(cfg));
+  return out;
 }
 
 async function timelineLoad(browser, url) {
@@ -146,6 +164,7 @@ async function main() {
   console.log(`fixtures: ${BIG} and 2000 tests generated and exported in ${((Date.now() - t) / 1000).toFixed(1)} s; ` +
     `big data ${(dirSize(join(big, 'data')) / 1e6).toFixed(0)} MB, raw.json ${(statSync(join(big, 'data', `${RUN}-0-raw.json`)).size / 1e6).toFixed(1)} MB`);
   const sBig = await serve(big), sSmall = await serve(small);
+  const sV1 = args.includes('--compare-v1') ? await serve(v1View(big)) : null;
   const browser = await launch();
   try {
     const size = codeSize();
@@ -155,9 +174,15 @@ async function main() {
     for (const k of PHASES) phases[k] = [];
     const filePhases = Object.fromEntries(PHASES.map((k) => [k, []]));
     let frames = [], draws = [];
+    const v1Ready = [];
     // One unmeasured load warms the browser's own caches (not the data: no-store).
     await (await timelineLoad(browser, sBig.url)).context.close();
     for (let i = 0; i < REPS; i++) {
+      if (sV1) {
+        const v = await timelineLoad(browser, sV1.url);
+        v1Ready.push(v.marks.timeline);
+        await v.context.close();
+      }
       const r = await timelineLoad(browser, sBig.url);
       ready.push(r.marks.timeline);
       hover.push(r.hover);
@@ -189,6 +214,10 @@ async function main() {
     const [httpBudget, fileBudget] = BIG > 100000 ? [2000, 2000] : [700, 1000];
     console.log(`  timeline interactive     ${f(median(ready))} ms   (budget ${httpBudget} ms, ratio ${(median(ready) / httpBudget).toFixed(2)})  min ${f(Math.min(...ready))} max ${f(Math.max(...ready))}`);
     console.log(`  same, from file://        ${f(median(fileReady))} ms   (budget ${fileBudget} ms, ratio ${(median(fileReady) / fileBudget).toFixed(2)})  min ${f(Math.min(...fileReady))} max ${f(Math.max(...fileReady))}`);
+    if (sV1) {
+      console.log(`  same run as v1 (raw.json), HTTP, loads alternating with the above: ${f(median(v1Ready))} ms; ` +
+        `v2 / v1 = ${(median(ready) / median(v1Ready)).toFixed(2)}`);
+    }
     console.log(`  first hover answered in  ${f(median(hover))} ms after that (incl. CDP round trip)`);
     console.log(`  zoom/pan, ${frames.length} frames, one input each: frame median ${f(median(frames))} ms, p95 ${f(pct(frames, 0.95))} ms, max ${f(Math.max(...frames))} ms; ` +
       `redraw (lanes + dstat strips) median ${f(median(draws))} ms, max ${f(Math.max(...draws))} ms; frames over 50 ms: ${frames.filter((x) => x > 50).length}`);
@@ -200,6 +229,7 @@ async function main() {
     await browser.close();
     await sBig.close();
     await sSmall.close();
+    await sV1?.close();
     if (!opt('keep', null)) rmSync(root, { recursive: true, force: true });
   }
 }

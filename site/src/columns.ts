@@ -311,7 +311,8 @@ export function timelineColumns(v: unknown, path: string): TestColumns {
     const id = ids[i];
     let s = time(start[i]), e = time(end[i]);
     if (typeof id !== 'string' || (isNaN(s) && isNaN(e))) {
-      c.bad++;
+      // The kept ids are listed apart from the first one left out on.
+      if (!c.bad++) c.ids = ids.slice(0, i) as string[];
       continue;
     }
     const st = status[i];
@@ -323,7 +324,7 @@ export function timelineColumns(v: unknown, path: string): TestColumns {
     const d = isNaN(s) || isNaN(e) ? NaN : ((end[i] as number) - (start[i] as number)) / 1e6;
     if (isNaN(s)) s = e;
     if (isNaN(e)) e = s;
-    c.ids.push(id);
+    if (c.bad) c.ids.push(id);
     c.status[j] = code;
     c.worker[j] = typeof w === 'number' && w >= 0 ? w : set >= 0 ? setWorker[set] : NaN;
     c.start[j] = s;
@@ -340,5 +341,6 @@ export function timelineColumns(v: unknown, path: string): TestColumns {
     for (let k = 0; k < j; k++) if (c.tags[k] < 0) c.tags[k] = tagSets.length;
     tagSets.push([]);
   }
-  return finished(c, j, JoinedIds.of(c.ids));
+  // Nothing left out (the usual case): the file's own list is joined as it is.
+  return finished(c, j, JoinedIds.of(j === n ? (ids as string[]) : c.ids));
 }

@@ -268,8 +268,11 @@ export function runOfColumns(ref: RunRef, cols: TestColumns, stats: Stats | null
   if (!isNaN(s1) && s1 > end) end = s1;
   if (!n && isNaN(s0)) start = end = Date.now();
 
-  const core = markOutliers(c.start, c.end, c.outlier) || { start, end };
-  const outliers = tests.filter((t) => t.outlier).sort((a, b) => a.start - b.start);
+  const marked = markOutliers(c.start, c.end, c.outlier);
+  const core = marked || { start, end };
+  const outliers: Test[] = [];
+  if (marked) for (let i = 0; i < n; i++) if (c.outlier[i]) outliers.push(tests[i]);
+  outliers.sort((a, b) => a.start - b.start);
   const lanes = buildLanes(c, core.start, core.end);
   return new LazyRun({
     ref, tests, lanes, start, end, core, outliers, counts, totalDuration: total, warnings,

@@ -185,6 +185,9 @@ describe('v2 timeline columns', () => {
     timeline.status[6] = 'fail';
     const run = runOfColumns(REF, timelineColumns(timeline, 'p.js'), null, 'p.js');
     assert.equal(run.tests.length, 21);
+    assert.deepEqual(run.tests.map((t) => t.id), timeline.ids.filter((_, i) => i !== 3 && i !== 4));
+    assert.deepEqual(run.tests.map((t) => t.start), [...timelineColumns({ ...timeline, ids: timeline.ids.map(String) }, 'p').start]
+      .filter((_, i) => i !== 3), 'the other columns stay aligned with the ids (test 4 is left out of both)');
     assert.deepEqual(run.warnings, ['2 entries of p.js could not be read and are not shown']);
     assert.deepEqual(run.tests[3].tags, [], 'a damaged tag index gives no tags');
     assert.equal(run.tests[4].status, 0, 'a damaged status reads as success, as in raw.json');
