@@ -169,7 +169,7 @@ async function main() {
   try {
     const size = codeSize();
     const ready = [], hover = [], phases = {};
-    const PHASES = ['raw-text', 'raw-parsed', 'worker-fetched', 'worker-inflated', 'worker-parsed', 'worker-columns',
+    const PHASES = ['config', 'raw-text', 'raw-parsed', 'worker-fetched', 'worker-inflated', 'worker-parsed', 'worker-columns',
       'timeline-decoded', 'run-built'];
     for (const k of PHASES) phases[k] = [];
     const filePhases = Object.fromEntries(PHASES.map((k) => [k, []]));
