@@ -42,11 +42,6 @@ export class TimelineDecoder {
     this.start();
   }
 
-  /** Where the last decoding ran (the tests check both ways). */
-  get mode(): 'worker' | 'page' | 'none' {
-    return this.worker === undefined ? 'none' : this.worker ? 'worker' : 'page';
-  }
-
   decode(req: DecodeRequest): Promise<TestColumns> {
     const w = this.start();
     if (!w) return decodeHere(req);
