@@ -101,7 +101,7 @@ export async function readDataScriptStream(body: ReadableStream<BufferSource>, n
     return decodeTwin(s.encoding, s.payload);
   }
   const inflate = new DecompressionStream('gzip');
-  const inflated = new Response(inflate.readable).text();
+  const inflated = readText(inflate.readable);
   inflated.catch(() => null);
   const writer = inflate.writable.getWriter();
   let carry = text.slice(head.at);
@@ -132,6 +132,26 @@ export async function readDataScriptStream(body: ReadableStream<BufferSource>, n
   } catch (e) {
     throw new Error(`${name}: damaged payload (${(e as Error).message})`);
   }
+}
+
+/** UTF-8 text of a byte stream, decoded chunk by chunk as it comes (measured a little
+ * faster than Response.text() on an inflating stream). */
+async function readText(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  const utf8 = new TextDecoder();
+  const parts: string[] = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(utf8.decode(r.value, { stream: true }));
+  parts.push(utf8.decode());
+  return parts.join('');
+}
+
+/** The text of a gzip-base64 payload already loaded (file://: a <script> brought it). */
+export async function inflatePayload(payload: string): Promise<string> {
+  const inflate = new DecompressionStream('gzip');
+  const writer = inflate.writable.getWriter();
+  writer.write(base64Bytes(payload) as Uint8Array<ArrayBuffer>).catch(() => null);
+  writer.close().catch(() => null);
+  return readText(inflate.readable);
 }
 
 /** The three arguments of a data script's statement. A gzip-base64 payload has no

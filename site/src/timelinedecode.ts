@@ -17,7 +17,7 @@
 // The worker runs this; so does the page when no worker can be started. The
 // columns cross to the page as transferred typed arrays, the ids as one string.
 import { JoinedIds, TestColumns, timelineColumns } from './columns';
-import { readDataScriptStream, splitDataScript } from './datascript';
+import { inflatePayload, readDataScriptStream, splitDataScript } from './datascript';
 import { decodeTwin } from './loader';
 
 /** What to decode: a URL to fetch, or a script's payload already loaded. */
@@ -37,7 +37,11 @@ export async function decodeTimeline(req: DecodeRequest, fetchFn: Fetch,
                                      phase: (name: string) => void = () => undefined): Promise<TestColumns> {
   let text: string;
   if (!('url' in req)) {
-    text = await decodeTwin(req.encoding, req.payload);
+    text = req.encoding === 'gzip-base64' && STREAMING
+      ? await inflatePayload(req.payload).catch((e) => {
+        throw new Error(`${req.path}: damaged payload (${(e as Error).message})`);
+      })
+      : await decodeTwin(req.encoding, req.payload);
   } else {
     const res = await fetchFn(req.url);
     if (!res.ok) throw new Error(`${req.path}: HTTP ${res.status}`);

@@ -317,5 +317,8 @@ describe('timeline decoding (the worker path)', () => {
     await assert.rejects(decodeTimeline({ path: 't.js', url }, serve({ [url]: dataScript('t.js', 'json', '{"count": ') })), /t\.js is not valid JSON/);
     await assert.rejects(decodeTimeline({ path: 't.js', url }, serve({ [url]: dataScript('t.js', 'gzip-base64', 'QUJD') })));
     await assert.rejects(decodeTimeline({ path: 't.js', encoding: 'rot13', payload: '{}' }, serve({})), /unknown twin encoding/);
+    for (const payload of ['QUJD', '"x"', gz.slice(0, 3000)]) {
+      await assert.rejects(decodeTimeline({ path: 't.js', encoding: 'gzip-base64', payload }, serve({})), /^Error: t\.js: damaged payload/);
+    }
   });
 });
