@@ -184,54 +184,51 @@ class ColumnTest implements Test {
     this[COLUMNS] = c;
     this[INDEX] = idx;
   }
-  private get c(): RunColumns {
-    return this[COLUMNS];
-  }
   get idx(): number {
     return this[INDEX];
   }
   get id(): string {
-    return this.c.ids.get(this.idx);
+    return this[COLUMNS].ids.get(this[INDEX]);
   }
   get name(): string {
-    const c = this.c, i = this.idx;
+    const c = this[COLUMNS], i = this[INDEX];
     if (c.names) return c.names[i];
     return c.derived[i] ?? (c.derived[i] = cleanName(c.ids.get(i)));
   }
   get status(): number {
-    return this.c.status[this.idx];
+    return this[COLUMNS].status[this[INDEX]];
   }
   get tags(): string[] {
-    return this.c.tagSets[this.c.tags[this.idx]];
+    return this[COLUMNS].tagSets[this[COLUMNS].tags[this[INDEX]]];
   }
   get start(): number {
-    return this.c.start[this.idx];
+    return this[COLUMNS].start[this[INDEX]];
   }
   get end(): number {
-    return this.c.end[this.idx];
+    return this[COLUMNS].end[this[INDEX]];
   }
   get duration(): number {
-    return this.c.duration[this.idx];
+    return this[COLUMNS].duration[this[INDEX]];
   }
   get worker(): number | null {
-    const w = this.c.worker[this.idx];
+    const w = this[COLUMNS].worker[this[INDEX]];
     return isNaN(w) ? null : w;
   }
   get lane(): number {
-    return this.c.layout.lane[this.idx];
+    return this[COLUMNS].layout.lane[this[INDEX]];
   }
   get shard(): number | null {
-    const s = this.c.shard[this.idx];
+    const s = this[COLUMNS].shard[this[INDEX]];
     return s < 0 ? null : s;
   }
   get unfinished(): boolean {
-    return (this.c.flags[this.idx] & UNFINISHED) !== 0;
+    return (this[COLUMNS].flags[this[INDEX]] & UNFINISHED) !== 0;
   }
   get workerGuessed(): boolean {
-    return (this.c.flags[this.idx] & WORKER_GUESSED) !== 0;
+    return (this[COLUMNS].flags[this[INDEX]] & WORKER_GUESSED) !== 0;
   }
   get outlier(): boolean {
-    return this.c.outlier[this.idx] !== 0;
+    return this[COLUMNS].outlier[this[INDEX]] !== 0;
   }
   toJSON(): Test {
     const { idx, id, name, status, tags, start, end, duration, worker, lane, shard, unfinished, workerGuessed, outlier } = this;
