@@ -22,18 +22,32 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', 'stackviz_publish', 'site');
 
+const target = ['es2020', 'chrome100', 'firefox100', 'safari15'];
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+// The timeline decoding worker, embedded in app.js as a string: the page starts it
+// from a Blob URL, so the site stays one static folder that works from file:// too.
+const worker = await build({
+  entryPoints: [join(here, 'src', 'timelineworker.ts')],
+  write: false,
+  bundle: true,
+  minify: true,
+  target,
+  format: 'iife',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 await build({
   entryPoints: [join(here, 'src', 'main.ts')],
   outfile: join(out, 'app.js'),
   bundle: true,
   minify: true,
   sourcemap: false,
-  target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+  target,
   format: 'iife',
   legalComments: 'none',
   logLevel: 'warning',
+  define: { __TIMELINE_WORKER__: JSON.stringify(worker.outputFiles[0].text) },
 });
 await build({
   entryPoints: [join(here, 'src', 'style.css')],
@@ -46,7 +60,7 @@ copyFileSync(join(here, 'src', 'index.html'), join(out, 'index.html'));
 // Modules without DOM use, as ES modules the node test runner can import.
 rmSync(join(here, '.build', 'lib'), { recursive: true, force: true });
 await build({
-  entryPoints: ['format', 'iso', 'route', 'loader', 'model', 'dstat', 'logfilter', 'axis', 'timefmt', 'triage', 'servicelogs', 'idindex', 'store', 'laneruns', 'pixels'].map((m) => join(here, 'src', `${m}.ts`)),
+  entryPoints: ['format', 'iso', 'route', 'loader', 'model', 'columns', 'datascript', 'timelinedecode', 'dstat', 'logfilter', 'axis', 'timefmt', 'triage', 'servicelogs', 'idindex', 'store', 'laneruns', 'pixels'].map((m) => join(here, 'src', `${m}.ts`)),
   outdir: join(here, '.build', 'lib'),
   outExtension: { '.js': '.mjs' },
   bundle: true,

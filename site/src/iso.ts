@@ -44,15 +44,20 @@ export function parseIso(s: unknown): number {
   let ms = base + ((h * 60 + mi) * 60 + se) * 1000;
   let i = 19;
   if (s[i] === '.') {
-    let scale = 100;
+    // The fraction as one integer, divided once: whole milliseconds + microseconds
+    // / 1000, exactly what the v2 timeline's columns give (columns.ts, timeFrom).
+    let frac = 0, digits = 0;
     i++;
     while (i < s.length) {
       const c = s.charCodeAt(i) - 48;
       if (c < 0 || c > 9) break;
-      ms += c * scale;
-      scale /= 10;
+      if (digits < 9) {
+        frac = frac * 10 + c;
+        digits++;
+      }
       i++;
     }
+    ms += digits > 3 ? frac / 10 ** (digits - 3) : frac * 10 ** (3 - digits);
   }
   if (i < s.length) {
     const sign = s[i];

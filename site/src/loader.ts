@@ -38,7 +38,10 @@ export async function decodeBody(bytes: Uint8Array): Promise<string> {
   return utf8.decode(isGzip(bytes) ? await gunzip(bytes) : bytes);
 }
 
-function base64Bytes(b64: string): Uint8Array {
+export function base64Bytes(b64: string): Uint8Array {
+  // Native where the browser has it: several times faster on a 10 MB payload.
+  const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  if (native) return native(b64);
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -133,6 +136,8 @@ export function twinPath(path: string): string {
 
 export interface Source {
   readonly mode: 'http' | 'file';
+  /** folder of the data files, relative to the page */
+  readonly base: string;
   /** Every data path asked for, in order (tests check that details stay lazy). */
   readonly requested: string[];
   text(path: string, script?: string | null): Promise<string>;
@@ -145,7 +150,7 @@ type Fetch = (url: string) => Promise<{
 export class HttpSource implements Source {
   readonly mode = 'http';
   readonly requested: string[] = [];
-  constructor(private base: string, private fetchFn: Fetch) {}
+  constructor(readonly base: string, private fetchFn: Fetch) {}
 
   async text(path: string): Promise<string> {
     this.requested.push(path);
@@ -193,7 +198,7 @@ export class ScriptSource implements Source {
   private pending = new Map<string, Pending>();
   private arrived = new Map<string, { encoding: string; payload: string }>();
 
-  constructor(private base: string, private doc: Document, win: Window & { stackvizData?: unknown }) {
+  constructor(readonly base: string, private doc: Document, win: Window & { stackvizData?: unknown }) {
     win.stackvizData = (path: string, encoding: string, payload: string) => {
       const waiter = this.pending.get(path);
       if (waiter) {
@@ -206,13 +211,19 @@ export class ScriptSource implements Source {
   }
 
   async text(path: string, script?: string | null): Promise<string> {
+    const got = await this.payload(path, script);
+    return decodeTwin(got.encoding, got.payload);
+  }
+
+  /** A script's encoding and payload, not decoded (the timeline is decoded in a worker). */
+  async payload(path: string, script?: string | null): Promise<{ encoding: string; payload: string }> {
     this.requested.push(path);
     if (!script) {
       throw new Error(`${path} has no script twin (classic data): open this page over HTTP`);
     }
     const got = this.arrived.get(path) || (await this.load(path, script));
     this.arrived.delete(path);
-    return decodeTwin(got.encoding, got.payload);
+    return got;
   }
 
   private load(path: string, script: string): Promise<{ encoding: string; payload: string }> {

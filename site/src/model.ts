@@ -12,15 +12,17 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// The run model: config.json's runs, and raw.json + stats.json turned into
-// compact per-worker lanes. Reads the classic format and its v1 extensions.
+// The run model: config.json's runs, and a run's tests (the v2 timeline's columns,
+// or raw.json of v1 and classic data, both read as TestColumns) + stats.json turned
+// into compact per-worker lanes. Test objects are views on the columns: a 500k-test
+// run costs one small object per test, and the id map is built when first asked for.
+import { STATUSES, Status, TestColumns, UNFINISHED, WORKER_GUESSED, cleanName, rawColumns } from './columns';
 import { Artifact, Config, Stats, statsTests } from './format';
 import { parseIso } from './iso';
 
 export type { Artifact, Config } from './format';
-
-export const STATUSES = ['success', 'fail', 'skip', 'xfail', 'uxsuccess', 'inprogress'] as const;
-export type Status = (typeof STATUSES)[number];
+export { STATUSES } from './columns';
+export type { Status, TestColumns } from './columns';
 // A test's status is its index in STATUSES: one code per status, named here.
 export const SUCCESS = 0;
 export const FAIL = 1;
@@ -112,6 +114,8 @@ export interface Test {
   lane: number;
   shard: number | null;
   unfinished: boolean;
+  /** the exporter gave this unfinished test the lane of a worker that was free (v1 worker_guessed) */
+  workerGuessed: boolean;
   /** timestamps far outside the run's main group (a clock reset, a year-1000 date) */
   outlier: boolean;
 }
@@ -159,118 +163,188 @@ export interface Run {
   classic: boolean;
 }
 
-const WORKER_TAG = /^worker-(\d+)$/;
-
-function statusCode(s: unknown): number {
-  const i = STATUSES.indexOf(s as Status);
-  return i < 0 ? 0 : i;
+/** The columns of a run with what the model adds: outliers. */
+interface RunColumns extends TestColumns {
+  outlier: Uint8Array;
+  /** names derived from ids, as they are asked for */
+  derived: (string | undefined)[];
 }
 
-function workerOf(e: Record<string, unknown>, tags: string[]): number | null {
-  if (typeof e.worker === 'number') return e.worker;
-  for (const t of tags) {
-    const m = WORKER_TAG.exec(t);
-    if (m) return parseInt(m[1], 10);
+// A test's own keys are symbols: Object.keys() is empty, so JSON.stringify and the
+// browser tests' page.evaluate() take toJSON(), a plain copy of every field.
+const COLUMNS = Symbol('columns');
+const INDEX = Symbol('index');
+
+/** A test: a view on its run's columns, so that a run costs one small object per test. */
+class ColumnTest implements Test {
+  private readonly [COLUMNS]: RunColumns;
+  private readonly [INDEX]: number;
+
+  constructor(c: RunColumns, idx: number) {
+    this[COLUMNS] = c;
+    this[INDEX] = idx;
   }
-  return null;
+  get idx(): number {
+    return this[INDEX];
+  }
+  get id(): string {
+    return this[COLUMNS].ids.get(this[INDEX]);
+  }
+  get name(): string {
+    const c = this[COLUMNS], i = this[INDEX];
+    if (c.names) return c.names[i];
+    return c.derived[i] ?? (c.derived[i] = cleanName(c.ids.get(i)));
+  }
+  get status(): number {
+    return this[COLUMNS].status[this[INDEX]];
+  }
+  get tags(): string[] {
+    return this[COLUMNS].tagSets[this[COLUMNS].tags[this[INDEX]]];
+  }
+  get start(): number {
+    return this[COLUMNS].start[this[INDEX]];
+  }
+  get end(): number {
+    return this[COLUMNS].end[this[INDEX]];
+  }
+  get duration(): number {
+    return this[COLUMNS].duration[this[INDEX]];
+  }
+  get worker(): number | null {
+    const w = this[COLUMNS].worker[this[INDEX]];
+    return isNaN(w) ? null : w;
+  }
+  get lane(): number {
+    return this[COLUMNS].layout.lane[this[INDEX]];
+  }
+  get shard(): number | null {
+    const s = this[COLUMNS].shard[this[INDEX]];
+    return s < 0 ? null : s;
+  }
+  get unfinished(): boolean {
+    return (this[COLUMNS].flags[this[INDEX]] & UNFINISHED) !== 0;
+  }
+  get workerGuessed(): boolean {
+    return (this[COLUMNS].flags[this[INDEX]] & WORKER_GUESSED) !== 0;
+  }
+  get outlier(): boolean {
+    return this[COLUMNS].outlier[this[INDEX]] !== 0;
+  }
+  toJSON(): Test {
+    const { idx, id, name, status, tags, start, end, duration, worker, lane, shard, unfinished, workerGuessed, outlier } = this;
+    return { idx, id, name, status, tags, start, end, duration, worker, lane, shard, unfinished, workerGuessed, outlier };
+  }
 }
 
+/** The Run of raw.json (v1 and classic data). */
 export function buildRun(ref: RunRef, raw: unknown, stats: Stats | null): Run {
-  if (!Array.isArray(raw)) throw new Error(`${ref.raw?.path ?? 'raw.json'} is not a list of tests`);
+  const path = ref.raw ? ref.raw.path : 'raw.json';
+  return runOfColumns(ref, rawColumns(raw, path), stats, path);
+}
+
+/** The Run of a run's tests as columns (the v2 timeline, or raw.json read as columns). */
+export function runOfColumns(ref: RunRef, cols: TestColumns, stats: Stats | null, path: string): Run {
   const warnings: string[] = Array.isArray(stats?.warnings) ? stats.warnings.map(String) : [];
-  const tests: Test[] = [];
-  const byId = new Map<string, Test>();
-  let bad = 0;
-  let classic = true;
-  for (const e of raw as Record<string, unknown>[]) {
-    if (!e || typeof e !== 'object' || typeof e.name !== 'string') {
-      bad++;
-      continue;
-    }
-    const ts = Array.isArray(e.timestamps) ? e.timestamps : [];
-    let start = parseIso(ts[0]);
-    let end = parseIso(ts[1]);
-    if (isNaN(start) && isNaN(end)) {
-      bad++;
-      continue;
-    }
-    if (isNaN(start)) start = end;
-    if (isNaN(end)) end = start;
-    if (typeof e.id === 'string') classic = false;
-    const tags = Array.isArray(e.tags) ? (e.tags as string[]) : [];
-    const t: Test = {
-      idx: tests.length,
-      id: typeof e.id === 'string' ? e.id : e.name,
-      name: e.name,
-      status: statusCode(e.status),
-      tags,
-      start,
-      end,
-      duration: typeof e.duration === 'number' ? e.duration : (end - start) / 1000,
-      worker: workerOf(e, tags),
-      lane: 0,
-      shard: typeof e.shard === 'number' ? e.shard : null,
-      unfinished: e.unfinished === true || e.status === 'inprogress',
-      outlier: false,
-    };
-    tests.push(t);
-    if (!byId.has(t.id)) byId.set(t.id, t);
-  }
-  if (bad) warnings.push(`${bad} entries of ${ref.raw?.path ?? 'raw.json'} could not be read and are not shown`);
+  if (cols.bad) warnings.push(`${cols.bad} entries of ${path} could not be read and are not shown`);
+  const n = cols.count;
+  const c: RunColumns = { ...cols, outlier: new Uint8Array(n), derived: [] };
+  const tests: Test[] = new Array(n);
+  for (let i = 0; i < n; i++) tests[i] = new ColumnTest(c, i);
 
   let start = Infinity, end = -Infinity, total = 0;
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-  for (const t of tests) {
-    if (t.start < start) start = t.start;
-    if (t.end > end) end = t.end;
-    total += t.duration;
-    counts[STATUSES[t.status]]++;
+  const perStatus = new Float64Array(STATUSES.length);
+  for (let i = 0; i < n; i++) {
+    if (c.start[i] < start) start = c.start[i];
+    if (c.end[i] > end) end = c.end[i];
+    total += c.duration[i];
+    perStatus[c.status[i]]++;
   }
+  const counts = Object.fromEntries(STATUSES.map((s, i) => [s, perStatus[i]])) as Record<Status, number>;
   const s0 = parseIso(stats?.start), s1 = parseIso(stats?.end);
   if (!isNaN(s0) && s0 < start) start = s0;
   if (!isNaN(s1) && s1 > end) end = s1;
-  if (!tests.length && isNaN(s0)) start = end = Date.now();
+  if (!n && isNaN(s0)) start = end = Date.now();
 
-  const core = markOutliers(tests) || { start, end };
-  const outliers = tests.filter((t) => t.outlier).sort((a, b) => a.start - b.start);
-  const lanes = buildLanes(tests, core.start, core.end);
-  return {
-    ref, tests, byId, lanes, start, end, core, outliers, counts, totalDuration: total,
-    failures: buildFailures(tests, byId, stats),
-    skips: buildSkips(tests, stats),
-    warnings, classic,
-  };
+  const marked = markOutliers(c.start, c.end, c.outlier);
+  const core = marked || { start, end };
+  const outliers: Test[] = [];
+  if (marked) for (let i = 0; i < n; i++) if (c.outlier[i]) outliers.push(tests[i]);
+  outliers.sort((a, b) => a.start - b.start);
+  const lanes = buildLanes(c, core.start, core.end);
+  return new LazyRun({
+    ref, tests, lanes, start, end, core, outliers, counts, totalDuration: total, warnings,
+    classic: cols.classic,
+  }, stats);
+}
+
+type EagerRun = Omit<Run, 'byId' | 'failures' | 'skips'>;
+
+/** A Run whose id map, failures and skips are built when first asked for: the
+ * timeline needs none of them to draw. */
+class LazyRun implements Run {
+  ref!: RunRef;
+  tests!: Test[];
+  lanes!: Lane[];
+  start!: number;
+  end!: number;
+  core!: { start: number; end: number };
+  outliers!: Test[];
+  counts!: Record<Status, number>;
+  totalDuration!: number;
+  warnings!: string[];
+  classic!: boolean;
+  private made: { byId?: Map<string, Test>; failures?: Failure[]; skips?: Run['skips'] } = {};
+
+  constructor(fields: EagerRun, private readonly stats: Stats | null) {
+    Object.assign(this, fields);
+  }
+
+  get byId(): Map<string, Test> {
+    if (!this.made.byId) {
+      const m = new Map<string, Test>();
+      for (const t of this.tests) if (!m.has(t.id)) m.set(t.id, t);
+      this.made.byId = m;
+    }
+    return this.made.byId;
+  }
+
+  get failures(): Failure[] {
+    return this.made.failures || (this.made.failures = buildFailures(this.tests, this.byId, this.stats));
+  }
+
+  get skips(): Run['skips'] {
+    return this.made.skips || (this.made.skips = buildSkips(this.tests, this.stats));
+  }
 }
 
 /** Gap between start times that splits a run into separate groups (see markOutliers). */
 export const OUTLIER_GAP_MS = 24 * 3600 * 1000;
 
 /**
- * Flags tests whose timestamps lie far from the run: the start times are split into
- * groups wherever two consecutive ones are more than OUTLIER_GAP_MS apart; the
- * group holding the most tests (the later one on a tie: clocks reset backwards) is
- * the run, and a test starting outside it, or ending more than the gap away from
- * it, is an outlier. Returns the extent of the other tests, or null when there is
- * no outlier. O(n log n), once per run.
+ * Flags (in ``outlier``) tests whose timestamps lie far from the run: the start times
+ * are split into groups wherever two consecutive ones are more than OUTLIER_GAP_MS
+ * apart; the group holding the most tests (the later one on a tie: clocks reset
+ * backwards) is the run, and a test starting outside it, or ending more than the gap
+ * away from it, is an outlier. Returns the extent of the other tests, or null when
+ * there is no outlier. O(n log n), once per run.
  */
-export function markOutliers(tests: Test[]): { start: number; end: number } | null {
-  if (tests.length < 2) return null;
-  const starts = new Float64Array(tests.length);
+export function markOutliers(starts: Float64Array, ends: Float64Array, outlier: Uint8Array): { start: number; end: number } | null {
+  const n = starts.length;
+  if (n < 2) return null;
   let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < tests.length; i++) {
-    const t = tests[i];
-    starts[i] = t.start;
-    if (t.start < lo) lo = t.start;
-    if (t.start > hi) hi = t.start;
-    if (t.end < lo) lo = t.end;
-    if (t.end > hi) hi = t.end;
+  for (let i = 0; i < n; i++) {
+    const s = starts[i], e = ends[i];
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+    if (e < lo) lo = e;
+    if (e > hi) hi = e;
   }
   // The usual run fits in one gap: no sort needed.
   if (hi - lo <= OUTLIER_GAP_MS) return null;
-  starts.sort();
+  const sorted = starts.slice().sort();
   let best0 = 0, best1 = 0, g0 = 0;
-  for (let i = 1; i <= starts.length; i++) {
-    if (i === starts.length || starts[i] - starts[i - 1] > OUTLIER_GAP_MS) {
+  for (let i = 1; i <= n; i++) {
+    if (i === n || sorted[i] - sorted[i - 1] > OUTLIER_GAP_MS) {
       if (i - g0 >= best1 - best0 + 1) {
         best0 = g0;
         best1 = i - 1;
@@ -278,61 +352,57 @@ export function markOutliers(tests: Test[]): { start: number; end: number } | nu
       g0 = i;
     }
   }
-  const c0 = starts[best0], c1 = starts[best1];
+  const c0 = sorted[best0], c1 = sorted[best1];
   let start = Infinity, end = -Infinity, any = false;
-  for (const t of tests) {
-    t.outlier = t.start < c0 || t.start > c1 || t.end < c0 - OUTLIER_GAP_MS || t.end > c1 + OUTLIER_GAP_MS;
-    if (t.outlier) {
+  for (let i = 0; i < n; i++) {
+    const s = starts[i], e = ends[i];
+    const out = s < c0 || s > c1 || e < c0 - OUTLIER_GAP_MS || e > c1 + OUTLIER_GAP_MS;
+    outlier[i] = out ? 1 : 0;
+    if (out) {
       any = true;
       continue;
     }
-    if (t.start < start) start = t.start;
-    if (t.end > end) end = t.end;
+    if (s < start) start = s;
+    if (e > end) end = e;
   }
   return any ? { start, end: Math.max(end, start) } : null;
 }
 
-function buildLanes(tests: Test[], runStart: number, runEnd: number): Lane[] {
-  const workers = new Map<number | null, Test[]>();
-  for (const t of tests) {
-    const l = workers.get(t.worker) || [];
-    l.push(t);
-    workers.set(t.worker, l);
-  }
-  const keys = [...workers.keys()].sort((a, b) => (a === null ? 1 : b === null ? -1 : a - b));
-  return keys.map((w, li) => {
-    const list = workers.get(w)!.sort((a, b) => a.start - b.start || a.end - b.end);
-    const n = list.length;
+function buildLanes(c: RunColumns, runStart: number, runEnd: number): Lane[] {
+  const { workers, order, bounds } = c.layout;
+  return Array.from(workers, (w, li) => {
+    const tests = order.subarray(bounds[li], bounds[li + 1]);
+    const n = tests.length;
     const lane: Lane = {
-      worker: w, label: w === null ? 'no worker' : `worker ${w}`,
-      tests: new Int32Array(n), starts: new Float64Array(n), ends: new Float64Array(n),
-      reach: new Float64Array(n), outliers: Int32Array.from(list.filter((t) => t.outlier), (t) => t.idx),
+      worker: isNaN(w) ? null : w, label: isNaN(w) ? 'no worker' : `worker ${w}`,
+      tests, starts: new Float64Array(n), ends: new Float64Array(n),
+      reach: new Float64Array(n), outliers: tests.filter((i) => c.outlier[i] !== 0),
       busy: 0, idle: 0, longestGap: 0, longestGapAt: runStart,
     };
     // Idle time: gaps between consecutive tests, and before the first / after the last.
     // The longest gap is measured between the run's start and the last test.
     let reach = runStart;
     for (let i = 0; i < n; i++) {
-      const t = list[i];
-      t.lane = li;
-      lane.tests[i] = t.idx;
-      lane.starts[i] = t.start;
-      lane.ends[i] = t.end;
+      const t = tests[i];
+      const s = c.start[t], e = c.end[t];
+      lane.starts[i] = s;
+      lane.ends[i] = e;
       const before = i ? lane.reach[i - 1] : -Infinity;
-      lane.reach[i] = t.outlier ? before : Math.max(t.end, before);
+      const outlier = c.outlier[t] !== 0;
+      lane.reach[i] = outlier ? before : Math.max(e, before);
       // Outliers count neither as busy nor as idle: decades of "idle" help nobody.
-      if (t.outlier) continue;
-      if (t.start > reach) {
-        const gap = t.start - reach;
+      if (outlier) continue;
+      if (s > reach) {
+        const gap = s - reach;
         lane.idle += gap;
         if (gap > lane.longestGap) {
           lane.longestGap = gap;
           lane.longestGapAt = reach;
         }
       }
-      if (t.end > reach) {
-        lane.busy += t.end - Math.max(reach, t.start);
-        reach = t.end;
+      if (e > reach) {
+        lane.busy += e - Math.max(reach, s);
+        reach = e;
       }
     }
     // The tail after the worker's last test is idle time, but not a gap: the

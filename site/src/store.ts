@@ -18,9 +18,10 @@ import { Dstat, parseDstat } from './dstat';
 import { Attachments } from './details';
 import { Artifact, FailureList, RawEntry, ShardFile, Stats, TestShard, readFailureList, readStats } from './format';
 import { Bucket, hashNamed, readBucket, shardsFor } from './idindex';
-import { Source } from './loader';
-import { Index, Run, RunRef, buildRun } from './model';
+import { ScriptSource, Source } from './loader';
+import { Index, Run, RunRef, TestColumns, buildRun, runOfColumns } from './model';
 import { ServiceIndex, ServiceView, readServiceIndex, readServiceLines } from './servicelogs';
+import { TimelineDecoder } from './timelineload';
 
 /** JSON.parse with the file named in its error: a damaged file says which it is. */
 export function parseJson(path: string, text: string): unknown {
@@ -74,11 +75,16 @@ export class FetchingStore implements RunStore {
   private shards = new Map<string, Promise<unknown>>();
   private services = new Map<string, Promise<ServiceIndex | null>>();
   private buckets = new Map<string, Promise<Bucket>>();
+  /** decodes v2 timelines off the main thread */
+  readonly decoder = new TimelineDecoder();
 
   /** ``index``: the loaded config (asked for only once it is loaded); ``mark``: timing
    * marks for the page's probe. */
   constructor(private source: Source, private index: () => Index,
-              private mark: (name: string) => void) {}
+              private mark: (name: string) => void) {
+    // The worker starts while config.json loads: ready when the timeline is asked for.
+    this.decoder.warm();
+  }
 
   statsOf(ref: RunRef): Promise<Stats | null> {
     let p = this.stats.get(ref.name);
@@ -108,25 +114,47 @@ export class FetchingStore implements RunStore {
   runOf(ref: RunRef): Promise<Run> {
     let p = this.runs.get(ref.name);
     if (!p) {
-      const art = ref.raw;
-      // v2 output without --classic has only the timeline, which the site-timeline branch reads.
-      if (!art) return Promise.reject(new Error(`${ref.name}: this site cannot read ${ref.timeline?.path}`));
-      const raw = this.source.text(art.path, art.script_path).then((t) => {
-        this.mark('raw-text');
-        const parsed = parseJson(art.path, t);
-        this.mark('raw-parsed');
-        return parsed;
-      });
       // A damaged stats.json must not hide the tests.
       const stats = this.statsOf(ref).catch(() => null);
-      p = Promise.all([raw, stats]).then(([r, s]) => {
-        const run = buildRun(ref, r, s);
-        this.mark('run-built');
-        return run;
-      });
+      const timeline = ref.timeline;
+      p = timeline
+        ? Promise.all([this.timelineOf(timeline), stats]).then(([c, s]) => this.built(runOfColumns(ref, c, s, timeline.path)))
+        : Promise.all([this.rawOf(ref.raw!), stats]).then(([r, s]) => this.built(buildRun(ref, r, s)));
       this.runs.set(ref.name, p);
     }
     return p;
+  }
+
+  private built(run: Run): Run {
+    this.mark('run-built');
+    return run;
+  }
+
+  /** raw.json (v1 and classic data), parsed on the page. */
+  private rawOf(raw: Artifact): Promise<unknown> {
+    return this.source.text(raw.path, raw.script_path).then((t) => {
+      this.mark('raw-text');
+      const parsed = parseJson(raw.path, t);
+      this.mark('raw-parsed');
+      return parsed;
+    });
+  }
+
+  /** The v2 timeline's columns, decoded off the main thread: over HTTP the worker
+   * fetches the data script itself; from file:// a <script> delivers it here. */
+  private async timelineOf(art: Artifact): Promise<TestColumns> {
+    const source = this.source;
+    let cols: Promise<TestColumns>;
+    if (source instanceof ScriptSource) {
+      const { encoding, payload } = await source.payload(art.path, art.script_path || art.path);
+      cols = this.decoder.decode({ path: art.path, encoding, payload });
+    } else {
+      source.requested.push(art.path);
+      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href });
+    }
+    const got = await cols;
+    this.mark('timeline-decoded');
+    return got;
   }
 
   dstatOf(run: Run): Promise<Dstat[]> {

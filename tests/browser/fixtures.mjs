@@ -16,19 +16,15 @@
 // project's generator, exported by the project's exporter, the built site copied
 // beside the data, as the publisher lays them out.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { generateTests, writeV1 } from './v1data.mjs';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const SITE = join(REPO, 'stackviz_publish', 'site');
 const PYTHON = process.env.STACKVIZ_PYTHON || 'python3';
-
-/** Tests that need the site to read the v2 timeline (P-timeline.js) are todo until
- *  the branch doing that (site-timeline) is merged: set this to false then. */
-export const TIMELINE_TODO = 'needs the v2 timeline reader (site-timeline branch)';
 
 function py(args) {
   execFileSync(PYTHON, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -112,8 +108,8 @@ export function classicize(dir) {
   for (const ds of cfg.datasets) {
     delete ds.metadata;
     // Classic data has none of the v1 and v2 extensions.
-    ds.artifacts = ds.artifacts.filter((a) => !['subunit-details-shards', 'stackviz-timeline', 'stackviz-tests',
-      'stackviz-ids', 'service-logs'].includes(a.artifact_type));
+    ds.artifacts = ds.artifacts.filter((a) => a.artifact_type !== 'subunit-details-shards' &&
+      a.artifact_type !== 'service-logs' && !a.artifact_type.startsWith('stackviz-'));
     for (const a of ds.artifacts) {
       for (const k of ['script_path', 'node', 'content_encoding']) delete a[k];
     }
@@ -188,7 +184,7 @@ export function publishOutlierRun(root, name, { tests = 400, workers = 4, outlie
 }
 
 /** Squeeze an exported run's times by `factor` around its start (a sub-second run
- *  from a generated one): raw.json and stats.json, read over HTTP. */
+ *  from a generated one): raw.json, stats.json and the v2 timeline, read over HTTP. */
 export function squeezeTime(dir, factor) {
   const data = join(dir, 'data');
   for (const f of readdirSync(data)) {
@@ -204,6 +200,15 @@ export function squeezeTime(dir, factor) {
       const raw = JSON.parse(readFileSync(rawPath, 'utf8')).map((t) => ({
         ...t, timestamps: t.timestamps.map(at), duration: t.duration / factor }));
       writeFileSync(rawPath, JSON.stringify(raw));
+      // The timeline counts microseconds from the run's start.
+      const tlPath = p.replace(/-stats\.json$/, '-timeline.js');
+      if (existsSync(tlPath)) {
+        const [, path, encoding, payload] = /^stackvizData\(("[^"]*"), ("[^"]*"), "(.*)"\);\s*$/s.exec(readFileSync(tlPath, 'utf8'));
+        if (JSON.parse(encoding) !== 'gzip-base64') throw new Error('squeezeTime reads compressed timelines only');
+        const tl = JSON.parse(gunzipSync(Buffer.from(payload, 'base64')));
+        for (const k of ['start', 'end']) tl[k] = tl[k].map((x) => (x === null ? null : Math.round(x / factor)));
+        writeFileSync(tlPath, `stackvizData(${path}, ${encoding}, "${gzipSync(JSON.stringify(tl)).toString('base64')}");\n`);
+      }
     }
   }
   return dir;

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closeClean, haveChromium, launch, newPage, openPage } from './browser.mjs';
-import { TIMELINE_TODO, artifactOf, classicize, publishV1, publishV2, readData } from './fixtures.mjs';
+import { artifactOf, classicize, publishV1, publishV2, readData } from './fixtures.mjs';
 import { serverPool } from './server.mjs';
 
 const RUN = 'tempest.subunit';
@@ -150,7 +150,7 @@ describe('data formats in chromium', { skip }, () => {
         await clean(p);
       });
 
-      it('says so for a test id the run does not have', { todo: TIMELINE_TODO }, async () => {
+      it('says so for a test id the run does not have', async () => {
         const s = await site(dir);
         const p = await newPage(browser);
         await p.page.goto(`${s.url}#/${RUN}/test/${encodeURIComponent('tempest.api.gone.Test.test_vanished')}`);
@@ -168,7 +168,7 @@ describe('data formats in chromium', { skip }, () => {
         await clean(p);
       });
 
-      it('draws the timeline and opens a test from it', { todo: TIMELINE_TODO }, async () => {
+      it('draws the timeline and opens a test from it', async () => {
         const s = await site(dir);
         const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
         assert.equal(await p.page.evaluate(() => window.__stackviz.view.run.tests.length), stats.count + stats.counts.inprogress);

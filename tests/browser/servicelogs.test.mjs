@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { haveChromium, launch, newPage } from './browser.mjs';
-import { REPO, SITE, TIMELINE_TODO, artifactOf, readData } from './fixtures.mjs';
+import { REPO, SITE, artifactOf, readData } from './fixtures.mjs';
 import { serve } from './server.mjs';
 
 const PYTHON = process.env.STACKVIZ_PYTHON || 'python3';
@@ -140,7 +140,7 @@ describe('service logs tab in chromium', { skip }, () => {
     await p.context.close();
   });
 
-  it('puts "N service errors" on the failed tests of the summary', { todo: TIMELINE_TODO }, async () => {
+  it('puts "N service errors" on the failed tests of the summary', async () => {
     const p = await open(`#/${encodeURIComponent(RUN)}`, 'summary-full');
     // Groups build their rows when opened: open them all, before and after the index.
     await p.page.$$eval('details.group', (els) => els.forEach((d) => { d.open = true; }));
@@ -162,7 +162,7 @@ describe('service logs tab in chromium', { skip }, () => {
     await p.context.close();
   });
 
-  it('draws a strip of service errors on the timeline\'s axis', { todo: TIMELINE_TODO }, async () => {
+  it('draws a strip of service errors on the timeline\'s axis', async () => {
     const p = await open(`#/${encodeURIComponent(RUN)}/timeline`, 'timeline');
     await p.page.locator('.service-errors canvas').waitFor();
     const rows = Object.values(chosen.index.timeline.counts).filter((c) => c.some((n) => n > 0)).length;

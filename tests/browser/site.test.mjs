@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closeClean, haveChromium, launch, newPage, openPage } from './browser.mjs';
-import { REPO, TIMELINE_TODO, publishRun, publishV1, publishStreams, squeezeTime } from './fixtures.mjs';
+import { REPO, publishRun, publishV1, publishStreams, squeezeTime } from './fixtures.mjs';
 import { execFileSync } from 'node:child_process';
 import { serverPool } from './server.mjs';
 
@@ -271,7 +271,7 @@ describe('published site in chromium', { skip }, () => {
     it(`reads gzipped data served ${mode === 'raw' ? 'as raw bytes' : 'with Content-Encoding'}`, async () => {
       const s = await site(gz, mode);
       const p = await open(`${s.url}#/${RUN}/timeline`, 'timeline');
-      assert.ok(s.requests.some((r) => /-raw\.json\.gz$|-timeline\.js$/.test(r)), s.requests.join(' '));
+      assert.ok(s.requests.some((r) => r.endsWith('-timeline.js')), s.requests.join(' '));
       const n = await p.page.evaluate(() => window.__stackviz.view.run.tests.length);
       assert.ok(n >= 300);
       await graphs(p.page);
@@ -285,7 +285,7 @@ describe('published site in chromium', { skip }, () => {
 
   for (const [label, which] of [['plain', () => plain], ['gzipped', () => gz]]) {
     // stackviz-export writes raw.json without a twin: from file:// the timeline is read.
-    it(`opens from file:// (${label} data, script twins)`, { todo: TIMELINE_TODO }, async () => {
+    it(`opens from file:// (${label} data, script twins)`, async () => {
       const base = pathToFileURL(join(which(), 'index.html')).href;
       const p = await open(base, 'summary-full');
       assert.ok(await p.page.locator('.failure-groups details.group').count() > 0);
@@ -696,14 +696,15 @@ describe('published site in chromium', { skip }, () => {
   });
 
   it('says in one line which file is damaged, and shows the rest', async () => {
-    // A v1 folder: its tests come from raw.json.
-    const dir = publishV1(root, 'damaged', { tests: 100, workers: 2 });
-    writeFileSync(join(dir, 'data', `${RUN}-0-raw.json`), '[{"name": "cut here');
+    const dir = join(root, 'damaged');
+    cpSync(plain, dir, { recursive: true });
+    // The run's tests: the v2 timeline, which the page reads rather than raw.json.
+    writeFileSync(join(dir, 'data', `${RUN}-0-timeline.js`), 'stackvizData("x", "json", "[{\\"name\\": \\"cut here");\n');
     const s = await site(dir);
     const p = await newPage(browser);
     await p.page.goto(s.url);
     await p.page.waitForSelector('p.error');
-    assert.match(await p.page.locator('p.error').innerText(), new RegExp(`^${RUN}-0-raw\\.json is not valid JSON`));
+    assert.match(await p.page.locator('p.error').innerText(), new RegExp(`^${RUN}-0-timeline\\.js is not valid JSON`));
     assert.ok(await p.page.locator('.card').count() > 3, 'the summary from stats.json stays');
     assert.deepEqual(p.problems, []);
     await p.context.close();

@@ -119,14 +119,15 @@ describe('outliers', () => {
     const run = buildRun(REF, raw, null);
     assert.deepEqual(run.outliers, []);
     assert.deepEqual(run.core, { start: run.start, end: run.end });
-    assert.equal(markOutliers([]), null);
+    assert.equal(markOutliers(new Float64Array(0), new Float64Array(0), new Uint8Array(0)), null);
   });
 
   it('keeps the larger group, the later one on a tie', () => {
-    const tests = [0, 1, 2].map((i) => ({ start: RUN0 + i, end: RUN0 + i + 1, outlier: false }))
-      .concat([0, 1, 2].map((i) => ({ start: RUN0 + 5 * OUTLIER_GAP_MS + i, end: RUN0 + 5 * OUTLIER_GAP_MS + i + 1, outlier: false })));
-    const core = markOutliers(tests);
+    const starts = Float64Array.from([0, 1, 2].map((i) => RUN0 + i)
+      .concat([0, 1, 2].map((i) => RUN0 + 5 * OUTLIER_GAP_MS + i)));
+    const outlier = new Uint8Array(6);
+    const core = markOutliers(starts, starts.map((s) => s + 1), outlier);
     assert.equal(core.start, RUN0 + 5 * OUTLIER_GAP_MS);
-    assert.deepEqual(tests.map((t) => t.outlier), [true, true, true, false, false, false]);
+    assert.deepEqual([...outlier], [1, 1, 1, 0, 0, 0]);
   });
 });

@@ -1,0 +1,95 @@
+// Copyright stackviz-publish developers.
+//
+// Licensed under the Apache License, Version 2.0 (the "License"); you may
+// not use this file except in compliance with the License. You may obtain
+// a copy of the License at
+//
+//      http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+// WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+// License for the specific language governing permissions and limitations
+// under the License.
+
+// The page's side of timeline decoding: a worker started from the embedded source
+// (a Blob URL works over HTTP and from file://). When no worker can be started, or
+// one dies, the same decoding runs on the page.
+import { TestColumns } from './columns';
+import { DecodeReply, DecodeRequest, decodeTimeline, unpack } from './timelinedecode';
+
+/** The worker's bundle, put in by build.mjs. */
+declare const __TIMELINE_WORKER__: string;
+
+interface Waiting {
+  req: DecodeRequest;
+  resolve: (c: TestColumns) => void;
+  reject: (e: Error) => void;
+}
+
+function decodeHere(req: DecodeRequest): Promise<TestColumns> {
+  return decodeTimeline(req, (url) => fetch(url));
+}
+
+export class TimelineDecoder {
+  /** undefined: not started yet; null: no worker, decoding on the page */
+  private worker: Worker | null | undefined;
+  private count = 0;
+  private waiting = new Map<number, Waiting>();
+
+  /** Starts the worker ahead of the first request (its start-up overlaps other loading). */
+  warm(): void {
+    this.start();
+  }
+
+  decode(req: DecodeRequest): Promise<TestColumns> {
+    const w = this.start();
+    if (!w) return decodeHere(req);
+    return new Promise((resolve, reject) => {
+      const n = ++this.count;
+      this.waiting.set(n, { req, resolve, reject });
+      w.postMessage({ n, req });
+    });
+  }
+
+  private start(): Worker | null {
+    if (this.worker !== undefined) return this.worker;
+    try {
+      const url = URL.createObjectURL(new Blob([__TIMELINE_WORKER__], { type: 'text/javascript' }));
+      const w = new Worker(url);
+      w.onmessage = (e: MessageEvent<DecodeReply>) => this.answer(e.data);
+      w.onerror = (e) => {
+        e.preventDefault();
+        this.fallBack();
+      };
+      this.worker = w;
+    } catch {
+      // No Worker, or a policy that refuses it: the page decodes.
+      this.worker = null;
+    }
+    return this.worker;
+  }
+
+  private answer(r: DecodeReply): void {
+    const w = this.waiting.get(r.n);
+    if (!w) return;
+    this.waiting.delete(r.n);
+    if (r.ok) {
+      // The worker's steps, as performance marks of the page (the benchmark reads them).
+      for (const [name, at] of r.phases) {
+        performance.mark(`stackviz:worker-${name}`, { startTime: at - performance.timeOrigin });
+      }
+      w.resolve(unpack(r.packed));
+      performance.mark('stackviz:worker-unpacked');
+    }
+    else w.reject(new Error(r.error));
+  }
+
+  /** The worker failed to load or died: what it had is decoded on the page. */
+  private fallBack(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    for (const w of this.waiting.values()) decodeHere(w.req).then(w.resolve, w.reject);
+    this.waiting.clear();
+  }
+}

@@ -1,0 +1,38 @@
+// Copyright stackviz-publish developers.
+//
+// Licensed under the Apache License, Version 2.0 (the "License"); you may
+// not use this file except in compliance with the License. You may obtain
+// a copy of the License at
+//
+//      http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+// WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+// License for the specific language governing permissions and limitations
+// under the License.
+
+// The timeline decoding worker's entry point (build.mjs embeds its bundle in app.js,
+// which starts it from a Blob URL: the site stays one static folder, file:// too).
+import { DecodeMessage, DecodeReply, decodeTimeline, pack } from './timelinedecode';
+
+const scope = self as unknown as {
+  onmessage: ((e: MessageEvent<DecodeMessage>) => void) | null;
+  postMessage(msg: DecodeReply, transfer?: Transferable[]): void;
+};
+
+scope.onmessage = async (e) => {
+  const { n, req } = e.data;
+  try {
+    // Phase ends on the clock of the page (both count from the epoch's timeOrigin).
+    const phases: [string, number][] = [];
+    const phase = (name: string) => phases.push([name, performance.timeOrigin + performance.now()]);
+    const cols = await decodeTimeline(req, (url) => fetch(url), phase);
+    phase('columns');
+    const { packed, transfer } = pack(cols);
+    phase('packed');
+    scope.postMessage({ n, ok: true, packed, phases }, transfer);
+  } catch (err) {
+    scope.postMessage({ n, ok: false, error: err instanceof Error ? err.message : String(err) });
+  }
+};
