@@ -167,7 +167,7 @@ def v2_run_artifacts(name, files, layout):
     else:
         entries.append(script_artifact(files['stats'], name, 'subunit-stats', enc))
     entries.append(script_artifact(files['timeline'], name, 'stackviz-timeline', enc,
-                                   primary=not raw))
+                                   primary=not raw, count=files['count']))
     entries.append(script_artifact(files['tests'], name, 'stackviz-tests', enc,
                                    shard_count=files['test_shards'], suffix='.js'))
     entries.append(script_artifact(files['ids'], name, 'stackviz-ids', enc,

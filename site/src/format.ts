@@ -25,6 +25,8 @@ export interface Artifact {
   content_encoding?: string;
   shard_count?: number;
   suffix?: string;
+  /** stackviz-timeline: how many tests it holds */
+  count?: number;
   node?: string;
   /** service-logs: the shards' folder (see data-format.rst, "Service logs") */
   shards?: string;

@@ -150,7 +150,8 @@ export class FetchingStore implements RunStore {
       cols = this.decoder.decode({ path: art.path, encoding, payload });
     } else {
       source.requested.push(art.path);
-      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href });
+      const count = typeof art.count === 'number' ? art.count : undefined;
+      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href }, count);
     }
     const got = await cols;
     this.mark('timeline-decoded');

@@ -346,7 +346,7 @@ class RunWriter:
         self.bytes_written += size
         files = {'timeline': self.timeline.script.rel_path, 'tests': self.tests_dir + '/',
                  'test_shards': self.shard_count, 'ids': self.ids_dir + '/',
-                 'id_buckets': self.id_buckets}
+                 'id_buckets': self.id_buckets, 'count': self.timeline.count}
         if self.raw is not None:
             self.raw.write(']\n')
             self.bytes_written += self.raw.close()

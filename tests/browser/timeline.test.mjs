@@ -90,8 +90,10 @@ describe('v2 timeline in chromium', { skip }, () => {
   });
 
   /** Opens the timeline; returns the page, what it loaded, and where it decoded. */
-  async function show(url, breakWorker = null) {
+  async function show(url, breakWorker = null, workerFrom = 0) {
     const p = await newPage(browser);
+    // A 600-test run is decoded on the page unless the worker is asked for from 0 tests.
+    if (workerFrom !== null) await p.page.addInitScript((n) => { window.__stackvizWorkerFrom = n; }, workerFrom);
     if (breakWorker) await p.page.addInitScript(NO_WORKER[breakWorker]);
     await p.page.goto(`${url}#/${RUN}/timeline`);
     await p.page.waitForFunction(() => window.__stackviz && (window.__stackviz.marks.timeline !== undefined ||
@@ -131,6 +133,11 @@ describe('v2 timeline in chromium', { skip }, () => {
 
   it('decodes in a worker from file:// (the payload comes by <script>)', async () => {
     assert.ok((await show(fileUrl())).worker, 'decoded by the worker');
+  });
+
+  it('decodes a small run on the page, over HTTP and from file:// (no worker round trip)', async () => {
+    assert.equal((await show(server.url, null, null)).worker, false);
+    assert.equal((await show(fileUrl(), null, null)).worker, false);
   });
 
   for (const how of Object.keys(NO_WORKER)) {
