@@ -36,6 +36,7 @@ import zipfile
 
 import pytest
 
+from stackviz_publish.writers import datascript
 from tests.functional import imagebuild
 
 CASE = 'build-succeeds'
@@ -114,19 +115,25 @@ def test_publish_inside_the_image(image_root):
     assert os.stat(os.path.join(site, 'index.html')).st_uid == 65534
     with open(os.path.join(site, 'data', 'config.json')) as f:
         config = json.load(f)
-    assert config['format_version'] == 1
+    assert config['format_version'] == 2
     artifacts = {a['artifact_type']: a for a in config['datasets'][0]['artifacts']}
     assert 'dstat' in artifacts, sorted(artifacts)
-    with open(os.path.join(site, 'data', artifacts['subunit']['path'])) as f:
-        raw = json.load(f)
-    with open(os.path.join(site, 'data', artifacts['subunit-stats']['path'])) as f:
-        stats = json.load(f)
-    finished = [t for t in raw if t['status'] != 'inprogress']
-    assert len(finished) == int(summary['finished'])
-    assert len(raw) - len(finished) == int(summary['inprogress']) == 2
+    # Compressed data scripts by default (doc/source/data-format.rst).
+    timeline = json.loads(data_script(site, artifacts['stackviz-timeline']))
+    stats = json.loads(data_script(site, artifacts['subunit-stats']))
+    assert len(timeline['unfinished']) == int(summary['inprogress']) == 2
+    assert timeline['count'] - 2 == int(summary['finished'])
     assert stats['counts']['fail'] == int(summary['fail'])
     assert stats['counts']['skip'] == int(summary['skip'])
     assert stats['workers'] == [0, 1, 2, 3]
+
+
+def data_script(site, artifact):
+    """The text a data script carries, read as the site reads it (never run)."""
+    assert artifact['content_encoding'] == 'gzip-base64', artifact
+    path, encoding, text = datascript.read_script(os.path.join(site, 'data', artifact['path']))
+    assert path == artifact['path']
+    return text
 
 
 def test_nothing_of_the_build_is_left(image_root):
