@@ -16,7 +16,7 @@
 // project installs; it downloads no browser of its own).
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const require = createRequire(new URL('../../site/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -71,4 +71,11 @@ export async function closeClean(p) {
   assert.deepEqual(await p.page.evaluate(() => window.__csp), [], 'no Content-Security-Policy violation');
   assert.deepEqual(p.problems, [], 'no console error, page error or dialog');
   await p.context.close();
+}
+
+/** A suite's teardown: its browser, its server and its scratch folder, whichever exist. */
+export async function tearDown({ browser, server, root }) {
+  await browser?.close();
+  await server?.close();
+  if (root) rmSync(root, { recursive: true, force: true });
 }

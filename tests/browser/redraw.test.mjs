@@ -18,10 +18,10 @@
 // zooms, a resize, a search and a hover.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haveChromium, launch, newPage } from './browser.mjs';
+import { haveChromium, launch, newPage, tearDown } from './browser.mjs';
 import { publishRun } from './fixtures.mjs';
 import { serve } from './server.mjs';
 
@@ -39,11 +39,7 @@ describe('timeline redraw', { skip }, () => {
     browser = await launch();
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  after(() => tearDown({ browser, server, root }));
 
   /** Colour under the middle of each of some tests at least 8 px wide, and whether each lane's label is drawn. */
   function probe(page) {

@@ -17,11 +17,11 @@
 // exporter's own output, the same Run as raw.json gives.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { haveChromium, launch, newPage } from './browser.mjs';
+import { haveChromium, launch, newPage, tearDown } from './browser.mjs';
 import { REPO, publishRun } from './fixtures.mjs';
 import { serve } from './server.mjs';
 
@@ -67,11 +67,7 @@ describe('v2 timeline in chromium', { skip }, () => {
     browser = await launch();
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+  after(() => tearDown({ browser, server, root }));
 
   it("gives, on the exporter's output, the same run as raw.json", async () => {
     const { readConfig, buildRun, runOfColumns } = await lib('model');
