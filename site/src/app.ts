@@ -28,6 +28,16 @@ import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
 import { FetchingStore, attachmentsOf, hasIdIndex, parseJson } from './store';
 
+/** Resolves once the frame that paints what the DOM holds now has been produced
+ * (a task queued from the next animation frame runs after that frame); at the latest
+ * after 250 ms, as a hidden tab produces no frame. */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 250);
+  });
+}
+
 export interface Probe {
   marks: Record<string, number>;
   errors: string[];
@@ -65,6 +75,8 @@ export class App {
   }
 
   async start(): Promise<void> {
+    // Every view but the summary needs the run: its worker starts while config.json loads.
+    if (parseHash(location.hash).view !== 'summary') this.store.warm();
     try {
       this.config = await this.loadConfig();
       this.index = readConfig(this.config);
@@ -214,21 +226,21 @@ export class App {
     this.root.append(box);
     const links = this.links(ref.name);
     // v1 stats carry counts and messages: the summary shows from them alone. The
-    // tests (timeline or raw.json) are asked for only then, so that they do not
-    // compete with stats.json for the connection.
+    // tests (timeline or raw.json) are asked for only once that is painted, so that
+    // their download and decoding compete neither with stats.json nor with its paint.
     const stats = await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
-    const runP = this.store.runOf(ref);
-    runP.catch(() => null);
     const quick = quickSummary(stats, links, this.summaryFilter());
     if (quick) {
       box.append(quick);
       this.mark('summary');
+      await afterPaint();
+      if (gen !== this.generation) return;
     } else {
       box.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
     }
     try {
-      const run = await runP;
+      const run = await this.store.runOf(ref);
       if (gen !== this.generation) return;
       clear(box);
       // The full summary replaces the quick one: keep the filter the user typed meanwhile.
