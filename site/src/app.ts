@@ -228,7 +228,9 @@ export class App {
     // v1 stats carry counts and messages: the summary shows from them alone. The
     // tests (timeline or raw.json) are asked for only once that is painted, so that
     // their download and decoding compete neither with stats.json nor with its paint.
-    const stats = await this.store.statsOf(ref).catch(() => null);
+    // v2: the first screen (a few KB) comes first; the whole stats only after it.
+    const first = await this.store.firstScreenOf(ref).catch(() => null);
+    const stats = first || await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
     const quick = quickSummary(stats, links, this.summaryFilter());
     if (quick) {
@@ -241,10 +243,11 @@ export class App {
     }
     try {
       const run = await this.store.runOf(ref);
+      const full = first ? await this.store.statsOf(ref).catch(() => null) : stats;
       if (gen !== this.generation) return;
       clear(box);
       // The full summary replaces the quick one: keep the filter the user typed meanwhile.
-      box.append(fullSummary(run, stats, links, this.summaryFilter()));
+      box.append(fullSummary(run, full, links, this.summaryFilter()));
       this.mark('summary');
       this.mark('summary-full');
       if (ref.services) {

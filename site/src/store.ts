@@ -101,6 +101,13 @@ export class FetchingStore implements RunStore {
     return p;
   }
 
+  /** v2: the summary's first screen (stats cut short), null when the run has none. */
+  firstScreenOf(ref: RunRef): Promise<Stats | null> {
+    const art = ref.summary;
+    if (!art) return Promise.resolve(null);
+    return this.source.text(art.path, art.script_path).then((t) => readStats(parseJson(art.path, t)));
+  }
+
   /** stats.json when it is loaded or on its way, else null (nothing is fetched). */
   statsIfAsked(ref: RunRef): Promise<Stats | null> | null {
     return this.stats.get(ref.name) || null;

@@ -49,8 +49,9 @@ FILE_COST = datascript.FILE_COST
 
 
 _BUDGET_CUT = {limits.CUT_KEY: BUDGET_MARKER}
-# Tests listed per group in the summary's first screen (P-summary.js).
-FIRST_SCREEN_TESTS = 10
+# Tests listed per group in the summary's first screen (P-summary.js): failure
+# groups show a few, skip groups (closed, below the failures) none.
+FIRST_SCREEN_TESTS = {'failure_groups': 10, 'skip_groups': 0}
 
 
 def first_screen(stats):
@@ -63,9 +64,8 @@ def first_screen(stats):
     triage = stats.get('triage')
     if isinstance(triage, dict):
         cut = dict(triage)
-        for key in ('failure_groups', 'skip_groups'):
-            cut[key] = [dict(g, tests=g['tests'][:FIRST_SCREEN_TESTS])
-                        for g in triage.get(key) or ()]
+        for key, keep in FIRST_SCREEN_TESTS.items():
+            cut[key] = [dict(g, tests=g['tests'][:keep]) for g in triage.get(key) or ()]
             listed.update(t for g in cut[key] for t in g['tests'])
         out['triage'] = cut
     for key in ('failures', 'skips'):
