@@ -28,16 +28,6 @@ import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
 import { FetchingStore, attachmentsOf, hasIdIndex, parseJson } from './store';
 
-/** Resolves once the frame that paints what the DOM holds now has been produced
- * (a task queued from the next animation frame runs after that frame); at the latest
- * after 250 ms, as a hidden tab produces no frame. */
-function afterPaint(): Promise<void> {
-  return new Promise((resolve) => {
-    requestAnimationFrame(() => setTimeout(resolve, 0));
-    setTimeout(resolve, 250);
-  });
-}
-
 export interface Probe {
   marks: Record<string, number>;
   errors: string[];
@@ -75,8 +65,6 @@ export class App {
   }
 
   async start(): Promise<void> {
-    // Every view but the summary needs the run: its worker starts while config.json loads.
-    if (parseHash(location.hash).view !== 'summary') this.store.warm();
     try {
       this.config = await this.loadConfig();
       this.index = readConfig(this.config);
@@ -225,24 +213,24 @@ export class App {
     const box = h('div');
     this.root.append(box);
     const links = this.links(ref.name);
-    // v1 stats carry counts and messages: the summary shows from them alone. The
-    // tests (timeline or raw.json) are asked for only once that is painted, so that
-    // their download and decoding compete neither with stats.json nor with its paint.
-    // v2: the first screen (a few KB) comes first; the whole stats only after it.
+    // v1 stats carry counts and messages: the summary shows from them alone; v2 has
+    // its first screen (a few KB) for that. The tests (timeline or raw.json), and then
+    // the whole v2 stats, are asked for only then, so that they do not compete with it
+    // for the connection.
     const first = await this.store.firstScreenOf(ref).catch(() => null);
     const stats = first || await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
+    const runP = this.store.runOf(ref);
+    runP.catch(() => null);
     const quick = quickSummary(stats, links, this.summaryFilter());
     if (quick) {
       box.append(quick);
       this.mark('summary');
-      await afterPaint();
-      if (gen !== this.generation) return;
     } else {
       box.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
     }
     try {
-      const run = await this.store.runOf(ref);
+      const run = await runP;
       const full = first ? await this.store.statsOf(ref).catch(() => null) : stats;
       if (gen !== this.generation) return;
       clear(box);

@@ -79,14 +79,12 @@ export class FetchingStore implements RunStore {
   readonly decoder = new TimelineDecoder();
 
   /** ``index``: the loaded config (asked for only once it is loaded); ``mark``: timing
-   * marks for the page's probe. The timeline worker starts with the first run asked
-   * for, or earlier through ``warm`` (the app does so for the timeline: its start-up
-   * then overlaps config.json; on the summary it would compete with the first paint). */
+   * marks for the page's probe. */
   constructor(private source: Source, private index: () => Index,
-              private mark: (name: string) => void) {}
-
-  /** Starts the timeline worker now, ahead of the first run asked for. */
-  warm(): void {
+              private mark: (name: string) => void) {
+    // The worker starts while config.json loads: ready when the timeline is asked for.
+    // (Started later, on the summary, chromium's --dump-dom with a virtual time
+    // budget gave up before the run arrived.)
     this.decoder.warm();
   }
 
