@@ -95,7 +95,7 @@ describe('data formats in chromium', { skip }, () => {
         const n = stats.count + stats.counts.inprogress;
         assert.ok(cards.some((c) => new RegExp(`Tests\\s+${n}\\b`).test(c)), `${n}: ${cards.join('|')}`);
         const causes = await p.page.locator('.failure-groups details.group.st-fail .cause').allInnerTexts();
-        assert.deepEqual(causes, stats.triage.failure_groups.map((g) => g.cause));
+        assert.deepEqual(causes, stats.triage.failure_groups.map((g) => g.message[0] || g.cause));
         const data = s.requests.filter((r) => DATA_FILE.test(r));
         assert.match(data[0], /-summary\.js$/, data.join(' '));
         // The whole stats and the tests are asked for once the first screen is painted.
@@ -110,6 +110,8 @@ describe('data formats in chromium', { skip }, () => {
         assert.ok(big >= 0, 'a failure group with more tests than the first screen lists');
         const group = p.page.locator('.failure-groups details.group.st-fail').nth(big);
         await group.locator('summary').click();
+        // The group's table is built on its toggle event, after the click.
+        await group.locator('table.group-tests').waitFor();
         const shown = await group.locator('a.fname').count();
         assert.equal(shown, Math.min(50, stats.triage.failure_groups[big].tests.length));
         await clean(p);
