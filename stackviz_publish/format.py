@@ -151,8 +151,8 @@ def script_artifact(path, name, kind, encoding, primary=False,
 def v2_run_artifacts(name, files, layout):
     """The artifact entries of one run in format v2. ``files``: a dict with
     ``timeline``, ``tests`` (folder), ``test_shards``, ``ids`` (folder),
-    ``id_buckets``, ``stats``, and with a classic layout ``raw`` and ``details``
-    (None when not written)."""
+    ``id_buckets``, ``stats``, ``summary`` (the first screen, optional), and with a
+    classic layout ``raw`` and ``details`` (None when not written)."""
     enc = layout.encoding
     entries = []
     raw = files.get('raw')
@@ -166,6 +166,8 @@ def v2_run_artifacts(name, files, layout):
                                 gzipped=layout.classic_gzip))
     else:
         entries.append(script_artifact(files['stats'], name, 'subunit-stats', enc))
+    if files.get('summary'):
+        entries.append(script_artifact(files['summary'], name, 'stackviz-summary', enc))
     entries.append(script_artifact(files['timeline'], name, 'stackviz-timeline', enc,
                                    primary=not raw, count=files['count']))
     entries.append(script_artifact(files['tests'], name, 'stackviz-tests', enc,

@@ -213,10 +213,12 @@ export class App {
     const box = h('div');
     this.root.append(box);
     const links = this.links(ref.name);
-    // v1 stats carry counts and messages: the summary shows from them alone. The
-    // tests (timeline or raw.json) are asked for only then, so that they do not
-    // compete with stats.json for the connection.
-    const stats = await this.store.statsOf(ref).catch(() => null);
+    // v1 stats carry counts and messages: the summary shows from them alone; v2 has
+    // its first screen (a few KB) for that. The tests (timeline or raw.json), and then
+    // the whole v2 stats, are asked for only then, so that they do not compete with it
+    // for the connection.
+    const first = await this.store.firstScreenOf(ref).catch(() => null);
+    const stats = first || await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
     const runP = this.store.runOf(ref);
     runP.catch(() => null);
@@ -229,10 +231,11 @@ export class App {
     }
     try {
       const run = await runP;
+      const full = first ? await this.store.statsOf(ref).catch(() => null) : stats;
       if (gen !== this.generation) return;
       clear(box);
       // The full summary replaces the quick one: keep the filter the user typed meanwhile.
-      box.append(fullSummary(run, stats, links, this.summaryFilter()));
+      box.append(fullSummary(run, full, links, this.summaryFilter()));
       this.mark('summary');
       this.mark('summary-full');
       if (ref.services) {

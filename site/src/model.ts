@@ -45,6 +45,8 @@ export interface RunRef {
   details: Artifact | null;
   shards: Artifact | null;
   services: Artifact | null;
+  /** v2: the summary's first screen (P-summary.js: stats cut short); null in older output */
+  summary: Artifact | null;
   metadata: Record<string, string>;
 }
 
@@ -94,6 +96,7 @@ export function readConfig(cfg: Config): Index {
         details: find('subunit-details'),
         shards: find('subunit-details-shards'),
         services: find('service-logs'),
+        summary: find('stackviz-summary'),
         metadata,
       });
     }

@@ -83,6 +83,8 @@ export class FetchingStore implements RunStore {
   constructor(private source: Source, private index: () => Index,
               private mark: (name: string) => void) {
     // The worker starts while config.json loads: ready when the timeline is asked for.
+    // (Started later, on the summary, chromium's --dump-dom with a virtual time
+    // budget gave up before the run arrived.)
     this.decoder.warm();
   }
 
@@ -95,6 +97,13 @@ export class FetchingStore implements RunStore {
       this.stats.set(ref.name, p);
     }
     return p;
+  }
+
+  /** v2: the summary's first screen (stats cut short), null when the run has none. */
+  firstScreenOf(ref: RunRef): Promise<Stats | null> {
+    const art = ref.summary;
+    if (!art) return Promise.resolve(null);
+    return this.source.text(art.path, art.script_path).then((t) => readStats(parseJson(art.path, t)));
   }
 
   /** stats.json when it is loaded or on its way, else null (nothing is fetched). */

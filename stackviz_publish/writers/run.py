@@ -49,6 +49,30 @@ FILE_COST = datascript.FILE_COST
 
 
 _BUDGET_CUT = {limits.CUT_KEY: BUDGET_MARKER}
+# Tests listed per group in the summary's first screen (P-summary.js): failure
+# groups show a few, skip groups (closed, below the failures) none.
+FIRST_SCREEN_TESTS = {'failure_groups': 10, 'skip_groups': 0}
+
+
+def first_screen(stats):
+    """The summary's first screen (``P-summary.js``): the stats without their long
+    lists, each triage group's tests cut to its first ``FIRST_SCREEN_TESTS``, and
+    ``failures`` and ``skips`` holding only those tests' ids and names. A few KB at
+    any size, so that the summary paints before the whole stats are decoded."""
+    out = {k: v for k, v in stats.items() if k not in ('failures', 'skips', 'triage')}
+    listed = set()
+    triage = stats.get('triage')
+    if isinstance(triage, dict):
+        cut = dict(triage)
+        for key, keep in FIRST_SCREEN_TESTS.items():
+            cut[key] = [dict(g, tests=g['tests'][:keep]) for g in triage.get(key) or ()]
+            listed.update(t for g in cut[key] for t in g['tests'])
+        out['triage'] = cut
+    for key in ('failures', 'skips'):
+        out[key] = [{'id': t.get('id', t.get('name')), 'name': t.get('name')}
+                    for t in stats.get(key) or () if t.get('id', t.get('name')) in listed]
+    out['format_version'] = data_format.FORMAT_VERSION
+    return out
 
 
 def _detail_parts(details):
@@ -366,4 +390,8 @@ class RunWriter:
             self.bytes_written += datascript.write_script(
                 self.data_dir, stats_rel, json.dumps(stats), layout.encoding)
             files['stats'] = stats_rel
+        summary_rel = self.prefix + '-summary.js'
+        self.bytes_written += datascript.write_script(
+            self.data_dir, summary_rel, json.dumps(first_screen(stats)), layout.encoding)
+        files['summary'] = summary_rel
         return data_format.v2_run_artifacts(self.name, files, layout)

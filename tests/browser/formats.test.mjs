@@ -68,7 +68,7 @@ describe('data formats in chromium', { skip }, () => {
     describe(`format v2 (publish, ${label})`, () => {
       let dir, stats, order, failed;
       before(() => {
-        dir = publishV2(root, `v2${args.length ? '-plain' : ''}`, { tests: 400, workers: 4, unfinished: 1, args });
+        dir = publishV2(root, `v2${args.length ? '-plain' : ''}`, { tests: 400, workers: 4, unfinished: 1, sameCause: 20, args });
         stats = JSON.parse(readData(dir, artifactOf(dir, 'subunit-stats').path));
         // The summary's failure order: unfinished tests, then the failures by group.
         order = [...stats.inprogress.map((t) => t.id), ...stats.triage.failure_groups.flatMap((g) => g.tests)];
@@ -76,7 +76,7 @@ describe('data formats in chromium', { skip }, () => {
       });
 
       it('writes what the site reads (data scripts, the id index)', () => {
-        for (const t of ['stackviz-timeline', 'stackviz-tests', 'stackviz-ids', 'subunit-stats']) {
+        for (const t of ['stackviz-timeline', 'stackviz-tests', 'stackviz-ids', 'subunit-stats', 'stackviz-summary']) {
           const a = artifactOf(dir, t);
           assert.ok(a, `${t} in config.json`);
           assert.equal(a.content_encoding, args.length ? 'json' : 'gzip-base64', t);
@@ -84,20 +84,37 @@ describe('data formats in chromium', { skip }, () => {
         assert.equal(artifactOf(dir, 'subunit'), null, 'no raw.json without --classic');
       });
 
-      it('shows the summary from stats.json alone, the tests asked for after it', async () => {
+      it('shows the summary from its first screen alone, stats and tests asked for after it', async () => {
         const s = await site(dir);
         const p = await newPage(browser);
-        // The timeline never arrives: the summary must not wait for it.
-        await p.page.route('**/*-timeline.js', () => {});
+        // Neither the timeline nor the whole stats arrive: the summary must not wait for them.
+        await p.page.route(/-(timeline|stats)\.js$/, () => {});
         await p.page.goto(s.url);
         await p.page.waitForFunction(() => window.__stackviz?.marks.summary !== undefined);
         const cards = await p.page.locator('.card').allInnerTexts();
         const n = stats.count + stats.counts.inprogress;
         assert.ok(cards.some((c) => new RegExp(`Tests\\s+${n}\\b`).test(c)), `${n}: ${cards.join('|')}`);
-        assert.ok(await p.page.locator('.failure-groups details.group').count() > 1);
+        const causes = await p.page.locator('.failure-groups details.group.st-fail .cause').allInnerTexts();
+        assert.deepEqual(causes, stats.triage.failure_groups.map((g) => g.message[0] || g.cause));
         const data = s.requests.filter((r) => DATA_FILE.test(r));
-        assert.match(data[0], /-stats\.js$/, data.join(' '));
+        assert.match(data[0], /-summary\.js$/, data.join(' '));
+        // The whole stats and the tests are asked for once the first screen is painted.
+        await p.page.waitForFunction(() => window.__stackviz.requested.some((r) => /-stats\.js$/.test(r)));
         await p.context.close();
+      });
+
+      it('replaces the first screen with the whole stats and the tests', async () => {
+        const s = await site(dir);
+        const p = await open(s.url, 'summary-full');
+        const big = stats.triage.failure_groups.findIndex((g) => g.tests.length > 10);
+        assert.ok(big >= 0, 'a failure group with more tests than the first screen lists');
+        const group = p.page.locator('.failure-groups details.group.st-fail').nth(big);
+        await group.locator('summary').click();
+        // The group's table is built on its toggle event, after the click.
+        await group.locator('table.group-tests').waitFor();
+        const shown = await group.locator('a.fname').count();
+        assert.equal(shown, Math.min(50, stats.triage.failure_groups[big].tests.length));
+        await clean(p);
       });
 
       it('opens a test by deep link without the timeline or raw.json', async () => {

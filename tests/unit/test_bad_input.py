@@ -225,7 +225,7 @@ def test_one_bad_input_among_good_ones(tmp_path):
     assert sorted(os.listdir(tmp_path / 'o')) == [
         'config.js', 'config.json', 'good.subunit-0-details.json', 'good.subunit-0-ids',
         'good.subunit-0-raw.json', 'good.subunit-0-stats.json', 'good.subunit-0-stats.json.js',
-        'good.subunit-0-tests', 'good.subunit-0-timeline.js']
+        'good.subunit-0-summary.js', 'good.subunit-0-tests', 'good.subunit-0-timeline.js']
 
 
 def test_unwritable_and_missing(tmp_path):

@@ -50,7 +50,7 @@ def test_counts_files_and_shards(make_stream, tmp_path):
     assert summ.total_bytes > 0 and summ.wall_time > 0
     files = run_files(out, 'tempest.subunit')
     assert set(files) == {'subunit-stats', 'stackviz-timeline', 'stackviz-tests',
-                          'stackviz-ids'}
+                          'stackviz-ids', 'stackviz-summary'}
     assert all(a['path'] == a['script_path'] and a['content_encoding'] == 'gzip-base64'
                for a in files.values() if a['path'].endswith('.js'))
     raw = raw_entries(out, 'tempest.subunit')

@@ -68,7 +68,9 @@ def test_classic_flags(tmp_path, monkeypatch):
         'stackviz-timeline': ('tempest.subunit-0-timeline.js',
                               'tempest.subunit-0-timeline.js', 'gzip-base64'),
         'stackviz-tests': ('tempest.subunit-0-tests/', None, 'gzip-base64'),
-        'stackviz-ids': ('tempest.subunit-0-ids/', None, 'gzip-base64')}
+        'stackviz-ids': ('tempest.subunit-0-ids/', None, 'gzip-base64'),
+        'stackviz-summary': ('tempest.subunit-0-summary.js', 'tempest.subunit-0-summary.js',
+                             'gzip-base64')}
     assert files['subunit']['primary'] and not files['stackviz-timeline']['primary']
     raw = read_json(tmp_path / 'data', files['subunit']['path'])
     assert raw == raw_entries(tmp_path / 'data', 'tempest.subunit')
@@ -118,7 +120,7 @@ def test_publish_export_subcommand(tmp_path):
     assert code == 0 and 's.subunit: 8 tests' in out.getvalue()
     assert sorted(os.listdir(tmp_path / 'data')) == [
         'config.js', 'config.json', 's.subunit-0-ids', 's.subunit-0-stats.js',
-        's.subunit-0-tests', 's.subunit-0-timeline.js']
+        's.subunit-0-summary.js', 's.subunit-0-tests', 's.subunit-0-timeline.js']
     default = run_files(tmp_path / 'data', 's.subunit')
     assert {a['content_encoding'] for a in default.values()} == {'gzip-base64'}
     for flags, encoding, classic in ((['--gzip'], 'gzip-base64', False),

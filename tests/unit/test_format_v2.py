@@ -251,3 +251,41 @@ def test_output_budget_keeps_every_test_of_a_big_run(tmp_path):
     size = sum(os.path.getsize(os.path.join(d, f))
                for d, _, names in os.walk(str(tmp_path / 'o')) for f in names)
     assert size <= caps.max_output_bytes
+
+
+@pytest.mark.parametrize('gzip_data', [True, False])
+def test_summary_first_screen_is_the_stats_cut_short(make_stream, tmp_path, gzip_data):
+    from stackviz_publish.writers.run import FIRST_SCREEN_TESTS
+    path, _ = make_stream(tests=900, workers=4, unfinished=2, seed=21, fail_rate=0.2,
+                          skip_rate=0.1, same_cause=3)
+    export.export_runs([export.Source('run', path=path)], str(tmp_path / 'o'),
+                       gzip=gzip_data, warn=lambda m: None)
+    files = run_files(tmp_path / 'o', 'run')
+    entry = files['stackviz-summary']
+    assert entry['path'] == entry['script_path'] == 'run-0-summary.js'
+    assert entry['content_encoding'] == ('gzip-base64' if gzip_data else 'json')
+    rel, _, text = _site_read(str(tmp_path / 'o' / entry['path']))
+    assert rel == entry['path']
+    first = json.loads(text)
+    stats = read_json(tmp_path / 'o', files['subunit-stats']['path'])
+    assert len(text) * 5 < len(json.dumps(stats))
+    assert first['format_version'] == 2
+    for key in ('count', 'start', 'end', 'counts', 'workers', 'warnings', 'inprogress',
+                'wall_time', 'total_duration'):
+        assert first[key] == stats[key]
+    tri, full = first['triage'], stats['triage']
+    assert tri['failure_groups_not_listed'] == full['failure_groups_not_listed']
+    listed = set()
+    for key in ('failure_groups', 'skip_groups'):
+        assert len(tri[key]) == len(full[key]) > 0
+        for cut, group in zip(tri[key], full[key]):
+            assert cut['tests'] == group['tests'][:FIRST_SCREEN_TESTS[key]]
+            assert dict(cut, tests=group['tests']) == group
+            listed.update(cut['tests'])
+    assert any(len(g['tests']) > FIRST_SCREEN_TESTS['failure_groups']
+               for g in full['failure_groups'])
+    assert not first['skips'] and stats['skips']
+    names = {t['id']: t['name'] for t in stats['failures'] + stats['skips']}
+    named = first['failures'] + first['skips']
+    assert {t['id'] for t in named} == listed
+    assert all(names[t['id']] == t['name'] for t in named)

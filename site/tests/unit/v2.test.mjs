@@ -269,3 +269,37 @@ describe('a test found through the id index', () => {
     await assert.rejects(store2.entryOf(index.runs[0], ids[0]), /^Error: r-0-tests\/0\.js is not an object keyed by test id$/);
   });
 });
+
+describe("the summary's first screen (P-summary.js)", () => {
+  const stats = { count: 3, counts: { success: 1, fail: 2 }, start: '2018-09-28T02:46:35Z',
+    failures: [{ id: 'a.T.test_1', name: 'a.T.test_1', details: ['ValueError: x'] }],
+    triage: { failure_groups: [{ cause: 'ValueError: x', count: 2, tests: ['a.T.test_1'], more_tests: 1 }] } };
+
+  for (const encoding of ['gzip-base64', 'json']) {
+    it(`is read from its own artifact, the stats untouched (${encoding})`, async () => {
+      const files = { 'r-0-summary.js': dataScript('r-0-summary.js', JSON.stringify(stats), encoding) };
+      const art = (path, type) => ({ path, script_path: path, artifact_name: 'r', artifact_type: type, content_encoding: encoding });
+      const index = readConfig({ format_version: 2, datasets: [{ artifacts: [
+        art('r-0-timeline.js', 'stackviz-timeline'), art('r-0-stats.js', 'subunit-stats'), art('r-0-summary.js', 'stackviz-summary')] }] });
+      const [ref] = index.runs;
+      assert.equal(ref.summary.path, 'r-0-summary.js');
+      const src = httpOver(files);
+      const store = new FetchingStore(src, () => index, () => {});
+      const got = await store.firstScreenOf(ref);
+      assert.deepEqual(got.triage, stats.triage);
+      assert.equal(got.count, 3);
+      assert.deepEqual(src.requested, ['r-0-summary.js']);
+    });
+  }
+
+  it('is null for output without one (older v2, v1, classic): the site starts from the stats', async () => {
+    const index = readConfig({ format_version: 2, datasets: [{ artifacts: [
+      { path: 'r-0-timeline.js', artifact_name: 'r', artifact_type: 'stackviz-timeline' },
+      { path: 'r-0-stats.js', artifact_name: 'r', artifact_type: 'subunit-stats' }] }] });
+    const [ref] = index.runs;
+    assert.equal(ref.summary, null);
+    const src = httpOver({});
+    assert.equal(await new FetchingStore(src, () => index, () => {}).firstScreenOf(ref), null);
+    assert.deepEqual(src.requested, []);
+  });
+});
