@@ -167,9 +167,13 @@ class RunWriter:
         self.id_buckets = 0
         self.bytes_written = 0
 
-    def add(self, entry, details):
+    # The model hands over each test's start and end in microseconds too (``stamps``).
+    stamped = True
+
+    def add(self, entry, details, stamps=None):
         """Write one test (its raw.json entry and its attachments' text), if the
         output budget allows: else with a marker for its attachments, else not at all.
+        ``stamps``: (start, end) in microseconds, the times of its ISO 8601 timestamps.
         The details' JSON stays a list of pieces, so a huge attachment is escaped once
         and never copied into a bigger string."""
         key = json_string(entry['id'])
@@ -183,9 +187,9 @@ class RunWriter:
                 choice = self._cut(entry, key, head, tail, choice)
                 if choice is False:
                     return
-        self._write(entry, key, head, tail, choice)
+        self._write(entry, key, head, tail, choice, stamps)
 
-    def _write(self, entry, key, head, tail, choice):
+    def _write(self, entry, key, head, tail, choice, stamps=None):
         parts, size, _grown = choice or _NO_DETAILS
         if not self._shard_tests:
             self.shard_starts.append(self.timeline.count)
@@ -196,7 +200,7 @@ class RunWriter:
         self._shard_sep = ',\n'
         self._shard_tests += 1
         self._shard_size += size + len(head) + len(tail)
-        self.timeline.add(key, entry)
+        self.timeline.add(key, entry, stamps)
         if self.raw is not None:
             self.raw.write('%s%s{}%s, "shard": %d}' % (
                 self._sep, head, tail[:-1], self.shard_count))

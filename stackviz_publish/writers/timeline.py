@@ -85,8 +85,10 @@ class Timeline:
         self._sep = ''
         self._stamps = _Stamps()
 
-    def add(self, key, entry):
-        """One test: ``key`` is its id as a JSON string, ``entry`` its raw.json entry."""
+    def add(self, key, entry, stamps=None):
+        """One test: ``key`` is its id as a JSON string, ``entry`` its raw.json entry;
+        ``stamps``: its start and end in microseconds since the epoch (None: none), as
+        the model had them before writing them as ISO 8601 (else read back from it)."""
         index = self.count
         self.count = index + 1
         self.script.write(self._sep + key)
@@ -94,16 +96,22 @@ class Timeline:
         self.status.append(STATUS_INDEX[entry['status']])
         worker = entry['worker']
         if worker is None:
-            worker = -1
-        try:
-            self.worker.append(worker)
-        except OverflowError:
             self.worker.append(-1)
-            self.big_workers[index] = worker
-        start, end = entry['timestamps']
-        micros = self._stamps.micros
-        self.start.append(micros(start))
-        self.end.append(micros(end))
+        else:
+            try:
+                self.worker.append(worker)
+            except OverflowError:
+                self.worker.append(-1)
+                self.big_workers[index] = worker
+        if stamps is None:
+            start, end = entry['timestamps']
+            micros = self._stamps.micros
+            self.start.append(micros(start))
+            self.end.append(micros(end))
+        else:
+            start, end = stamps
+            self.start.append(NULL if start is None else start)
+            self.end.append(NULL if end is None else end)
         tags = tuple(entry['tags'])
         tag_set = self.tag_sets.get(tags)
         if tag_set is None:
@@ -119,8 +127,7 @@ class Timeline:
     def origin(self, run_start):
         """Microseconds of the earliest timestamp: the run's start (ISO 8601, or
         None), or an earlier test's."""
-        found = [min((v for v in column if v != NULL), default=None)
-                 for column in (self.start, self.end)]
+        found = [_least(column) for column in (self.start, self.end)]
         if run_start is not None:
             found.append(self._stamps.micros(run_start))
         found = [value for value in found if value is not None]
@@ -159,6 +166,14 @@ class Timeline:
         return self.script.close()
 
 
+def _least(column):
+    """The least timestamp of a column (None: none)."""
+    least = min(column, default=None)
+    if least == NULL:   # tests without a time: look past them (rare)
+        least = min((v for v in column if v != NULL), default=None)
+    return least
+
+
 def _iso(micros):
     moment = _EPOCH + datetime.timedelta(microseconds=micros)
     return moment.isoformat(timespec='microseconds') + '+00:00'
@@ -175,8 +190,11 @@ def _write_stamps(write, values, origin):
     for at in range(0, len(values), BLOCK):
         if at:
             write(',')
-        write(','.join(['null' if v == NULL else str(v - origin)
-                        for v in values[at:at + BLOCK]]))
+        block = values[at:at + BLOCK]
+        if NULL in block:
+            write(','.join(['null' if v == NULL else str(v - origin) for v in block]))
+        else:
+            write(','.join(map(str, map(origin.__rsub__, block))))
 
 
 def write_id_index(data_dir, rel_dir, hashes, shard_starts, encoding):
