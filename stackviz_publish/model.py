@@ -409,7 +409,7 @@ class RunBuilder:
         duration = (end - start) / 1e6 if end is not None else 0.0
         self.counts[status] += 1
         self.total_duration += duration
-        if self._skip_entry():
+        if self._sink_fills and self._skip_entry():
             test.files = None
             return
         details = self._details(test)

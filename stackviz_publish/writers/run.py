@@ -55,6 +55,12 @@ def _detail_parts(details):
     """A test's details as JSON pieces (``{``, then key, ``: ``, value, ... ``}``), their
     size, and how many characters the quoting of the values added (it bounds their
     backslashes: each escape adds at least one character and holds one backslash)."""
+    if len(details) == 1:   # the usual test: one attachment (its log)
+        for key, value in details.items():
+            quoted = json_string(value)
+            key = json_string(key)
+            return (['{', key, ': ', quoted, '}'], len(key) + len(quoted) + 4,
+                    len(quoted) - len(value))
     parts = []
     sep = '{'
     grown = 0
@@ -95,7 +101,7 @@ def test_json(entry, key=None):
     status = _STATUS_JSON.get(entry['status']) or json_string(entry['status'])
     worker = entry['worker']
     head = _HEAD % (json_string(entry['name']), status,
-                    ', '.join([json_string(t) for t in tags]) if tags else '',
+                    ', '.join(map(json_string, tags)) if tags else '',
                     # the model's ISO 8601 text needs no escapes
                     '"%s"' % start if start.__class__ is str else _json_scalar(start),
                     '"%s"' % end if end.__class__ is str else _json_scalar(end),
