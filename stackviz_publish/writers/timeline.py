@@ -30,6 +30,8 @@ from stackviz_publish.writers.datascript import write_script
 STATUS_INDEX = {status: i for i, status in enumerate(data_format.STATUSES)}
 NULL = -(1 << 63)     # no timestamp
 BLOCK = 1 << 15       # array items joined at a time when the run closes
+ID_BATCH = 1024       # ids joined at a time as they come (fewer writes)...
+LONG_ID = 1024        # ...or at once after a long one (what is held stays small)
 # What a test costs in the timeline beyond its id, its tags and a worker number of
 # more than 6 digits, and in the id index: at most 90 characters of numbers, less
 # than 128 once compressed and base64-encoded.
@@ -83,7 +85,7 @@ class Timeline:
         self.unfinished = array('i')
         self.guessed = array('i')
         self.hashes = array('I')
-        self._sep = ''
+        self._ids = []              # ids (as JSON) not yet handed to the script
         self._stamps = _Stamps()
 
     def add(self, key, entry, stamps=None):
@@ -92,8 +94,10 @@ class Timeline:
         the model had them before writing them as ISO 8601 (else read back from it)."""
         index = self.count
         self.count = index + 1
-        self.script.write(self._sep + key)
-        self._sep = ','
+        ids = self._ids
+        ids.append(key)
+        if len(ids) >= ID_BATCH or len(key) > LONG_ID:
+            self._flush_ids()
         self.status.append(STATUS_INDEX[entry['status']])
         worker = entry['worker']
         if worker is None:
@@ -129,6 +133,12 @@ class Timeline:
         except UnicodeEncodeError:
             self.hashes.append(data_format.id_hash(test_id))
 
+    def _flush_ids(self):
+        if self._ids:
+            self.script.write((',' if self.count > len(self._ids) else '')
+                              + ','.join(self._ids))
+            self._ids = []
+
     def origin(self, run_start):
         """Microseconds of the earliest timestamp: the run's start (ISO 8601, or
         None), or an earlier test's."""
@@ -140,6 +150,7 @@ class Timeline:
 
     def close(self, run_start, shards_path, shard_starts):
         """Write the columns and finish the script; return its bytes."""
+        self._flush_ids()
         origin = self.origin(run_start)
         write = self.script.write
         write('], "count": %d, "origin": %s' % (
