@@ -373,7 +373,7 @@ class RunBuilder:
             if setting is not None:
                 text += '\n' + limits_mod.cut_marker(kept, test.sizes[file_name], setting)
             if text:
-                details[attachment_key(file_name)] = text
+                details[_KEYS.get(file_name) or attachment_key(file_name)] = text
         if test.dropped:
             details[limits_mod.CUT_KEY] = (
                 '[stackviz: attachments after the first %d not kept: %d bytes (%s)]'
