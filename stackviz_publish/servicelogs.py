@@ -167,10 +167,11 @@ class Tap:
     def __init__(self, sink, collector):
         self.sink = sink
         self.collector = collector
+        self.stamped = getattr(sink, 'stamped', False)
 
-    def add(self, entry, details):
+    def add(self, entry, details, *stamps):
         self.collector.add(entry, details)
-        return self.sink.add(entry, details)
+        return self.sink.add(entry, details, *stamps)
 
 
 class TestLines:

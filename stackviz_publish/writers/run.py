@@ -34,6 +34,8 @@ from stackviz_publish.writers.timeline import write_id_index
 
 _HEAD = ('{"name": %s, "status": %s, "tags": [%s], "timestamps": [%s, %s], '
          '"duration": %s, "details": ')
+_HEAD_ISO = ('{"name": %s, "status": %s, "tags": [%s], "timestamps": ["%s", "%s"], '
+             '"duration": %s, "details": ')
 _KEYS = ('name', 'status', 'tags', 'timestamps', 'duration', 'details', 'id', 'worker')
 _EXTRA = {('unfinished',): ', "unfinished": true',
           ('worker_guessed',): ', "worker_guessed": true',
@@ -79,6 +81,12 @@ def _detail_parts(details):
     """A test's details as JSON pieces (``{``, then key, ``: ``, value, ... ``}``), their
     size, and how many characters the quoting of the values added (it bounds their
     backslashes: each escape adds at least one character and holds one backslash)."""
+    if len(details) == 1:   # the usual test: one attachment (its log)
+        for key, value in details.items():
+            quoted = json_string(value)
+            key = json_string(key)
+            return (['{', key, ': ', quoted, '}'], len(key) + len(quoted) + 4,
+                    len(quoted) - len(value))
     parts = []
     sep = '{'
     grown = 0
@@ -111,24 +119,36 @@ def test_json(entry, key=None):
     JSON goes between them. A template for the usual entry (the hot spot of an
     export); json.dumps else. ``key``: the id as JSON, when known."""
     keys = tuple(entry)
-    if keys[:8] != _KEYS or not isinstance(entry['duration'], float) \
-            or (len(keys) > 8 and keys[8:] not in _EXTRA):
+    if len(keys) == 8:
+        if keys != _KEYS:
+            return _test_json_dumps(entry)
+        extra = ''
+    else:
+        extra = _EXTRA.get(keys[8:])
+        if extra is None or keys[:8] != _KEYS:
+            return _test_json_dumps(entry)
+    duration = entry['duration']
+    if duration.__class__ is not float:
         return _test_json_dumps(entry)
     start, end = entry['timestamps']
     tags = entry['tags']
     status = _STATUS_JSON.get(entry['status']) or json_string(entry['status'])
     worker = entry['worker']
-    head = _HEAD % (json_string(entry['name']), status,
-                    ', '.join([json_string(t) for t in tags]) if tags else '',
-                    # the model's ISO 8601 text needs no escapes
-                    '"%s"' % start if start.__class__ is str else _json_scalar(start),
-                    '"%s"' % end if end.__class__ is str else _json_scalar(end),
-                    float.__repr__(entry['duration']))
+    if start.__class__ is str and end.__class__ is str:
+        # the model's ISO 8601 text needs no escapes
+        head = _HEAD_ISO % (json_string(entry['name']), status,
+                            ', '.join(map(json_string, tags)) if tags else '',
+                            start, end, float.__repr__(duration))
+    else:
+        head = _HEAD % (json_string(entry['name']), status,
+                        ', '.join(map(json_string, tags)) if tags else '',
+                        '"%s"' % start if start.__class__ is str else _json_scalar(start),
+                        '"%s"' % end if end.__class__ is str else _json_scalar(end),
+                        float.__repr__(duration))
     tail = ', "id": %s, "worker": %s%s}' % (
         key or json_string(entry['id']),
         'null' if worker is None else str(worker) if worker.__class__ is int
-        else _json_scalar(worker),
-        _EXTRA[keys[8:]] if len(keys) > 8 else '')
+        else _json_scalar(worker), extra)
     return head, tail
 
 
@@ -182,6 +202,7 @@ class RunWriter:
         self._shard = []
         self._shard_sep = ''
         self._shard_size = 0
+        self._shard_big = False    # a piece of the current shard is BIG or more
         self._shard_tests = 0
         self.shard_count = 0
         self.shard_starts = []
@@ -191,9 +212,13 @@ class RunWriter:
         self.id_buckets = 0
         self.bytes_written = 0
 
-    def add(self, entry, details):
+    # The model hands over each test's start and end in microseconds too (``stamps``).
+    stamped = True
+
+    def add(self, entry, details, stamps=None):
         """Write one test (its raw.json entry and its attachments' text), if the
         output budget allows: else with a marker for its attachments, else not at all.
+        ``stamps``: (start, end) in microseconds, the times of its ISO 8601 timestamps.
         The details' JSON stays a list of pieces, so a huge attachment is escaped once
         and never copied into a bigger string."""
         key = json_string(entry['id'])
@@ -207,9 +232,9 @@ class RunWriter:
                 choice = self._cut(entry, key, head, tail, choice)
                 if choice is False:
                     return
-        self._write(entry, key, head, tail, choice)
+        self._write(entry, key, head, tail, choice, stamps)
 
-    def _write(self, entry, key, head, tail, choice):
+    def _write(self, entry, key, head, tail, choice, stamps=None):
         parts, size, _grown = choice or _NO_DETAILS
         if not self._shard_tests:
             self.shard_starts.append(self.timeline.count)
@@ -220,7 +245,9 @@ class RunWriter:
         self._shard_sep = ',\n'
         self._shard_tests += 1
         self._shard_size += size + len(head) + len(tail)
-        self.timeline.add(key, entry)
+        if size >= datascript.BIG:
+            self._shard_big = True
+        self.timeline.add(key, entry, stamps)
         if self.raw is not None:
             self.raw.write('%s%s{}%s, "shard": %d}' % (
                 self._sep, head, tail[:-1], self.shard_count))
@@ -321,9 +348,14 @@ class RunWriter:
         if not self._shard_tests:
             return
         parts = ['{'] + self._shard + ['}\n']
+        if not self._shard_big:
+            # Small pieces only: joined here in one C call, not looked at one by one
+            # (datascript.chunks) on the writer thread, which would hold the GIL.
+            parts = [''.join(parts)]
         self._shard = []
         self._shard_sep = ''
         self._shard_size = 0
+        self._shard_big = False
         self._shard_tests = 0
         rel = os.path.join(self.tests_dir, '%d.js' % self.shard_count)
         settled, self._in_flight = self._in_flight, (

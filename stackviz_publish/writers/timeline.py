@@ -21,6 +21,7 @@ column is a compact ``array`` (a few bytes a test), written out when the run clo
 from array import array
 import datetime
 import os
+from zlib import crc32
 
 from stackviz_publish import format as data_format
 from stackviz_publish.writers.datascript import DataScript
@@ -29,6 +30,8 @@ from stackviz_publish.writers.datascript import write_script
 STATUS_INDEX = {status: i for i, status in enumerate(data_format.STATUSES)}
 NULL = -(1 << 63)     # no timestamp
 BLOCK = 1 << 15       # array items joined at a time when the run closes
+ID_BATCH = 1024       # ids joined at a time as they come (fewer writes)...
+LONG_ID = 1024        # ...or at once after a long one (what is held stays small)
 # What a test costs in the timeline beyond its id, its tags and a worker number of
 # more than 6 digits, and in the id index: at most 90 characters of numbers, less
 # than 128 once compressed and base64-encoded.
@@ -82,28 +85,38 @@ class Timeline:
         self.unfinished = array('i')
         self.guessed = array('i')
         self.hashes = array('I')
-        self._sep = ''
+        self._ids = []              # ids (as JSON) not yet handed to the script
         self._stamps = _Stamps()
 
-    def add(self, key, entry):
-        """One test: ``key`` is its id as a JSON string, ``entry`` its raw.json entry."""
+    def add(self, key, entry, stamps=None):
+        """One test: ``key`` is its id as a JSON string, ``entry`` its raw.json entry;
+        ``stamps``: its start and end in microseconds since the epoch (None: none), as
+        the model had them before writing them as ISO 8601 (else read back from it)."""
         index = self.count
         self.count = index + 1
-        self.script.write(self._sep + key)
-        self._sep = ','
+        ids = self._ids
+        ids.append(key)
+        if len(ids) >= ID_BATCH or len(key) > LONG_ID:
+            self._flush_ids()
         self.status.append(STATUS_INDEX[entry['status']])
         worker = entry['worker']
         if worker is None:
-            worker = -1
-        try:
-            self.worker.append(worker)
-        except OverflowError:
             self.worker.append(-1)
-            self.big_workers[index] = worker
-        start, end = entry['timestamps']
-        micros = self._stamps.micros
-        self.start.append(micros(start))
-        self.end.append(micros(end))
+        else:
+            try:
+                self.worker.append(worker)
+            except OverflowError:
+                self.worker.append(-1)
+                self.big_workers[index] = worker
+        if stamps is None:
+            start, end = entry['timestamps']
+            micros = self._stamps.micros
+            self.start.append(micros(start))
+            self.end.append(micros(end))
+        else:
+            start, end = stamps
+            self.start.append(NULL if start is None else start)
+            self.end.append(NULL if end is None else end)
         tags = tuple(entry['tags'])
         tag_set = self.tag_sets.get(tags)
         if tag_set is None:
@@ -114,13 +127,22 @@ class Timeline:
                 self.unfinished.append(index)
             if entry.get('worker_guessed'):
                 self.guessed.append(index)
-        self.hashes.append(data_format.id_hash(entry['id']))
+        test_id = entry['id']
+        try:   # id_hash, without its call for the usual id
+            self.hashes.append(crc32(test_id.encode('utf-8')))
+        except UnicodeEncodeError:
+            self.hashes.append(data_format.id_hash(test_id))
+
+    def _flush_ids(self):
+        if self._ids:
+            self.script.write((',' if self.count > len(self._ids) else '')
+                              + ','.join(self._ids))
+            self._ids = []
 
     def origin(self, run_start):
         """Microseconds of the earliest timestamp: the run's start (ISO 8601, or
         None), or an earlier test's."""
-        found = [min((v for v in column if v != NULL), default=None)
-                 for column in (self.start, self.end)]
+        found = [_least(column) for column in (self.start, self.end)]
         if run_start is not None:
             found.append(self._stamps.micros(run_start))
         found = [value for value in found if value is not None]
@@ -128,6 +150,7 @@ class Timeline:
 
     def close(self, run_start, shards_path, shard_starts):
         """Write the columns and finish the script; return its bytes."""
+        self._flush_ids()
         origin = self.origin(run_start)
         write = self.script.write
         write('], "count": %d, "origin": %s' % (
@@ -159,6 +182,14 @@ class Timeline:
         return self.script.close()
 
 
+def _least(column):
+    """The least timestamp of a column (None: none)."""
+    least = min(column, default=None)
+    if least == NULL:   # tests without a time: look past them (rare)
+        least = min((v for v in column if v != NULL), default=None)
+    return least
+
+
 def _iso(micros):
     moment = _EPOCH + datetime.timedelta(microseconds=micros)
     return moment.isoformat(timespec='microseconds') + '+00:00'
@@ -175,8 +206,11 @@ def _write_stamps(write, values, origin):
     for at in range(0, len(values), BLOCK):
         if at:
             write(',')
-        write(','.join(['null' if v == NULL else str(v - origin)
-                        for v in values[at:at + BLOCK]]))
+        block = values[at:at + BLOCK]
+        if NULL in block:
+            write(','.join(['null' if v == NULL else str(v - origin) for v in block]))
+        else:
+            write(','.join(map(str, map(origin.__rsub__, block))))
 
 
 def write_id_index(data_dir, rel_dir, hashes, shard_starts, encoding):

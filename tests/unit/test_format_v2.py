@@ -30,6 +30,7 @@ from stackviz_publish import model
 from stackviz_publish import readers
 from stackviz_publish.writers import datascript
 from stackviz_publish.writers.background import Background
+from stackviz_publish.writers.run import RunWriter
 from tests.unit.conftest import all_details
 from tests.unit.conftest import read_json
 from tests.unit.conftest import run_files
@@ -289,3 +290,35 @@ def test_summary_first_screen_is_the_stats_cut_short(make_stream, tmp_path, gzip
     named = first['failures'] + first['skips']
     assert {t['id'] for t in named} == listed
     assert all(names[t['id']] == t['name'] for t in named)
+
+
+class _Unstamped:
+    """A run writer seen through a sink that does not take the model's times: the
+    timeline then reads them back from the ISO 8601 text."""
+
+    def __init__(self, writer):
+        self.writer = writer
+        self.full = False
+
+    def add(self, entry, details):
+        self.writer.add(entry, details)
+
+
+def test_timeline_from_the_models_times_equals_the_one_read_from_iso(make_stream, tmp_path):
+    path, _ = make_stream(tests=600, workers=3, unfinished=2, hostile=True, seed=5,
+                          fail_rate=0.1, skip_rate=0.1)
+    written = []
+    for name, wrap in (('stamped', lambda w: w), ('iso', _Unstamped)):
+        out = tmp_path / name
+        out.mkdir()
+        writer = RunWriter(str(out), 'run')
+        assert writer.stamped
+        builder = model.RunBuilder(wrap(writer))
+        builder.consume(_events(path))
+        writer.close(builder.finish())
+        written.append({rel: datascript.read_script(str(out / rel))[2]
+                        for rel in ('run-0-timeline.js', 'run-0-tests/0.js')})
+    stamped, from_iso = written
+    assert stamped == from_iso
+    timeline = json.loads(stamped['run-0-timeline.js'])
+    assert timeline['count'] == len(timeline['ids']) > 500 and timeline['unfinished']
