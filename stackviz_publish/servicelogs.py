@@ -173,6 +173,15 @@ class Tap:
         self.collector.add(entry, details)
         return self.sink.add(entry, details, *stamps)
 
+    # The run writer's output budget, seen through the tap: the model stops handing
+    # over tests once it is used up, and charges stats.json's lists to it.
+    @property
+    def full(self):
+        return self.sink.full
+
+    def listed(self, item):
+        return self.sink.listed(item)
+
 
 class TestLines:
     __slots__ = ('records', 'size', 'cut', 'errors', 'seen')

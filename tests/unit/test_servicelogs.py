@@ -13,6 +13,7 @@
 # under the License.
 """Service logs: the generator, the one-pass reader of oslo.log files, the index."""
 import gzip
+import io
 import os
 import re
 import time
@@ -293,3 +294,39 @@ def test_journal_exports_are_read_too(tmp_path):
         (1, 'DEBUG', False, 2), (4, 'ERROR', True, 2)]
     assert records[0].time == pytest.approx(1538102795.626543)
     assert records[1].text.endswith('ValueError: boom')
+
+
+class _FullSink:
+    """A run writer whose output budget is used up after ``room`` tests and whose
+    stats.json lists take nothing more."""
+
+    def __init__(self, room):
+        self.room = room
+        self.added = 0
+        self.asked = 0
+
+    @property
+    def full(self):
+        return self.added >= self.room
+
+    def listed(self, item):
+        self.asked += 1
+        return False
+
+    def add(self, entry, details, *stamps):
+        self.added += 1
+
+
+def test_the_tap_shows_the_writers_budget_to_the_model():
+    from stackviz_publish import model
+    from stackviz_publish import readers
+    from tests.unit.conftest import stream_bytes
+    data, _ = stream_bytes(tests=40, workers=2, fail_rate=0.3, seed=3)
+    sink = _FullSink(room=10)
+    builder = model.RunBuilder(servicelogs.Tap(sink, servicelogs.Collector('run-0', 'run')))
+    builder.consume(readers.read_events(readers.open_input(None, io.BytesIO(data)),
+                                        readers.Damage()))
+    builder.finish()
+    assert sink.added == 10                 # no test handed over once it is full
+    assert builder.left_out == 30
+    assert sink.asked > 0 and not builder.failures   # the lists asked the budget
