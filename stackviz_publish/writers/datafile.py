@@ -23,11 +23,13 @@ A twin lets a page opened from file:// load the data with a <script> element
 import base64
 import gzip
 import io
-import json
 import os
 
 from stackviz_publish.format import twin_path
+from stackviz_publish.writers import datascript
 from stackviz_publish.writers.datascript import Buffered
+from stackviz_publish.writers.datascript import gzip_cost
+from stackviz_publish.writers.datascript import head as _head
 from stackviz_publish.writers.datascript import escape as _escape
 from stackviz_publish.writers.datascript import chunks as _chunks
 from stackviz_publish.writers.datascript import GZIP_LEVEL
@@ -36,16 +38,9 @@ from stackviz_publish.writers.datascript import slices as _slices
 B64_BLOCK = 3 * (1 << 16)
 
 
-# What a file costs beyond its text: gzip header and trailer, a twin's head (its path)
-# and tail. The writers take it once per file.
-FILE_COST = 1024
-
-
 def packed_cost(size, twin):
-    """Upper bound of ``size`` bytes gzipped (deflate's worst-case growth is 5 bytes
-    per 16 KB stored block), and of their base64 in the twin."""
-    packed = size + (size >> 11) + 1
-    return packed + (packed * 4 // 3 + 4 if twin else 0)
+    """Upper bound of ``size`` bytes gzipped, and of their base64 in the twin."""
+    return gzip_cost(size) + (datascript.packed_cost(size) if twin else 0)
 
 
 def cost(text, gzipped, twin=True):
@@ -68,10 +63,6 @@ def text_cost(text, gzipped):
     return size + len(_escape(text))
 
 
-def _twin_head(rel_path, encoding):
-    return 'stackvizData(%s, "%s", "' % (json.dumps(rel_path), encoding)
-
-
 class DataFile(Buffered):
     """Stream text into ``data_dir/rel_path`` (``.gz`` added when gzipped)."""
 
@@ -91,7 +82,7 @@ class DataFile(Buffered):
         if twin and not gzipped:
             self._twin = open(os.path.join(data_dir, self.twin_rel), 'w',
                               encoding='ascii')
-            self._twin.write(_twin_head(self.rel_path, encoding))
+            self._twin.write(_head(self.rel_path, encoding))
         self.bytes_written = 0
 
     def _write(self, chunks):
@@ -124,7 +115,7 @@ class DataFile(Buffered):
 
 def _write_b64_twin(twin_file, rel_path, blocks):
     with open(twin_file, 'w', encoding='ascii') as twin:
-        twin.write(_twin_head(rel_path, 'gzip-base64'))
+        twin.write(_head(rel_path, 'gzip-base64'))
         for block in blocks:
             twin.write(base64.b64encode(block).decode('ascii'))
         twin.write('");\n')
@@ -163,7 +154,7 @@ def write_whole(data_dir, rel_path, parts, gzipped=False, level=None,
                     out.write(text.encode('utf-8'))
         if twin:
             with open(twin_file, 'w', encoding='ascii') as out:
-                out.write(_twin_head(rel_path, encoding))
+                out.write(_head(rel_path, encoding))
                 for chunk in chunks:
                     for text in _slices(chunk):
                         out.write(_escape(text))

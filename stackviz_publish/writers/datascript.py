@@ -52,11 +52,15 @@ def escape(text):
     return json_string(text)[1:-1]
 
 
-def packed_cost(size):
+def gzip_cost(size):
     """Upper bound of ``size`` bytes gzipped (deflate's worst-case growth is 5 bytes
-    per 16 KB stored block), then base64-encoded."""
-    packed = size + (size >> 11) + 1
-    return packed * 4 // 3 + 4
+    per 16 KB stored block)."""
+    return size + (size >> 11) + 1
+
+
+def packed_cost(size):
+    """Upper bound of ``size`` bytes gzipped, then base64-encoded."""
+    return gzip_cost(size) * 4 // 3 + 4
 
 
 def cost(text, compress):
