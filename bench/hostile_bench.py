@@ -262,6 +262,10 @@ def main(argv=None):
                         help='comma-separated, of: ' + ', '.join(CASES))
     parser.add_argument('--workdir', help='default: a temporary folder, removed after')
     args = parser.parse_args(argv)
+    unknown = [name for name in args.cases.split(',') if name not in CASES]
+    if unknown:
+        parser.error('unknown case(s) %s; the cases are: %s'
+                     % (', '.join(unknown), ', '.join(CASES)))
     repos = args.repo or [os.path.dirname(HERE)]
     work = args.workdir or tempfile.mkdtemp(prefix='stackviz-hostile-')
     try:
