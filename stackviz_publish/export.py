@@ -214,7 +214,9 @@ def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
         builder = model.RunBuilder(sink, limits)
         damage = readers.Damage()
         try:
-            builder.consume(_checked(readers.read_events(opened, damage)))
+            # The time limit's backstop, for when no signal can stop the export (not
+            # on the main thread).
+            builder.consume(readers.read_events(opened, damage), stopping.check)
         except readers.ReadError:   # an I/O error mid-read: the run leaves no files
             writer.discard()
             raise
@@ -247,18 +249,6 @@ def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
             packer.close(abort=not ended)
             opened.close()
     return RunSummary.from_stats(name, stats, writer.bytes_written), artifacts
-
-
-def _checked(events, every=4096):
-    """Pass events through, checking the time limit every ``every`` of them: the
-    backstop for when no signal can stop the export (not on the main thread)."""
-    count = 0
-    for event in events:
-        count += 1
-        if count == every:
-            count = 0
-            stopping.check()
-        yield event
 
 
 def _dstat_artifacts(dstat_logs, data_dir, layout, limits, budget, warn):

@@ -24,7 +24,8 @@ slow disk slows the export, memory stays flat). When no child can be started, th
 same frames are written by the calling thread (``Local``).
 
 A shard's pieces are ``str`` (JSON text, written as it is) or ``bytes`` (ASCII text
-to be quoted as a JSON string: the child quotes it, so the main thread does not).
+with no control characters but newline, return and tab, to be quoted as a JSON
+string: the child quotes it, so the main thread does not).
 """
 import errno
 import fcntl
@@ -65,12 +66,12 @@ class _Frames:
     def __init__(self, out):
         self._write = out.write
 
-    def pieces(self, data_dir, rel_path, encoding, parts, big):
+    def pieces(self, data_dir, rel_path, encoding, parts, big, level):
         """One script's frames; ``big``: a part may be BIG or more (sent apart, in
         slices; else all parts go in one marshal frame)."""
         write = self._write
-        spec = ('%s\0%s\0%s' % (os.path.join(data_dir, rel_path), rel_path,
-                                encoding)).encode('utf-8')
+        spec = ('%s\0%s\0%s\0%d' % (os.path.join(data_dir, rel_path), rel_path,
+                                    encoding, level)).encode('utf-8')
         write(FRAME.pack(scriptcodec.OPEN, len(spec)))
         write(spec)
         if not big:
@@ -133,15 +134,16 @@ class ProcessPacker:
             pass
         return cls(child)
 
-    def write(self, data_dir, rel_path, encoding, parts, big=True):
+    def write(self, data_dir, rel_path, encoding, parts, big=True,
+              level=scriptcodec.GZIP_LEVEL):
         """Queue a whole script; return its Packed (its size once written). ``big``:
-        False when every part is less than BIG characters."""
+        False when every part is less than BIG characters; ``level``: zlib's."""
         self._check()
         packed = Packed(self)
         self._waiting.append(packed)
         self._rel.append(rel_path)
         try:
-            self._frames.pieces(data_dir, rel_path, encoding, parts, big)
+            self._frames.pieces(data_dir, rel_path, encoding, parts, big, level)
             self._child.stdin.flush()
         except (BrokenPipeError, ValueError):
             self._ended()
@@ -213,9 +215,10 @@ class ProcessPacker:
 class Local:
     """The same, written by the calling thread (no child could be started)."""
 
-    def write(self, data_dir, rel_path, encoding, parts, big=True):
+    def write(self, data_dir, rel_path, encoding, parts, big=True,
+              level=scriptcodec.GZIP_LEVEL):
         packed = Packed(self)
-        packed._size = write_pieces(data_dir, rel_path, encoding, parts)
+        packed._size = write_pieces(data_dir, rel_path, encoding, parts, level)
         return packed
 
     def flush(self):
@@ -228,14 +231,15 @@ class Local:
         pass
 
 
-def write_pieces(data_dir, rel_path, encoding, parts):
+def write_pieces(data_dir, rel_path, encoding, parts, level=scriptcodec.GZIP_LEVEL):
     """Write a whole script from pieces (see the module's text) in this thread, as
     the child does; return its bytes."""
-    script = scriptcodec.Script(os.path.join(data_dir, rel_path), rel_path, encoding)
+    script = scriptcodec.Script(os.path.join(data_dir, rel_path), rel_path, encoding,
+                                level)
     try:
         for part in parts:
             if part.__class__ is bytes:
-                script.add(scriptcodec.json_string(part.decode('ascii')).encode('ascii'))
+                script.add(scriptcodec.quote(part))
             else:
                 for at in range(0, len(part), BIG):
                     script.add(part[at:at + BIG].encode('ascii'))

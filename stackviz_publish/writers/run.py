@@ -24,6 +24,7 @@ from stackviz_publish import limits
 from stackviz_publish.format import json_string
 from stackviz_publish.writers import datascript
 from stackviz_publish.writers.background import Inline
+from stackviz_publish.writers.scriptcodec import SHARD_LEVEL
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import cost as file_cost
 from stackviz_publish.writers.datafile import packed_cost
@@ -78,11 +79,11 @@ def first_screen(stats):
 
 
 def _detail_parts(details, defer=False):
-    """A test's details as JSON pieces (``{``, then key, ``: ``, value, ... ``}``), their
-    size, and how many characters the quoting of the values added (it bounds their
-    backslashes: each escape adds at least one character and holds one backslash).
-    ``defer``: an ASCII value may be left as bytes, for the packer to quote (the
-    size is the same)."""
+    """A test's (non-empty) details as JSON pieces (``{``, then key, ``: ``, value, ...
+    ``}``), their size, and how many characters the quoting of the values added (it
+    bounds their backslashes: each escape adds at least one character and holds one
+    backslash). ``defer``: an ASCII value may be left as bytes, for the packer to
+    quote (the size is the same)."""
     parts = []
     sep = '{'
     grown = 0
@@ -96,34 +97,31 @@ def _detail_parts(details, defer=False):
         else:
             quoted, more = quoted
             length = len(value) + more
+        key = json_string(key)
         grown += more
-        parts += (sep, json_string(key), ': ', quoted)
-        size += len(sep) + len(parts[-3]) + 2 + length
+        parts += (sep, key, ': ', quoted)
+        size += len(sep) + len(key) + 2 + length
         sep = ', '
     parts.append('}')
     return parts, size, grown
 
 
-# Characters JSON quoting leaves as they are; of the others, these take two
-# characters (a backslash and one), the rest six (\u00XX).
+# Characters JSON quoting leaves as they are; and those the packer quotes (each
+# takes two characters: a backslash and one).
 _PLAIN = bytes(c for c in range(0x20, 0x7f) if c not in b'"\\')
-_SHORT = b'"\\\b\f\n\r\t'
+_QUOTED = b'"\\\n\r\t'
 
 
 def _deferred(value):
-    """(ASCII bytes of ``value``, what quoting it adds) or None (not ASCII, or big:
-    quoted here, where its copies are counted)."""
+    """(ASCII bytes of ``value``, what quoting it adds), or None: not ASCII, big, or
+    with another control character (then quoted here: rare)."""
     if not value.isascii() or len(value) >= datascript.BIG:
         return None
     data = value.encode('ascii')
     special = data.translate(None, _PLAIN)
-    if not special:
-        return data, 2
-    short = sum(map(special.count, _SHORT_BYTES))
-    return data, 2 + short + 5 * (len(special) - short)
-
-
-_SHORT_BYTES = [bytes([c]) for c in _SHORT]
+    if special and special.translate(None, _QUOTED):
+        return None
+    return data, 2 + len(special)
 
 
 _NO_DETAILS = (('{}',), 2, 0)
@@ -390,7 +388,7 @@ class RunWriter:
         rel = os.path.join(self.tests_dir, '%d.js' % self.shard_count)
         if self.packer is not None:
             written = self.packer.write(self.data_dir, rel, self.layout.encoding, parts,
-                                        big)
+                                        big, SHARD_LEVEL)
         else:
             written = self.bg.submit(self._write_shard, rel, parts)
         settled, self._in_flight = self._in_flight, (written, self._shard_charged)

@@ -33,6 +33,9 @@ ENCODINGS = (GZIP, JSON, TEXT)
 # zlib level 3: the fastest levels (1-3) compress log text twice as fast as the
 # default 6, for files about 15% larger.
 GZIP_LEVEL = 3
+# The test shards (most of the bytes, written while the export reads): level 1, a
+# third faster than 3 on logs for files about 7% larger.
+SHARD_LEVEL = 1
 TAIL = '");\n'
 FLUSH = 1 << 18
 json_string = json.encoder.encode_basestring_ascii
@@ -93,8 +96,8 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0)
 class Script:
     """One data script being written: ASCII pieces in, file out."""
 
-    def __init__(self, path, rel_path, encoding):
-        self.encoder = Encoder(encoding)
+    def __init__(self, path, rel_path, encoding, level=GZIP_LEVEL):
+        self.encoder = Encoder(encoding, int(level))
         self.out = os.fdopen(os.open(path, _CREATE, 0o644), 'wb')
         self.out.write(head(rel_path, encoding).encode('ascii'))
         self.parts = []
@@ -121,22 +124,29 @@ class Script:
         return size
 
 
+def quote(data):
+    """ASCII ``data`` with no control character but newline, return and tab, as a
+    JSON string (what json_string makes of it; a few passes in C, several times
+    faster)."""
+    return b'"%s"' % data.replace(b'\\', b'\\\\').replace(b'"', b'\\"').replace(
+        b'\n', b'\\n').replace(b'\r', b'\\r').replace(b'\t', b'\\t')
+
+
 def add_pieces(script, pieces):
-    """Small pieces (str: JSON text; bytes: ASCII text to quote as a JSON string),
-    joined up to FLUSH characters at a time."""
-    text = []
+    """Small pieces (str: JSON text; bytes: text to quote, see ``quote``), joined up
+    to FLUSH characters at a time."""
+    data = []
     size = 0
     for piece in pieces:
-        if piece.__class__ is bytes:
-            piece = json_string(piece.decode('ascii'))
-        text.append(piece)
+        piece = quote(piece) if piece.__class__ is bytes else piece.encode('ascii')
+        data.append(piece)
         size += len(piece)
         if size >= FLUSH:
-            script.add(''.join(text).encode('ascii'))
-            text = []
+            script.add(b''.join(data))
+            data = []
             size = 0
-    if text:
-        script.add(''.join(text).encode('ascii'))
+    if data:
+        script.add(b''.join(data))
 
 
 def serve(inp, out):
@@ -155,7 +165,7 @@ def serve(inp, out):
         if kind == PIECES:
             add_pieces(script, marshal.loads(data))
         elif kind == RAW_PIECE:
-            script.add(json_string(data.decode('ascii')).encode('ascii'))
+            script.add(quote(data))
         elif kind == TEXT_PIECE:
             script.add(data)
         elif kind == OPEN:
