@@ -31,6 +31,7 @@ from stackviz_publish import servicelogs
 from stackviz_publish import stopping
 from stackviz_publish.format import RunSummary
 from stackviz_publish.writers import output
+from stackviz_publish.writers import packer as packer_mod
 from stackviz_publish.writers import servicelogs as servicelogs_writer
 from stackviz_publish.writers.background import Background
 from stackviz_publish.writers.run import RunWriter
@@ -202,16 +203,20 @@ def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
     limits = limits or limits_mod.Limits()
     opened = readers.open_input(source.path, source.stream, source.within)
     background = Background()
+    packer = packer_mod.start()
+    ended = False
     try:
         if opened.kind is None:
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
                                     'v1 lines at its start)' % label)
-        writer = RunWriter(data_dir, name, 0, layout, background, budget)
+        writer = RunWriter(data_dir, name, 0, layout, background, budget, packer)
         sink = writer if collector is None else servicelogs.Tap(writer, collector)
         builder = model.RunBuilder(sink, limits)
         damage = readers.Damage()
         try:
-            builder.consume(_checked(readers.read_events(opened, damage)))
+            # The time limit's backstop, for when no signal can stop the export (not
+            # on the main thread).
+            builder.consume(readers.read_events(opened, damage), stopping.check)
         except readers.ReadError:   # an I/O error mid-read: the run leaves no files
             writer.discard()
             raise
@@ -236,22 +241,14 @@ def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
         stats['warnings'][:0] = stream_warnings
         stats['warnings'] += writer.cut_warnings(builder.left_out) + list(notes)
         artifacts = writer.close(stats)
+        ended = True
     finally:
-        background.close()
-        opened.close()
+        try:
+            background.close()
+        finally:
+            packer.close(abort=not ended)
+            opened.close()
     return RunSummary.from_stats(name, stats, writer.bytes_written), artifacts
-
-
-def _checked(events, every=4096):
-    """Pass events through, checking the time limit every ``every`` of them: the
-    backstop for when no signal can stop the export (not on the main thread)."""
-    count = 0
-    for event in events:
-        count += 1
-        if count == every:
-            count = 0
-            stopping.check()
-        yield event
 
 
 def _dstat_artifacts(dstat_logs, data_dir, layout, limits, budget, warn):

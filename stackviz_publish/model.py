@@ -230,8 +230,9 @@ class RunBuilder:
 
     # -- events -------------------------------------------------------------------
 
-    def consume(self, events):
-        """Feed an iterable of event tuples; the hot loop of the export."""
+    def consume(self, events, check=None, every=4096):
+        """Feed an iterable of event tuples; the hot loop of the export. ``check`` is
+        called every ``every`` events (the time limit's backstop: it may raise)."""
         opened = self.open
         final = FINAL
         max_id_chars = self.max_id_chars
@@ -240,8 +241,14 @@ class RunBuilder:
         # The run's first and last times live in locals here (one test per event is
         # the whole cost of this loop), and are stored back however it ends.
         first, last = self.first, self.last
+        countdown = every
         try:
             for test_id, status, tags, stamp, file_name, file_bytes, eof, route in events:
+                countdown -= 1
+                if not countdown:
+                    countdown = every
+                    if check is not None:
+                        check()
                 if stamp is not None:
                     if last is None or stamp > last:
                         last = stamp

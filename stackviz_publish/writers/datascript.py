@@ -21,35 +21,24 @@ gzip-base64 is written as it comes: the text is gzipped by a zlib stream and the
 bytes are base64-encoded in blocks, keeping the last 0-2 bytes for the next block, so
 there is no temporary .gz file and no second copy of the data.
 """
-import base64
 import os
-import zlib
 
-from stackviz_publish.format import json_string
 from stackviz_publish.writers.background import Inline
+from stackviz_publish.writers.scriptcodec import ENCODINGS  # noqa: F401 (the names)
+from stackviz_publish.writers.scriptcodec import Encoder
+from stackviz_publish.writers.scriptcodec import escape
+from stackviz_publish.writers.scriptcodec import FLUSH
+from stackviz_publish.writers.scriptcodec import GZIP
+from stackviz_publish.writers.scriptcodec import GZIP_LEVEL
+from stackviz_publish.writers.scriptcodec import head
+from stackviz_publish.writers.scriptcodec import JSON  # noqa: F401
+from stackviz_publish.writers.scriptcodec import TAIL
+from stackviz_publish.writers.scriptcodec import TEXT  # noqa: F401
 
-GZIP = 'gzip-base64'
-JSON = 'json'
-TEXT = 'text'
-ENCODINGS = (GZIP, JSON, TEXT)
-FLUSH = 1 << 18
 BIG = 1 << 20
-# zlib level 3: the fastest levels (1-3) compress log text twice as fast as the
-# default 6, for files about 15% larger.
-GZIP_LEVEL = 3
-TAIL = '");\n'
 # What a file costs beyond its payload: its statement's head (its path) and tail, and
 # gzip's header and trailer. The writers take it once per file.
 FILE_COST = 1024
-
-
-def head(rel_path, encoding):
-    return 'stackvizData(%s, "%s", "' % (json_string(rel_path), encoding)
-
-
-def escape(text):
-    """The body of a JSON (and JS) string literal holding ``text``, ASCII only."""
-    return json_string(text)[1:-1]
 
 
 def gzip_cost(size):
@@ -105,34 +94,6 @@ def chunks(parts):
     return found
 
 
-class _Encoder:
-    """Text in, the statement's payload (ASCII) out."""
-
-    def __init__(self, encoding, level):
-        if encoding not in ENCODINGS:
-            raise ValueError('unknown data script encoding %r' % encoding)
-        self.gzip = encoding == GZIP
-        self._zip = zlib.compressobj(level, zlib.DEFLATED, 31) if self.gzip else None
-        self._rest = b''
-
-    def encode(self, text):
-        if not self.gzip:
-            return escape(text)
-        return self._b64(self._zip.compress(text.encode('utf-8')))
-
-    def _b64(self, data, last=False):
-        if self._rest:
-            data = self._rest + data
-        cut = len(data) if last else len(data) - len(data) % 3
-        self._rest = data[cut:]
-        return base64.b64encode(data[:cut] if cut < len(data) else data).decode('ascii')
-
-    def finish(self):
-        if not self.gzip:
-            return ''
-        return self._b64(self._zip.flush(), last=True)
-
-
 class Buffered:
     """Text gathered in pieces and handed to ``_write`` (on the background thread)
     in chunks of about FLUSH characters."""
@@ -167,7 +128,7 @@ class DataScript(Buffered):
         self.rel_path = rel_path
         self.encoding = encoding
         self._start(background)
-        self._enc = _Encoder(encoding, level)
+        self._enc = Encoder(encoding, level)
         self._out = open(os.path.join(data_dir, rel_path), 'w', encoding='ascii')
         self._out.write(head(rel_path, encoding))
         self.bytes_written = 0
@@ -206,7 +167,7 @@ def write_script(data_dir, rel_path, parts, encoding=GZIP, level=GZIP_LEVEL):
         parts = [parts]
     found = chunks(parts)
     del parts
-    enc = _Encoder(encoding, level)
+    enc = Encoder(encoding, level)
     path = os.path.join(data_dir, rel_path)
     with open(path, 'w', encoding='ascii') as out:
         out.write(head(rel_path, encoding))
@@ -221,6 +182,7 @@ def write_script(data_dir, rel_path, parts, encoding=GZIP, level=GZIP_LEVEL):
 def read_script(path):
     """(path, encoding, text) of a data script: the reading rule of the site (the
     statement's three JSON string literals, never evaluated), for tools and tests."""
+    import base64
     import gzip
     import json
     with open(path, encoding='ascii') as handle:

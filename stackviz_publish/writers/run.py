@@ -24,6 +24,7 @@ from stackviz_publish import limits
 from stackviz_publish.format import json_string
 from stackviz_publish.writers import datascript
 from stackviz_publish.writers.background import Inline
+from stackviz_publish.writers.scriptcodec import SHARD_LEVEL
 from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import cost as file_cost
 from stackviz_publish.writers.datafile import packed_cost
@@ -77,28 +78,50 @@ def first_screen(stats):
     return out
 
 
-def _detail_parts(details):
-    """A test's details as JSON pieces (``{``, then key, ``: ``, value, ... ``}``), their
-    size, and how many characters the quoting of the values added (it bounds their
-    backslashes: each escape adds at least one character and holds one backslash)."""
-    if len(details) == 1:   # the usual test: one attachment (its log)
-        for key, value in details.items():
-            quoted = json_string(value)
-            key = json_string(key)
-            return (['{', key, ': ', quoted, '}'], len(key) + len(quoted) + 4,
-                    len(quoted) - len(value))
+def _detail_parts(details, defer=False):
+    """A test's (non-empty) details as JSON pieces (``{``, then key, ``: ``, value, ...
+    ``}``), their size, and how many characters the quoting of the values added (it
+    bounds their backslashes: each escape adds at least one character and holds one
+    backslash). ``defer``: an ASCII value may be left as bytes, for the packer to
+    quote (the size is the same)."""
     parts = []
     sep = '{'
     grown = 0
     size = 1
     for key, value in details.items():
-        quoted = json_string(value)
-        grown += len(quoted) - len(value)
-        parts += (sep, json_string(key), ': ', quoted)
-        size += len(sep) + len(parts[-3]) + 2 + len(quoted)
+        quoted = _deferred(value) if defer else None
+        if quoted is None:
+            quoted = json_string(value)
+            more = len(quoted) - len(value)
+            length = len(quoted)
+        else:
+            quoted, more = quoted
+            length = len(value) + more
+        key = json_string(key)
+        grown += more
+        parts += (sep, key, ': ', quoted)
+        size += len(sep) + len(key) + 2 + length
         sep = ', '
     parts.append('}')
     return parts, size, grown
+
+
+# Characters JSON quoting leaves as they are; and those the packer quotes (each
+# takes two characters: a backslash and one).
+_PLAIN = bytes(c for c in range(0x20, 0x7f) if c not in b'"\\')
+_QUOTED = b'"\\\n\r\t'
+
+
+def _deferred(value):
+    """(ASCII bytes of ``value``, what quoting it adds), or None: not ASCII, big, or
+    with another control character (then quoted here: rare)."""
+    if not value.isascii() or len(value) >= datascript.BIG:
+        return None
+    data = value.encode('ascii')
+    special = data.translate(None, _PLAIN)
+    if special and special.translate(None, _QUOTED):
+        return None
+    return data, 2 + len(special)
 
 
 _NO_DETAILS = (('{}',), 2, 0)
@@ -164,10 +187,12 @@ def _test_json_dumps(entry):
 
 class RunWriter:
     def __init__(self, data_dir, name, index=0, layout=None, background=None,
-                 budget=None):
+                 budget=None, packer=None):
         """``layout`` (format.Layout) says which files; ``budget`` (a limits.Budget)
         bounds what the run writes: past it, a test's attachments become a marker,
-        then tests are left out (``full`` turns True)."""
+        then tests are left out (``full`` turns True). ``packer`` (writers.packer)
+        writes the test shards, which then leave the quoting of logs to it; without
+        it, ``background`` does."""
         self.budget = budget or limits.Budget(None)
         if not self.budget.take(RUN_RESERVE):
             raise limits.BudgetError('the output budget (%s) is used up'
@@ -187,6 +212,8 @@ class RunWriter:
         self.ids_dir = prefix + '-ids'
         os.mkdir(os.path.join(data_dir, self.tests_dir))
         self.raw = self.details = None
+        self.packer = packer
+        self._defer = packer is not None and not (layout.classic and layout.classic_details)
         if layout.classic:
             self.raw = DataFile(data_dir, prefix + '-raw.json', layout.classic_gzip,
                                 twin=False, background=self.bg)
@@ -223,7 +250,7 @@ class RunWriter:
         and never copied into a bigger string."""
         key = json_string(entry['id'])
         head, tail = test_json(entry, key)
-        choice = _detail_parts(details) if details else None
+        choice = _detail_parts(details, self._defer) if details else None
         if self.budget.left is not None:   # no budget, nothing to count
             need = self._cost(key, head, tail, choice, entry)
             if self.budget.take(need, self.budget.reserve if choice else 0):
@@ -348,7 +375,8 @@ class RunWriter:
         if not self._shard_tests:
             return
         parts = ['{'] + self._shard + ['}\n']
-        if not self._shard_big:
+        big = self._shard_big
+        if not big and self.packer is None:
             # Small pieces only: joined here in one C call, not looked at one by one
             # (datascript.chunks) on the writer thread, which would hold the GIL.
             parts = [''.join(parts)]
@@ -358,25 +386,34 @@ class RunWriter:
         self._shard_big = False
         self._shard_tests = 0
         rel = os.path.join(self.tests_dir, '%d.js' % self.shard_count)
-        settled, self._in_flight = self._in_flight, (
-            self.bg.submit(self._write_shard, rel, parts), self._shard_charged)
+        if self.packer is not None:
+            written = self.packer.write(self.data_dir, rel, self.layout.encoding, parts,
+                                        big, SHARD_LEVEL)
+        else:
+            written = self.bg.submit(self._write_shard, rel, parts)
+        settled, self._in_flight = self._in_flight, (written, self._shard_charged)
         self._shard_charged = 0
         self.shard_count += 1
         if settled is not None:
-            # The bound taken for a compressed shard is well above its size: give the
-            # rest back once the shard before this one is written (always at this
-            # point, so that what a budget keeps does not depend on timing).
-            future, charged = settled
-            self.budget.give_back(charged - future.result())
+            self._settle(*settled)
+
+    def _settle(self, written, charged):
+        """Count a shard written. The bound taken for a compressed shard is well
+        above its size: give the rest back once the shard before this one is written
+        (always at this point, so that what a budget keeps does not depend on
+        timing)."""
+        size = written.result()
+        self.bytes_written += size
+        self.budget.give_back(charged - size)
 
     def _write_shard(self, rel, parts):
-        size = datascript.write_script(self.data_dir, rel, parts, self.layout.encoding)
-        self.bytes_written += size
-        return size
+        return datascript.write_script(self.data_dir, rel, parts, self.layout.encoding)
 
     def discard(self):
         """Drop every file of this run (its input turned out unreadable)."""
         self.bg.wait()
+        if self.packer is not None:
+            self.packer.wait()
         self.timeline.script.abandon()
         paths = [self.timeline.script.rel_path]
         for out in (self.raw, self.details):
@@ -392,6 +429,9 @@ class RunWriter:
     def close(self, stats):
         """Finish every file; return the artifact entries for config.json."""
         self._close_shard()
+        if self._in_flight is not None:
+            self._settle(*self._in_flight)
+            self._in_flight = None
         self.bg.wait()
         layout = self.layout
         self.bytes_written += self.timeline.close(stats.get('start'), self.tests_dir + '/',

@@ -61,6 +61,8 @@ MODULE_LAYER = {
     'writers.datafile': 'writers',
     'writers.datascript': 'writers',
     'writers.output': 'writers',
+    'writers.packer': 'writers',
+    'writers.scriptcodec': 'writers',
     'writers.run': 'writers',
     'writers.servicelogs': 'writers',
     'writers.timeline': 'writers',
