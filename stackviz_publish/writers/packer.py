@@ -28,7 +28,6 @@ with no control characters but newline, return and tab, to be quoted as a JSON
 string: the child quotes it, so the main thread does not).
 """
 import errno
-import fcntl
 import marshal
 import os
 import subprocess
@@ -38,9 +37,14 @@ from stackviz_publish.writers import scriptcodec
 from stackviz_publish.writers.scriptcodec import FRAME
 from stackviz_publish.writers.scriptcodec import REPLY
 
+try:
+    import fcntl
+except ImportError:   # not a POSIX system: the pipe keeps its size
+    fcntl = None
+
 PIPE_BYTES = 1 << 20   # asked of the kernel: a few shards in flight
 BIG = 1 << 20          # str pieces above this are sent in slices (fewer copies)
-_SETPIPE_SZ = getattr(fcntl, 'F_SETPIPE_SZ', 1031)
+_SETPIPE_SZ = getattr(fcntl, 'F_SETPIPE_SZ', 1031)   # Linux's number, before Python 3.10
 
 
 class PackerError(OSError):
@@ -129,7 +133,8 @@ class ProcessPacker:
         except OSError:
             return None
         try:   # best effort: a bigger pipe lets the child fall behind by a few shards
-            fcntl.fcntl(child.stdin.fileno(), _SETPIPE_SZ, PIPE_BYTES)
+            if fcntl is not None:
+                fcntl.fcntl(child.stdin.fileno(), _SETPIPE_SZ, PIPE_BYTES)
         except OSError:
             pass
         return cls(child)
