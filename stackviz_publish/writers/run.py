@@ -15,6 +15,7 @@
 """The files of one run (format v2): stats, the timeline, the test shards and the id
 index, and with a classic layout raw.json and details.json, each written as tests
 arrive (nothing but the current shard and a few bytes a test are held)."""
+import collections
 import json
 import os
 import shutil
@@ -43,6 +44,8 @@ _EXTRA = {('unfinished',): ', "unfinished": true',
           ('unfinished', 'worker_guessed'): ', "unfinished": true, "worker_guessed": true'}
 SHARD_TEXT = 256 * 1024
 SHARD_TESTS = 500
+# Shards given to the packer (or the writer thread) before the oldest is counted.
+IN_FLIGHT = 3
 # Taken from the output budget when a run starts: its stats apart from the failure
 # and skip lists (charged as they are listed), and its files' overheads.
 RUN_RESERVE = 256 * 1024
@@ -235,7 +238,9 @@ class RunWriter:
         self.shard_starts = []
         self._shard_charged = 0    # budget taken for the current shard's text
         self._cost_shard = 0
-        self._in_flight = None     # (future of the last shard written, budget taken)
+        # (future, budget taken) of the shards written and not yet counted, oldest
+        # first: at most IN_FLIGHT, so that the packer may fall behind by a few.
+        self._in_flight = collections.deque()
         self.id_buckets = 0
         self.bytes_written = 0
 
@@ -391,15 +396,15 @@ class RunWriter:
                                         big, SHARD_LEVEL)
         else:
             written = self.bg.submit(self._write_shard, rel, parts)
-        settled, self._in_flight = self._in_flight, (written, self._shard_charged)
+        self._in_flight.append((written, self._shard_charged))
         self._shard_charged = 0
         self.shard_count += 1
-        if settled is not None:
-            self._settle(*settled)
+        if len(self._in_flight) > IN_FLIGHT:
+            self._settle(*self._in_flight.popleft())
 
     def _settle(self, written, charged):
         """Count a shard written. The bound taken for a compressed shard is well
-        above its size: give the rest back once the shard before this one is written
+        above its size: give the rest back once IN_FLIGHT more shards are given out
         (always at this point, so that what a budget keeps does not depend on
         timing)."""
         size = written.result()
@@ -429,9 +434,8 @@ class RunWriter:
     def close(self, stats):
         """Finish every file; return the artifact entries for config.json."""
         self._close_shard()
-        if self._in_flight is not None:
-            self._settle(*self._in_flight)
-            self._in_flight = None
+        while self._in_flight:
+            self._settle(*self._in_flight.popleft())
         self.bg.wait()
         layout = self.layout
         self.bytes_written += self.timeline.close(stats.get('start'), self.tests_dir + '/',
