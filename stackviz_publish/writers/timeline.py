@@ -15,8 +15,10 @@
 """A run's timeline (format v2): its tests in columns, and the id index
 (see doc/source/data-format.rst, "Timeline" and "Id index").
 
-The ids go straight into the timeline's data script as tests arrive; every other
-column is a compact ``array`` (a few bytes a test), written out when the run closes.
+The ids are written as a table of prefixes (``pkg.module.Class.``) and each id's
+rest: the rests go straight into the timeline's data script as tests arrive, in one
+JSON string; every other column is a compact ``array`` (a few bytes a test), written
+out when the run closes.
 """
 from array import array
 import datetime
@@ -32,6 +34,11 @@ NULL = -(1 << 63)     # no timestamp
 BLOCK = 1 << 15       # array items joined at a time when the run closes
 ID_BATCH = 1024       # ids joined at a time as they come (fewer writes)...
 LONG_ID = 1024        # ...or at once after a long one (what is held stays small)
+# The prefix table's bounds (hostile ids: one prefix each): past them, an id whose
+# prefix is not in the table is written whole (prefix 0, the empty one).
+MAX_PREFIXES = 1 << 16
+MAX_PREFIX_CHARS = 1 << 20
+IDS_ENCODING = 'prefixed'
 # What a test costs in the timeline beyond its id, its tags and a worker number of
 # more than 6 digits, and in the id index: at most 90 characters of numbers, less
 # than 128 once compressed and base64-encoded.
@@ -73,7 +80,8 @@ class Timeline:
 
     def __init__(self, data_dir, rel_path, encoding, background=None):
         self.script = DataScript(data_dir, rel_path, encoding, background)
-        self.script.write('{"format_version": %d, "ids": [' % data_format.FORMAT_VERSION)
+        self.script.write('{"format_version": %d, "ids": {"encoding": "%s", "rest": "' % (
+            data_format.FORMAT_VERSION, IDS_ENCODING))
         self.count = 0
         self.status = array('b')
         self.worker = array('i')
@@ -85,7 +93,11 @@ class Timeline:
         self.unfinished = array('i')
         self.guessed = array('i')
         self.hashes = array('I')
-        self._ids = []              # ids (as JSON) not yet handed to the script
+        self.prefixes = {'': 0}     # prefix -> its index in the table
+        self._prefix_chars = 0
+        self.prefix = array('i')    # each test's prefix
+        self.length = array('I')    # each test's rest, in UTF-16 code units (as JS counts)
+        self._ids = []              # rests (JSON string bodies) not yet handed to the script
         self._stamps = _Stamps()
 
     def add(self, key, entry, stamps=None):
@@ -94,10 +106,8 @@ class Timeline:
         the model had them before writing them as ISO 8601 (else read back from it)."""
         index = self.count
         self.count = index + 1
-        ids = self._ids
-        ids.append(key)
-        if len(ids) >= ID_BATCH or len(key) > LONG_ID:
-            self._flush_ids()
+        test_id = entry['id']
+        self._add_id(test_id, key)
         self.status.append(STATUS_INDEX[entry['status']])
         worker = entry['worker']
         if worker is None:
@@ -127,16 +137,46 @@ class Timeline:
                 self.unfinished.append(index)
             if entry.get('worker_guessed'):
                 self.guessed.append(index)
-        test_id = entry['id']
         try:   # id_hash, without its call for the usual id
             self.hashes.append(crc32(test_id.encode('utf-8')))
         except UnicodeEncodeError:
             self.hashes.append(data_format.id_hash(test_id))
 
+    def _add_id(self, test_id, key):
+        """An id: its prefix (up to the last ``.`` before any ``[``) by number, its rest
+        into the script's string. ``key`` is the id as a JSON string."""
+        bracket = test_id.find('[')
+        cut = (test_id.rfind('.', 0, bracket) if bracket >= 0 else test_id.rfind('.')) + 1
+        prefix = self.prefixes.get(test_id[:cut]) if cut else 0
+        if prefix is None:
+            prefix = self._new_prefix(test_id[:cut])
+            if not prefix:
+                cut = 0
+        self.prefix.append(prefix)
+        if len(key) == len(test_id) + 2:
+            # Nothing escaped: printable ASCII, the same offsets in the id and its JSON.
+            rest = key[cut + 1:-1]
+            self.length.append(len(rest))
+        else:
+            rest = test_id[cut:]
+            self.length.append(len(rest.encode('utf-16-le', 'surrogatepass')) // 2)
+            rest = data_format.json_string(rest)[1:-1]
+        ids = self._ids
+        ids.append(rest)
+        if len(ids) >= ID_BATCH or len(rest) > LONG_ID:
+            self._flush_ids()
+
+    def _new_prefix(self, text):
+        """The number of a new prefix, or 0 (none) when the table is full."""
+        if len(self.prefixes) >= MAX_PREFIXES or self._prefix_chars + len(text) > MAX_PREFIX_CHARS:
+            return 0
+        self._prefix_chars += len(text)
+        number = self.prefixes[text] = len(self.prefixes)
+        return number
+
     def _flush_ids(self):
         if self._ids:
-            self.script.write((',' if self.count > len(self._ids) else '')
-                              + ','.join(self._ids))
+            self.script.write(''.join(self._ids))
             self._ids = []
 
     def origin(self, run_start):
@@ -153,7 +193,12 @@ class Timeline:
         self._flush_ids()
         origin = self.origin(run_start)
         write = self.script.write
-        write('], "count": %d, "origin": %s' % (
+        write('", "prefixes": [%s], "prefix": [' % ', '.join(
+            data_format.json_string(prefix) for prefix in self.prefixes))
+        _write_ints(write, self.prefix)
+        write('], "length": [')
+        _write_ints(write, self.length)
+        write(']}, "count": %d, "origin": %s' % (
             self.count, 'null' if origin is None else '"%s"' % _iso(origin)))
         write(', "status": [')
         _write_ints(write, self.status)
@@ -246,3 +291,28 @@ def write_id_index(data_dir, rel_dir, hashes, shard_starts, encoding):
         total += write_script(data_dir, os.path.join(rel_dir, '%d.js' % bucket), text,
                               encoding)
     return buckets, total
+
+
+def read_ids(ids):
+    """The ids of a timeline's ``ids`` value: a list (format 2 before the prefixed
+    encoding) or the prefixed encoding (the reference reader, for tests and tools).
+    Raise ValueError when it is damaged."""
+    if isinstance(ids, list):
+        return ids
+    if not isinstance(ids, dict) or ids.get('encoding') != IDS_ENCODING:
+        raise ValueError('unknown ids encoding')
+    prefixes, rest = ids['prefixes'], ids['rest']
+    if len(ids['prefix']) != len(ids['length']):
+        raise ValueError('ids: prefix and length differ in size')
+    # Lengths count UTF-16 code units, as a JS string does.
+    units = rest.encode('utf-16-le', 'surrogatepass')
+    out, at = [], 0
+    for prefix, length in zip(ids['prefix'], ids['length']):
+        end = at + 2 * length
+        if not 0 <= prefix < len(prefixes) or end > len(units):
+            raise ValueError('ids: damaged prefix or length')
+        out.append(prefixes[prefix] + units[at:end].decode('utf-16-le', 'surrogatepass'))
+        at = end
+    if at != len(units):
+        raise ValueError('ids: rest longer than its lengths')
+    return out
