@@ -22,6 +22,7 @@ out when the run closes.
 """
 from array import array
 import datetime
+import json
 import os
 from zlib import crc32
 
@@ -93,11 +94,11 @@ class Timeline:
         self.unfinished = array('i')
         self.guessed = array('i')
         self.hashes = array('I')
-        self.prefixes = {'': 0}     # prefix -> its index in the table
+        self.prefixes = {'': 0}     # prefix (JSON string body) -> its index in the table
         self._prefix_chars = 0
         self.prefix = array('i')    # each test's prefix
         self.length = array('I')    # each test's rest, in UTF-16 code units (as JS counts)
-        self._ids = []              # rests (JSON string bodies) not yet handed to the script
+        self._ids = []              # ids (as JSON) not yet handed to the script
         self._stamps = _Stamps()
 
     def add(self, key, entry, stamps=None):
@@ -106,8 +107,10 @@ class Timeline:
         the model had them before writing them as ISO 8601 (else read back from it)."""
         index = self.count
         self.count = index + 1
-        test_id = entry['id']
-        self._add_id(test_id, key)
+        ids = self._ids
+        ids.append(key)
+        if len(ids) >= ID_BATCH or len(key) > LONG_ID:
+            self._flush_ids()
         self.status.append(STATUS_INDEX[entry['status']])
         worker = entry['worker']
         if worker is None:
@@ -137,34 +140,11 @@ class Timeline:
                 self.unfinished.append(index)
             if entry.get('worker_guessed'):
                 self.guessed.append(index)
+        test_id = entry['id']
         try:   # id_hash, without its call for the usual id
             self.hashes.append(crc32(test_id.encode('utf-8')))
         except UnicodeEncodeError:
             self.hashes.append(data_format.id_hash(test_id))
-
-    def _add_id(self, test_id, key):
-        """An id: its prefix (up to the last ``.`` before any ``[``) by number, its rest
-        into the script's string. ``key`` is the id as a JSON string."""
-        bracket = test_id.find('[')
-        cut = (test_id.rfind('.', 0, bracket) if bracket >= 0 else test_id.rfind('.')) + 1
-        prefix = self.prefixes.get(test_id[:cut]) if cut else 0
-        if prefix is None:
-            prefix = self._new_prefix(test_id[:cut])
-            if not prefix:
-                cut = 0
-        self.prefix.append(prefix)
-        if len(key) == len(test_id) + 2:
-            # Nothing escaped: printable ASCII, the same offsets in the id and its JSON.
-            rest = key[cut + 1:-1]
-            self.length.append(len(rest))
-        else:
-            rest = test_id[cut:]
-            self.length.append(len(rest.encode('utf-16-le', 'surrogatepass')) // 2)
-            rest = data_format.json_string(rest)[1:-1]
-        ids = self._ids
-        ids.append(rest)
-        if len(ids) >= ID_BATCH or len(rest) > LONG_ID:
-            self._flush_ids()
 
     def _new_prefix(self, text):
         """The number of a new prefix, or 0 (none) when the table is full."""
@@ -175,9 +155,36 @@ class Timeline:
         return number
 
     def _flush_ids(self):
-        if self._ids:
-            self.script.write(''.join(self._ids))
-            self._ids = []
+        """Hand the ids added since the last call to the script: each one's prefix (up
+        to the last ``.`` before any ``[``) by number, its rest into the script's
+        string. Cut in the ids' JSON text: escapes hold no ``.`` nor ``[``, so the
+        cut is the same, and the table holds prefixes as JSON string bodies."""
+        ids = self._ids
+        if not ids:
+            return
+        # (Whole lists at a time: half the cost of a loop over the ids.) A key without
+        # a dot is cut at 1, its prefix the empty one, 0.
+        cuts = [key.rfind('.', 0, key.find('[')) + 1 or 1 for key in ids]
+        get = self.prefixes.get
+        numbers = [get(key[1:cut]) for key, cut in zip(ids, cuts)]
+        if None in numbers:
+            for i, number in enumerate(numbers):
+                if number is None:
+                    head = ids[i][1:cuts[i]]
+                    number = numbers[i] = get(head) or self._new_prefix(head)
+                    if not number:
+                        cuts[i] = 1
+        rests = [key[cut:-1] for key, cut in zip(ids, cuts)]
+        text = ''.join(rests)
+        if '\\' in text:
+            # An escape starts with a backslash: without one, a character a unit.
+            self.length.extend([_js_length(rest) if '\\' in rest else len(rest)
+                                for rest in rests])
+        else:
+            self.length.extend(map(len, rests))
+        self.prefix.extend(numbers)
+        self.script.write(text)
+        self._ids = []
 
     def origin(self, run_start):
         """Microseconds of the earliest timestamp: the run's start (ISO 8601, or
@@ -194,7 +201,7 @@ class Timeline:
         origin = self.origin(run_start)
         write = self.script.write
         write('", "prefixes": [%s], "prefix": [' % ', '.join(
-            data_format.json_string(prefix) for prefix in self.prefixes))
+            '"%s"' % prefix for prefix in self.prefixes))
         _write_ints(write, self.prefix)
         write('], "length": [')
         _write_ints(write, self.length)
@@ -225,6 +232,13 @@ class Timeline:
         write('], "shards": {"path": %s, "starts": [%s]}}\n' % (
             data_format.json_string(shards_path), ', '.join(map(str, shard_starts))))
         return self.script.close()
+
+
+def _js_length(body):
+    """Length, in UTF-16 code units (as a JS string counts), of the text a JSON string
+    body with escapes stands for."""
+    text = json.loads('"%s"' % body)
+    return len(text.encode('utf-16-le', 'surrogatepass')) // 2
 
 
 def _least(column):
