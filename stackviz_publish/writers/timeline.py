@@ -96,7 +96,7 @@ class Timeline:
         self.hashes = array('I')
         self.prefixes = {'': 0}     # prefix (JSON string body) -> its index in the table
         self._prefix_chars = 0
-        self.prefix = array('i')    # each test's prefix
+        self.prefix = array('H')    # each test's prefix (MAX_PREFIXES fit in 16 bits)
         self.length = array('I')    # each test's rest, in UTF-16 code units (as JS counts)
         self._ids = []              # ids (as JSON) not yet handed to the script
         self._stamps = _Stamps()
