@@ -164,6 +164,8 @@ export interface Run {
   skips: { name: string; id: string; reason: string | null }[];
   warnings: string[];
   classic: boolean;
+  /** every test's status and outlier flag, by index (the timeline's levels read them) */
+  codes?: { status: Uint8Array; outlier: Uint8Array };
 }
 
 /** The columns of a run with what the model adds: outliers. */
@@ -276,7 +278,7 @@ export function runOfColumns(ref: RunRef, cols: TestColumns, stats: Stats | null
   const lanes = buildLanes(c, core.start, core.end, marked !== null);
   return new LazyRun({
     ref, tests, lanes, start, end, core, outliers, counts, totalDuration: total, warnings,
-    classic: cols.classic,
+    classic: cols.classic, codes: { status: c.status, outlier: c.outlier },
   }, stats);
 }
 
@@ -296,6 +298,7 @@ class LazyRun implements Run {
   totalDuration!: number;
   warnings!: string[];
   classic!: boolean;
+  codes?: { status: Uint8Array; outlier: Uint8Array };
   private made: { byId?: Map<string, Test>; failures?: Failure[]; skips?: Run['skips'] } = {};
 
   constructor(fields: EagerRun, private readonly stats: Stats | null) {
