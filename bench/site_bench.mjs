@@ -177,8 +177,10 @@ function dataText(path) {
   if (!path.endsWith('.js')) return text;
   const lits = text.match(/"(?:[^"\\]|\\.)*"/g);
   if (!text.startsWith('stackvizData(') || !lits || lits.length < 3) throw new Error(`${path}: not a data script`);
-  const [enc, payload] = [JSON.parse(lits[1]), JSON.parse(lits[2])];
-  return enc === 'gzip-base64' ? gunzipSync(Buffer.from(payload, 'base64')).toString('utf8') : payload;
+  const enc = JSON.parse(lits[1]);
+  if (enc !== 'gzip-base64') return JSON.parse(lits[2]);
+  // A payload may come in pieces, "A" + "B" (data-format.rst, "Data scripts").
+  return gunzipSync(Buffer.from(lits.slice(2).map((l) => JSON.parse(l)).join(''), 'base64')).toString('utf8');
 }
 
 /** The run's name, its stats (for a failed test's id) and its data files, from config.json. */

@@ -36,13 +36,19 @@ export function listIds(ids: string[]): IdList {
   return { get: (i) => ids[i] };
 }
 
+/** Ids joined in one string; with a prefix table (the timeline's "prefixed" ids),
+ * id i is ``prefixes[prefix[i]]`` followed by its part of ``text``. */
 export class JoinedIds implements IdList {
   private cut: (string | undefined)[] = [];
-  /** ``ends[i]``: where id i ends in ``text`` */
-  constructor(readonly text: string, readonly ends: Uint32Array) {}
+  /** ``ends[i]``: where id i (or its part after the prefix) ends in ``text`` */
+  constructor(readonly text: string, readonly ends: Uint32Array,
+              readonly prefixes: string[] | null = null, readonly prefix: Int32Array | null = null) {}
 
   get(i: number): string {
-    return this.cut[i] ?? (this.cut[i] = this.text.slice(i ? this.ends[i - 1] : 0, this.ends[i]));
+    const got = this.cut[i];
+    if (got !== undefined) return got;
+    const part = this.text.slice(i ? this.ends[i - 1] : 0, this.ends[i]);
+    return (this.cut[i] = this.prefix ? this.prefixes![this.prefix[i]] + part : part);
   }
 
   static of(ids: string[]): JoinedIds {
@@ -288,12 +294,58 @@ function timeFrom(originMs: number): (us: unknown) => number {
   };
 }
 
+/** Whole numbers in [0, max): an Int32Array, or null. */
+function indexes(a: unknown, n: number, max: number): Int32Array | null {
+  if (!Array.isArray(a) || a.length !== n) return null;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (typeof x !== 'number' || !(x >= 0 && x < max) || x !== Math.floor(x)) return null;
+    out[i] = x;
+  }
+  return out;
+}
+
+/**
+ * The timeline's "prefixed" ids (doc/source/data-format.rst): a prefix table, each
+ * test's prefix and the length of the rest of its id (UTF-16 code units), and the
+ * rests joined in one string. Nothing is cut out here: an id is made when asked for.
+ */
+export function prefixedIds(v: Record<string, unknown>, n: number, path: string): JoinedIds {
+  const damaged = (what: string) => new Error(`${path}: "ids" is damaged (${what})`);
+  const { prefixes, rest } = v;
+  if (!Array.isArray(prefixes) || !prefixes.every((p) => typeof p === 'string')) throw damaged('prefixes');
+  if (typeof rest !== 'string') throw damaged('rest');
+  const prefix = indexes(v.prefix, n, prefixes.length);
+  if (!prefix) throw damaged('prefix');
+  const length = indexes(v.length, n, rest.length + 1);
+  if (!length) throw damaged('length');
+  const ends = new Uint32Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) ends[i] = at += length[i];
+  if (at !== rest.length) throw damaged('lengths and rest differ');
+  return new JoinedIds(rest, ends, prefixes as string[], prefix);
+}
+
+/** The timeline's ids: a list of strings (format 2 as first written) or an encoding. */
+function timelineIds(v: Record<string, unknown>, n: number, path: string): unknown[] | JoinedIds {
+  const ids = v.ids;
+  if (Array.isArray(ids)) return column(v, 'ids', n, path);
+  if (!isRecord(ids)) throw new Error(`${path}: "ids" is not a list of ${n} values`);
+  if (ids.encoding === 'prefixed') return prefixedIds(ids, n, path);
+  throw new Error(`${path}: unknown ids encoding ${JSON.stringify(ids.encoding)}`);
+}
+
 /** The v2 timeline (P-timeline.js, see doc/source/data-format.rst) as columns. */
 export function timelineColumns(v: unknown, path: string): TestColumns {
   if (!isRecord(v)) throw new Error(`${path} is not a timeline object`);
   const n = v.count;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`${path} has no test count`);
-  const ids = column(v, 'ids', n, path), status = column(v, 'status', n, path);
+  const read = timelineIds(v, n, path);
+  const joined = read instanceof JoinedIds ? read : null;
+  const list = joined ? null : (read as unknown[]);
+  const idAt = (i: number): unknown => (list ? list[i] : joined!.get(i));
+  const status = column(v, 'status', n, path);
   const worker = column(v, 'worker', n, path), tags = column(v, 'tags', n, path);
   const start = column(v, 'start', n, path), end = column(v, 'end', n, path);
   const sets = Array.isArray(v.tag_sets) ? v.tag_sets : [];
@@ -308,11 +360,10 @@ export function timelineColumns(v: unknown, path: string): TestColumns {
   const c = allocate(n, false, false);
   let j = 0, untagged = false;
   for (let i = 0; i < n; i++) {
-    const id = ids[i];
     let s = time(start[i]), e = time(end[i]);
-    if (typeof id !== 'string' || (isNaN(s) && isNaN(e))) {
+    if ((list && typeof list[i] !== 'string') || (isNaN(s) && isNaN(e))) {
       // The kept ids are listed apart from the first one left out on.
-      if (!c.bad++) c.ids = ids.slice(0, i) as string[];
+      if (!c.bad++) c.ids = Array.from({ length: i }, (_, k) => idAt(k) as string);
       continue;
     }
     const st = status[i];
@@ -324,7 +375,7 @@ export function timelineColumns(v: unknown, path: string): TestColumns {
     const d = isNaN(s) || isNaN(e) ? NaN : ((end[i] as number) - (start[i] as number)) / 1e6;
     if (isNaN(s)) s = e;
     if (isNaN(e)) e = s;
-    if (c.bad) c.ids.push(id);
+    if (c.bad) c.ids.push(idAt(i) as string);
     c.status[j] = code;
     c.worker[j] = typeof w === 'number' && w >= 0 ? w : set >= 0 ? setWorker[set] : NaN;
     c.start[j] = s;
@@ -341,6 +392,7 @@ export function timelineColumns(v: unknown, path: string): TestColumns {
     for (let k = 0; k < j; k++) if (c.tags[k] < 0) c.tags[k] = tagSets.length;
     tagSets.push([]);
   }
-  // Nothing left out (the usual case): the file's own list is joined as it is.
-  return finished(c, j, JoinedIds.of(j === n ? (ids as string[]) : c.ids));
+  // Nothing left out (the usual case): the file's own ids as they are.
+  if (j < n) return finished(c, j, JoinedIds.of(c.ids));
+  return finished(c, j, joined ?? JoinedIds.of(list as string[]));
 }

@@ -15,7 +15,7 @@
 // Data scripts (format v2, doc/source/data-format.rst): one statement,
 //   stackvizData("<path>", "<encoding>", "<payload>");
 // Fetched over HTTP, the three JSON string literals are read without eval.
-import { DataScript, base64Bytes, decodeTwin, splitDataScript } from './loader';
+import { DataScript, base64Bytes, decodeTwin, joinPieces, splitDataScript } from './loader';
 
 // One reader of a whole data script, the loader's; this module adds the streaming one.
 export { splitDataScript };
@@ -104,8 +104,14 @@ export async function readDataScriptStream(body: ReadableStream<BufferSource>, n
   const writer = inflate.writable.getWriter();
   let carry = text.slice(head.at);
   // Whole base64 quads only, and never the last TAIL_KEPT characters before the end.
+  // A payload in pieces ("AAAA" + "BBBB"): the joins are dropped; one cut by a chunk's
+  // end is in the kept tail, whole once the next chunk comes. A quote before the
+  // tail is no join: damage, refused at once (no rescans of a growing carry).
   const push = (all: boolean) => {
+    carry = joinPieces(carry);
     let n = all ? carry.length : carry.length - TAIL_KEPT;
+    const quote = carry.indexOf('"');
+    if (quote >= 0 && quote < n) throw new Error(`${name}: damaged payload (a stray quote)`);
     if (!all) n -= n % 4;
     if (n <= 0) return;
     writer.write(base64Bytes(carry.slice(0, n)) as Uint8Array<ArrayBuffer>).catch(() => null);

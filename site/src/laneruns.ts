@@ -55,9 +55,25 @@ export function levelFaded(level: number): boolean {
 export type RunLane = Pick<Lane, 'tests' | 'starts' | 'ends' | 'reach' | 'outliers'>;
 export type RunTest = Pick<Test, 'idx' | 'status' | 'start' | 'end' | 'outlier'>;
 
-/** Level of each test of a lane, in the lane's order; 0 for outliers (drawn on their own). */
-export function laneLevels(lane: RunLane, tests: readonly RunTest[], match: Uint8Array | null): Uint8Array {
+/** A run's status and outlier flag of every test, by test index (the run's columns). */
+export interface LevelCodes {
+  status: Uint8Array;
+  outlier: Uint8Array;
+}
+
+/** Level of each test of a lane, in the lane's order; 0 for outliers (drawn on their own).
+ * ``codes``: the same from the run's columns, read without a Test object per test. */
+export function laneLevels(lane: RunLane, tests: readonly RunTest[], match: Uint8Array | null,
+  codes: LevelCodes | null = null): Uint8Array {
   const out = new Uint8Array(lane.tests.length);
+  if (codes) {
+    const { status, outlier } = codes;
+    for (let i = 0; i < out.length; i++) {
+      const t = lane.tests[i];
+      out[i] = outlier[t] ? 0 : levelOf(status[t], match !== null && !match[t]);
+    }
+    return out;
+  }
   for (let i = 0; i < out.length; i++) {
     const t = tests[lane.tests[i]];
     out[i] = t.outlier ? 0 : levelOf(t.status, match !== null && !match[t.idx]);
@@ -75,7 +91,8 @@ export class LevelCache {
   /** How many lanes had their levels computed (the tests check what a frame recomputes). */
   computed = 0;
 
-  constructor(private lanes: readonly RunLane[], private tests: readonly RunTest[]) {}
+  constructor(private lanes: readonly RunLane[], private tests: readonly RunTest[],
+    private codes: LevelCodes | null = null) {}
 
   get(lane: number, match: Uint8Array | null): Uint8Array {
     if (match !== this.match) {
@@ -84,7 +101,7 @@ export class LevelCache {
     }
     let l = this.levels[lane];
     if (!l) {
-      l = this.levels[lane] = laneLevels(this.lanes[lane], this.tests, match);
+      l = this.levels[lane] = laneLevels(this.lanes[lane], this.tests, match, this.codes);
       this.computed++;
     }
     return l;

@@ -91,6 +91,15 @@ export interface DataScript {
   payload: string;
 }
 
+/** Between the literals of a gzip-base64 payload written in pieces. */
+export const PIECE_JOIN = /"\s*\+\s*"/g;
+
+/** A gzip-base64 payload's text between its first and last quote, its pieces joined
+ * (doc/source/data-format.rst, "Data scripts"). */
+export function joinPieces(text: string): string {
+  return text.includes('"') ? text.replace(PIECE_JOIN, '') : text;
+}
+
 /**
  * The three arguments of a data script's one statement,
  * `stackvizData("<path>", "<encoding>", "<payload>");`, read without running it;
@@ -118,8 +127,9 @@ export function splitDataScript(text: string, name: string): DataScript {
   };
   const path = literal(p0, p1);
   const encoding = literal(e0, e1);
-  // atob refuses anything but base64 (a stray quote included).
-  const payload = encoding === 'gzip-base64' ? body.slice(d0 + 1, d1 - 1) : literal(d0, d1);
+  // atob refuses anything but base64 (a stray quote included); a payload in several
+  // literals ("AAAA" + "BBBB") is joined first.
+  const payload = encoding === 'gzip-base64' ? joinPieces(body.slice(d0 + 1, d1 - 1)) : literal(d0, d1);
   return { path, encoding, payload };
 }
 

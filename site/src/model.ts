@@ -164,6 +164,8 @@ export interface Run {
   skips: { name: string; id: string; reason: string | null }[];
   warnings: string[];
   classic: boolean;
+  /** every test's status and outlier flag, by index (the timeline's levels read them) */
+  codes?: { status: Uint8Array; outlier: Uint8Array };
 }
 
 /** The columns of a run with what the model adds: outliers. */
@@ -273,10 +275,10 @@ export function runOfColumns(ref: RunRef, cols: TestColumns, stats: Stats | null
   const outliers: Test[] = [];
   if (marked) for (let i = 0; i < n; i++) if (c.outlier[i]) outliers.push(tests[i]);
   outliers.sort((a, b) => a.start - b.start);
-  const lanes = buildLanes(c, core.start, core.end);
+  const lanes = buildLanes(c, core.start, core.end, marked !== null);
   return new LazyRun({
     ref, tests, lanes, start, end, core, outliers, counts, totalDuration: total, warnings,
-    classic: cols.classic,
+    classic: cols.classic, codes: { status: c.status, outlier: c.outlier },
   }, stats);
 }
 
@@ -296,6 +298,7 @@ class LazyRun implements Run {
   totalDuration!: number;
   warnings!: string[];
   classic!: boolean;
+  codes?: { status: Uint8Array; outlier: Uint8Array };
   private made: { byId?: Map<string, Test>; failures?: Failure[]; skips?: Run['skips'] } = {};
 
   constructor(fields: EagerRun, private readonly stats: Stats | null) {
@@ -371,47 +374,50 @@ export function markOutliers(starts: Float64Array, ends: Float64Array, outlier: 
   return any ? { start, end: Math.max(end, start) } : null;
 }
 
-function buildLanes(c: RunColumns, runStart: number, runEnd: number): Lane[] {
+function buildLanes(c: RunColumns, runStart: number, runEnd: number, anyOutlier: boolean): Lane[] {
   const { workers, order, bounds } = c.layout;
+  const start = c.start, end = c.end, outlierOf = c.outlier;
   return Array.from(workers, (w, li) => {
     const tests = order.subarray(bounds[li], bounds[li + 1]);
     const n = tests.length;
-    const lane: Lane = {
-      worker: isNaN(w) ? null : w, label: isNaN(w) ? 'no worker' : `worker ${w}`,
-      tests, starts: new Float64Array(n), ends: new Float64Array(n),
-      reach: new Float64Array(n), outliers: tests.filter((i) => c.outlier[i] !== 0),
-      busy: 0, idle: 0, longestGap: 0, longestGapAt: runStart,
-    };
+    const starts = new Float64Array(n), ends = new Float64Array(n), reaches = new Float64Array(n);
+    let busy = 0, idle = 0, longestGap = 0, longestGapAt = runStart;
     // Idle time: gaps between consecutive tests, and before the first / after the last.
     // The longest gap is measured between the run's start and the last test.
-    let reach = runStart;
+    let reach = runStart, before = -Infinity;
     for (let i = 0; i < n; i++) {
       const t = tests[i];
-      const s = c.start[t], e = c.end[t];
-      lane.starts[i] = s;
-      lane.ends[i] = e;
-      const before = i ? lane.reach[i - 1] : -Infinity;
-      const outlier = c.outlier[t] !== 0;
-      lane.reach[i] = outlier ? before : Math.max(e, before);
+      const s = start[t], e = end[t];
+      starts[i] = s;
+      ends[i] = e;
       // Outliers count neither as busy nor as idle: decades of "idle" help nobody.
-      if (outlier) continue;
+      if (outlierOf[t] !== 0) {
+        reaches[i] = before;
+        continue;
+      }
+      reaches[i] = before = e > before ? e : before;
       if (s > reach) {
         const gap = s - reach;
-        lane.idle += gap;
-        if (gap > lane.longestGap) {
-          lane.longestGap = gap;
-          lane.longestGapAt = reach;
+        idle += gap;
+        if (gap > longestGap) {
+          longestGap = gap;
+          longestGapAt = reach;
         }
       }
       if (e > reach) {
-        lane.busy += e - Math.max(reach, s);
+        busy += e - (reach > s ? reach : s);
         reach = e;
       }
     }
     // The tail after the worker's last test is idle time, but not a gap: the
     // worker had nothing left to run, which is no delay to look into.
-    if (runEnd > reach) lane.idle += runEnd - reach;
-    return lane;
+    if (runEnd > reach) idle += runEnd - reach;
+    return {
+      worker: isNaN(w) ? null : w, label: isNaN(w) ? 'no worker' : `worker ${w}`,
+      tests, starts, ends, reach: reaches,
+      outliers: anyOutlier ? tests.filter((i) => outlierOf[i] !== 0) : new Int32Array(0),
+      busy, idle, longestGap, longestGapAt,
+    };
   });
 }
 

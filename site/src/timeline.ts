@@ -100,7 +100,7 @@ export class Timeline {
   axisLabels: { text: string; x: number; w: number }[] = [];
 
   constructor(private run: Run, private hooks: TimelineHooks) {
-    this.levels = new LevelCache(run.lanes, run.tests);
+    this.levels = new LevelCache(run.lanes, run.tests, run.codes ?? null);
     this.t0 = run.core.start;
     this.t1 = Math.max(run.core.end, run.core.start + MIN_EXTENT);
     this.laneH = Math.max(10, Math.min(22, Math.floor(420 / Math.max(1, run.lanes.length))));

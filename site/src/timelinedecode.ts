@@ -15,7 +15,8 @@
 // Decoding the v2 timeline (P-timeline.js) into columns: fetch (over HTTP) or take
 // the payload a <script> delivered (file://), base64, gunzip, JSON.parse, columns.
 // The worker runs this; so does the page when no worker can be started. The
-// columns cross to the page as transferred typed arrays, the ids as one string.
+// columns cross to the page as transferred typed arrays, the ids as one string
+// (with the prefix table of the timeline's prefixed ids).
 import { JoinedIds, TestColumns, timelineColumns } from './columns';
 import { inflatePayload, readDataScriptStream, splitDataScript } from './datascript';
 import { decodeTwin } from './loader';
@@ -69,22 +70,26 @@ export async function decodeTimeline(req: DecodeRequest, fetchFn: Fetch,
 export interface Packed extends Omit<TestColumns, 'ids'> {
   idText: string;
   idEnds: Uint32Array;
+  /** the prefixed ids' table and each test's prefix (see JoinedIds) */
+  idPrefixes: string[] | null;
+  idPrefix: Int32Array | null;
 }
 
 export function pack(c: TestColumns): { packed: Packed; transfer: ArrayBuffer[] } {
   const ids = c.ids instanceof JoinedIds ? c.ids : null;
   if (!ids) throw new Error('only timeline columns are sent between threads');
   const { ids: _ids, ...rest } = c;
-  const packed: Packed = { ...rest, idText: ids.text, idEnds: ids.ends };
+  const packed: Packed = { ...rest, idText: ids.text, idEnds: ids.ends, idPrefixes: ids.prefixes, idPrefix: ids.prefix };
   const { layout } = c;
   const transfer = [c.status, c.worker, c.start, c.end, c.duration, c.tags, c.flags, c.shard, ids.ends,
-    layout.workers, layout.lane, layout.order, layout.bounds].map((a) => a.buffer as ArrayBuffer);
+    layout.workers, layout.lane, layout.order, layout.bounds, ...(ids.prefix ? [ids.prefix] : [])]
+    .map((a) => a.buffer as ArrayBuffer);
   return { packed, transfer };
 }
 
 export function unpack(p: Packed): TestColumns {
-  const { idText, idEnds, ...rest } = p;
-  return { ...rest, ids: new JoinedIds(idText, idEnds) };
+  const { idText, idEnds, idPrefixes, idPrefix, ...rest } = p;
+  return { ...rest, ids: new JoinedIds(idText, idEnds, idPrefixes, idPrefix) };
 }
 
 /** The worker's messages: a request with its number, and the answer to it. */

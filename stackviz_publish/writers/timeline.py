@@ -15,11 +15,14 @@
 """A run's timeline (format v2): its tests in columns, and the id index
 (see doc/source/data-format.rst, "Timeline" and "Id index").
 
-The ids go straight into the timeline's data script as tests arrive; every other
-column is a compact ``array`` (a few bytes a test), written out when the run closes.
+The ids are written as a table of prefixes (``pkg.module.Class.``) and each id's
+rest: the rests go straight into the timeline's data script as tests arrive, in one
+JSON string; every other column is a compact ``array`` (a few bytes a test), written
+out when the run closes.
 """
 from array import array
 import datetime
+import json
 import os
 from zlib import crc32
 
@@ -32,6 +35,11 @@ NULL = -(1 << 63)     # no timestamp
 BLOCK = 1 << 15       # array items joined at a time when the run closes
 ID_BATCH = 1024       # ids joined at a time as they come (fewer writes)...
 LONG_ID = 1024        # ...or at once after a long one (what is held stays small)
+# The prefix table's bounds (hostile ids: one prefix each): past them, an id whose
+# prefix is not in the table is written whole (prefix 0, the empty one).
+MAX_PREFIXES = 1 << 16
+MAX_PREFIX_CHARS = 1 << 20
+IDS_ENCODING = 'prefixed'
 # What a test costs in the timeline beyond its id, its tags and a worker number of
 # more than 6 digits, and in the id index: at most 90 characters of numbers, less
 # than 128 once compressed and base64-encoded.
@@ -73,7 +81,8 @@ class Timeline:
 
     def __init__(self, data_dir, rel_path, encoding, background=None):
         self.script = DataScript(data_dir, rel_path, encoding, background)
-        self.script.write('{"format_version": %d, "ids": [' % data_format.FORMAT_VERSION)
+        self.script.write('{"format_version": %d, "ids": {"encoding": "%s", "rest": "' % (
+            data_format.FORMAT_VERSION, IDS_ENCODING))
         self.count = 0
         self.status = array('b')
         self.worker = array('i')
@@ -85,6 +94,10 @@ class Timeline:
         self.unfinished = array('i')
         self.guessed = array('i')
         self.hashes = array('I')
+        self.prefixes = {'': 0}     # prefix (JSON string body) -> its index in the table
+        self._prefix_chars = 0
+        self.prefix = array('H')    # each test's prefix (MAX_PREFIXES fit in 16 bits)
+        self.length = array('I')    # each test's rest, in UTF-16 code units (as JS counts)
         self._ids = []              # ids (as JSON) not yet handed to the script
         self._stamps = _Stamps()
 
@@ -133,11 +146,45 @@ class Timeline:
         except UnicodeEncodeError:
             self.hashes.append(data_format.id_hash(test_id))
 
+    def _new_prefix(self, text):
+        """The number of a new prefix, or 0 (none) when the table is full."""
+        if len(self.prefixes) >= MAX_PREFIXES or self._prefix_chars + len(text) > MAX_PREFIX_CHARS:
+            return 0
+        self._prefix_chars += len(text)
+        number = self.prefixes[text] = len(self.prefixes)
+        return number
+
     def _flush_ids(self):
-        if self._ids:
-            self.script.write((',' if self.count > len(self._ids) else '')
-                              + ','.join(self._ids))
-            self._ids = []
+        """Hand the ids added since the last call to the script: each one's prefix (up
+        to the last ``.`` before any ``[``) by number, its rest into the script's
+        string. Cut in the ids' JSON text: escapes hold no ``.`` nor ``[``, so the
+        cut is the same, and the table holds prefixes as JSON string bodies."""
+        ids = self._ids
+        if not ids:
+            return
+        # (Whole lists at a time: half the cost of a loop over the ids.) A key without
+        # a dot is cut at 1, its prefix the empty one, 0.
+        cuts = [key.rfind('.', 0, key.find('[')) + 1 or 1 for key in ids]
+        get = self.prefixes.get
+        numbers = [get(key[1:cut]) for key, cut in zip(ids, cuts)]
+        if None in numbers:
+            for i, number in enumerate(numbers):
+                if number is None:
+                    head = ids[i][1:cuts[i]]
+                    number = numbers[i] = get(head) or self._new_prefix(head)
+                    if not number:
+                        cuts[i] = 1
+        rests = [key[cut:-1] for key, cut in zip(ids, cuts)]
+        text = ''.join(rests)
+        if '\\' in text:
+            # An escape starts with a backslash: without one, a character a unit.
+            self.length.extend([_js_length(rest) if '\\' in rest else len(rest)
+                                for rest in rests])
+        else:
+            self.length.extend(map(len, rests))
+        self.prefix.extend(numbers)
+        self.script.write(text)
+        self._ids = []
 
     def origin(self, run_start):
         """Microseconds of the earliest timestamp: the run's start (ISO 8601, or
@@ -153,7 +200,12 @@ class Timeline:
         self._flush_ids()
         origin = self.origin(run_start)
         write = self.script.write
-        write('], "count": %d, "origin": %s' % (
+        write('", "prefixes": [%s], "prefix": [' % ', '.join(
+            '"%s"' % prefix for prefix in self.prefixes))
+        _write_ints(write, self.prefix)
+        write('], "length": [')
+        _write_ints(write, self.length)
+        write(']}, "count": %d, "origin": %s' % (
             self.count, 'null' if origin is None else '"%s"' % _iso(origin)))
         write(', "status": [')
         _write_ints(write, self.status)
@@ -180,6 +232,13 @@ class Timeline:
         write('], "shards": {"path": %s, "starts": [%s]}}\n' % (
             data_format.json_string(shards_path), ', '.join(map(str, shard_starts))))
         return self.script.close()
+
+
+def _js_length(body):
+    """Length, in UTF-16 code units (as a JS string counts), of the text a JSON string
+    body with escapes stands for."""
+    text = json.loads('"%s"' % body)
+    return len(text.encode('utf-16-le', 'surrogatepass')) // 2
 
 
 def _least(column):
@@ -246,3 +305,28 @@ def write_id_index(data_dir, rel_dir, hashes, shard_starts, encoding):
         total += write_script(data_dir, os.path.join(rel_dir, '%d.js' % bucket), text,
                               encoding)
     return buckets, total
+
+
+def read_ids(ids):
+    """The ids of a timeline's ``ids`` value: a list (format 2 before the prefixed
+    encoding) or the prefixed encoding (the reference reader, for tests and tools).
+    Raise ValueError when it is damaged."""
+    if isinstance(ids, list):
+        return ids
+    if not isinstance(ids, dict) or ids.get('encoding') != IDS_ENCODING:
+        raise ValueError('unknown ids encoding')
+    prefixes, rest = ids['prefixes'], ids['rest']
+    if len(ids['prefix']) != len(ids['length']):
+        raise ValueError('ids: prefix and length differ in size')
+    # Lengths count UTF-16 code units, as a JS string does.
+    units = rest.encode('utf-16-le', 'surrogatepass')
+    out, at = [], 0
+    for prefix, length in zip(ids['prefix'], ids['length']):
+        end = at + 2 * length
+        if not 0 <= prefix < len(prefixes) or end > len(units):
+            raise ValueError('ids: damaged prefix or length')
+        out.append(prefixes[prefix] + units[at:end].decode('utf-16-le', 'surrogatepass'))
+        at = end
+    if at != len(units):
+        raise ValueError('ids: rest longer than its lengths')
+    return out

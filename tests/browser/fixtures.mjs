@@ -205,7 +205,7 @@ export function squeezeTime(dir, factor) {
       if (existsSync(tlPath)) {
         const [, path, encoding, payload] = /^stackvizData\(("[^"]*"), ("[^"]*"), "(.*)"\);\s*$/s.exec(readFileSync(tlPath, 'utf8'));
         if (JSON.parse(encoding) !== 'gzip-base64') throw new Error('squeezeTime reads compressed timelines only');
-        const tl = JSON.parse(gunzipSync(Buffer.from(payload, 'base64')));
+        const tl = JSON.parse(gunzipSync(Buffer.from(payload.replace(PIECE_JOIN, ''), 'base64')));
         for (const k of ['start', 'end']) tl[k] = tl[k].map((x) => (x === null ? null : Math.round(x / factor)));
         writeFileSync(tlPath, `stackvizData(${path}, ${encoding}, "${gzipSync(JSON.stringify(tl)).toString('base64')}");\n`);
       }
@@ -214,14 +214,18 @@ export function squeezeTime(dir, factor) {
   return dir;
 }
 
+/** Between the pieces of a gzip-base64 payload written in several literals. */
+const PIECE_JOIN = /"\s*\+\s*"/g;
+
 /** The text of a data file of a published folder, whatever its format: a v2 data
  *  script (any encoding), a v1 .gz file or a plain file. */
 export function readData(dir, path) {
   const file = join(dir, 'data', path);
   if (path.endsWith('.js')) {
     const m = /^stackvizData\(("[^"]*"), ("[^"]*"), ("[\s\S]*")\);\n$/.exec(readFileSync(file, 'ascii'));
-    const payload = JSON.parse(m[3]);
-    return JSON.parse(m[2]) === 'gzip-base64' ? gunzipSync(Buffer.from(payload, 'base64')).toString('utf8') : payload;
+    if (JSON.parse(m[2]) !== 'gzip-base64') return JSON.parse(m[3]);
+    // A payload may come in pieces, "A" + "B" (data-format.rst, "Data scripts").
+    return gunzipSync(Buffer.from(m[3].slice(1, -1).replace(PIECE_JOIN, ''), 'base64')).toString('utf8');
   }
   const bytes = readFileSync(file);
   return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');

@@ -23,6 +23,7 @@ import pytest
 from stackviz_publish import export
 from stackviz_publish import limits
 from stackviz_publish import generate
+from stackviz_publish.writers.timeline import read_ids
 from tests.unit.conftest import all_details
 from tests.unit.conftest import artifacts
 from tests.unit.conftest import read_data
@@ -65,7 +66,7 @@ def test_counts_files_and_shards(make_stream, tmp_path):
     assert all(s['details'] for s in stats['skips'])
     # Every test is in a shard, in timeline order, with its attachments.
     timeline = read_json(out, files['stackviz-timeline']['path'])
-    assert timeline['ids'] == [t['id'] for t in raw]
+    assert read_ids(timeline['ids']) == [t['id'] for t in raw]
     tests = files['stackviz-tests']
     assert timeline['shards'] == {'path': tests['path'], 'starts': [
         i for i, t in enumerate(raw) if i == 0 or raw[i - 1]['shard'] != t['shard']]}

@@ -31,6 +31,7 @@ from stackviz_publish import readers
 from stackviz_publish.writers import datascript
 from stackviz_publish.writers.background import Background
 from stackviz_publish.writers.run import RunWriter
+from stackviz_publish.writers.timeline import read_ids
 from tests.unit.conftest import all_details
 from tests.unit.conftest import read_json
 from tests.unit.conftest import run_files
@@ -150,10 +151,12 @@ def test_timeline_and_shards_hold_the_models_tests(make_stream, tmp_path):
     assert len(tag_sets) == len({tuple(t) for t in tag_sets})
     shards = shard_tests(tmp_path / 'o', 'run')
     starts = timeline['shards']['starts']
+    ids = read_ids(timeline['ids'])
+    assert timeline['ids']['encoding'] == 'prefixed'
     assert timeline['shards']['path'] == files['stackviz-tests']['path']
     for i, ((entry, details), (shard, test_id, stored)) in enumerate(
             zip(recorder.tests, shards)):
-        assert timeline['ids'][i] == entry['id'] == test_id
+        assert ids[i] == entry['id'] == test_id
         assert data_format.STATUSES[timeline['status'][i]] == entry['status']
         worker = timeline['worker'][i]
         assert (None if worker == -1 else worker) == entry['worker']
@@ -321,4 +324,4 @@ def test_timeline_from_the_models_times_equals_the_one_read_from_iso(make_stream
     stamped, from_iso = written
     assert stamped == from_iso
     timeline = json.loads(stamped['run-0-timeline.js'])
-    assert timeline['count'] == len(timeline['ids']) > 500 and timeline['unfinished']
+    assert timeline['count'] == len(read_ids(timeline['ids'])) > 500 and timeline['unfinished']

@@ -32,6 +32,7 @@ from stackviz_publish.writers import output
 from stackviz_publish.writers.run import BUDGET_MARKER
 from stackviz_publish.writers.run import RUN_RESERVE
 from stackviz_publish.writers.run import RunWriter
+from stackviz_publish.writers.timeline import read_ids
 from stackviz_publish.format import Layout
 from tests.unit import hostile_streams
 from tests.unit.conftest import all_details
@@ -202,15 +203,16 @@ def test_output_budget_marks_then_leaves_out_tests(tmp_path, layout):
     stats['warnings'] += writer.cut_warnings(builder.left_out)
     writer.close(stats)
     timeline = read_json(tmp_path, 'r-0-timeline.js')
-    raw = [{'id': test_id} for test_id in timeline['ids']]
+    ids = read_ids(timeline['ids'])
+    raw = [{'id': test_id} for test_id in ids]
     details = {}
     for name in os.listdir(str(tmp_path / 'r-0-tests')):
         shard = read_json(tmp_path / 'r-0-tests', name)
         details.update({test_id: entry['details'] for test_id, entry in shard.items()})
-    assert list(details) == timeline['ids']
+    assert list(details) == ids
     if layout.classic:
         classic = read_json(tmp_path, 'r-0-raw.json' + ('.gz' if layout.classic_gzip else ''))
-        assert [e['id'] for e in classic] == timeline['ids']
+        assert [e['id'] for e in classic] == ids
     marked = [i for i, d in details.items() if d == {limits.CUT_KEY: BUDGET_MARKER}]
     whole = [i for i, d in details.items() if len(d.get('log', '')) in (100, 20000)]
     assert whole and marked and len(whole) + len(marked) <= len(raw) < tests

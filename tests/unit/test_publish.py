@@ -22,6 +22,7 @@ import pytest
 from stackviz_publish.cli import main as cli_main
 from stackviz_publish.cli import harness
 from stackviz_publish.cli import publish_cmd
+from stackviz_publish.writers.timeline import read_ids
 
 from tests.unit import publish_fixtures as fx
 from tests.unit.conftest import read_data
@@ -189,8 +190,8 @@ def test_no_compress_and_classic(tmp_path, site):
     (raw,) = artifacts(cfg, 'subunit')
     assert raw['primary'] and raw['path'].endswith('-raw.json')
     timeline = artifacts(cfg, 'stackviz-timeline')[0]
-    assert [t['id'] for t in load_data(str(tmp_path), raw['path'])] == load_data(
-        str(tmp_path), timeline['path'])['ids']
+    assert [t['id'] for t in load_data(str(tmp_path), raw['path'])] == read_ids(load_data(
+        str(tmp_path), timeline['path'])['ids'])
     assert artifacts(cfg, 'subunit-details')[0]['path'].endswith('-details.json')
     assert not artifacts(cfg, 'stackviz-timeline')[0]['primary']
 

@@ -242,6 +242,24 @@ describe('LevelCache', () => {
   });
 });
 
+describe('laneLevels from the run\'s columns', () => {
+  it('gives the levels the tests give, searched or not', () => {
+    const rand = rng(11);
+    const specs = Array.from({ length: 300 }, () => {
+      const start = Math.floor(rand() * 1e4);
+      return [start, start + Math.floor(rand() * 50), Math.floor(rand() * 6), rand() < 0.05];
+    });
+    const { lane, tests } = makeLane(specs);
+    const codes = { status: Uint8Array.from(tests, (t) => t.status), outlier: Uint8Array.from(tests, (t) => (t.outlier ? 1 : 0)) };
+    const match = Uint8Array.from(tests, () => (rand() < 0.5 ? 1 : 0));
+    for (const m of [null, match]) {
+      assert.deepEqual([...laneLevels(lane, tests, m, codes)], [...laneLevels(lane, tests, m)]);
+    }
+    const cache = new LevelCache([lane], tests, codes);
+    assert.deepEqual([...cache.get(0, match)], [...laneLevels(lane, tests, match)]);
+  });
+});
+
 describe('pixels', () => {
   it('packs colours in ImageData byte order and blends them', () => {
     const px = new Uint32Array([rgbPixel('#43a047')]);
