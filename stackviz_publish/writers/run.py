@@ -28,6 +28,7 @@ from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import cost as file_cost
 from stackviz_publish.writers.datafile import packed_cost
 from stackviz_publish.writers.datafile import write_whole
+from stackviz_publish.writers.figures import Figures
 from stackviz_publish.writers.timeline import TEST_COST
 from stackviz_publish.writers.timeline import Timeline
 from stackviz_publish.writers.timeline import write_id_index
@@ -211,6 +212,7 @@ class RunWriter:
         self._in_flight = None     # (future of the last shard written, budget taken)
         self.id_buckets = 0
         self.bytes_written = 0
+        self.figures = Figures()
 
     # The model hands over each test's start and end in microseconds too (``stamps``).
     stamped = True
@@ -248,6 +250,7 @@ class RunWriter:
         if size >= datascript.BIG:
             self._shard_big = True
         self.timeline.add(key, entry, stamps)
+        self.figures.add(entry, stamps)
         if self.raw is not None:
             self.raw.write('%s%s{}%s, "shard": %d}' % (
                 self._sep, head, tail[:-1], self.shard_count))
@@ -394,6 +397,8 @@ class RunWriter:
         self._close_shard()
         self.bg.wait()
         layout = self.layout
+        # The summary's workers table and slowest tests, so that it needs no timeline.
+        stats = dict(stats, **self.figures.stats())
         self.bytes_written += self.timeline.close(stats.get('start'), self.tests_dir + '/',
                                                   self.shard_starts)
         self.id_buckets, size = write_id_index(
