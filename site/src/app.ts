@@ -16,13 +16,13 @@
 // hash route names. Views reuse what is loaded: switching views fetches nothing new.
 import { h, clear, plural } from './dom';
 import { Attachments, DetailsLinks, pagerOnDemand, renderDetails } from './details';
-import { Config, runArtifact } from './format';
+import { Config, Stats, runArtifact } from './format';
 import { Source, twinPath } from './loader';
 import { parseIso } from './iso';
 import { FAIL, INPROGRESS, Index, RunRef, Test, UXSUCCESS, buildRun, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { addErrorBadges } from './servicelogs';
-import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
+import { fullSummary, quickSummary, statsFigures, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
 import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
@@ -220,6 +220,12 @@ export class App {
     const first = await this.store.firstScreenOf(ref).catch(() => null);
     const stats = first || await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
+    // v2 stats carry the workers table and the slowest tests: the summary needs
+    // nothing else (the run's tests are loaded by the views that show them).
+    if (statsFigures(stats)) {
+      this.summaryOfStats(ref, box, stats!, !!first);
+      return;
+    }
     const runP = this.store.runOf(ref);
     runP.catch(() => null);
     const quick = quickSummary(stats, links, this.summaryFilter());
@@ -238,18 +244,41 @@ export class App {
       box.append(fullSummary(run, full, links, this.summaryFilter()));
       this.mark('summary');
       this.mark('summary-full');
-      if (ref.services) {
-        // The failures' "N service errors" badges come with the index, after the summary.
-        this.store.serviceIndexOf(ref).then((index) => {
-          if (index && gen === this.generation) addErrorBadges(box, index);
-        }, (e) => this.probe.errors.push(String(e)));
-      }
+      this.serviceBadges(ref, box);
     } catch (e) {
       if (gen !== this.generation) return;
       clear(box);
       if (quick) box.append(quick);
       this.fail(e, box);
     }
+  }
+
+  /** The summary from the stats alone: the first screen's (``partial``: P-summary.js),
+   *  then the whole stats' (every listed test of a group). */
+  private async summaryOfStats(ref: RunRef, box: HTMLElement, stats: Stats, partial: boolean): Promise<void> {
+    const gen = this.generation;
+    const links = this.links(ref.name);
+    box.append(quickSummary(stats, links, this.summaryFilter())!);
+    this.mark('summary');
+    const full = partial ? await this.store.statsOf(ref).catch(() => null) : null;
+    if (gen !== this.generation) return;
+    const whole = full && quickSummary(full, links, this.summaryFilter());
+    if (whole) {
+      // The whole summary replaces the first screen: keep the filter typed meanwhile.
+      clear(box);
+      box.append(whole);
+    }
+    this.mark('summary-full');
+    this.serviceBadges(ref, box);
+  }
+
+  /** The failures' "N service errors" badges come with the index, after the summary. */
+  private serviceBadges(ref: RunRef, box: HTMLElement): void {
+    if (!ref.services) return;
+    const gen = this.generation;
+    this.store.serviceIndexOf(ref).then((index) => {
+      if (index && gen === this.generation) addErrorBadges(box, index);
+    }, (e) => this.probe.errors.push(String(e)));
   }
 
   private async showTimeline(ref: RunRef, r: Route): Promise<void> {

@@ -71,8 +71,11 @@ def first_screen(stats):
             cut[key] = [dict(g, tests=g['tests'][:keep]) for g in triage.get(key) or ()]
             listed.update(t for g in cut[key] for t in g['tests'])
         out['triage'] = cut
+    # what the summary shows of a listed test (its worker and start: the run's
+    # tests are not loaded for the summary)
+    shown = ('id', 'name', 'worker', 'start', 'duration')
     for key in ('failures', 'skips'):
-        out[key] = [{'id': t.get('id', t.get('name')), 'name': t.get('name')}
+        out[key] = [{k: t[k] for k in shown if k in t}
                     for t in stats.get(key) or () if t.get('id', t.get('name')) in listed]
     out['format_version'] = data_format.FORMAT_VERSION
     return out
