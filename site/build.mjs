@@ -49,6 +49,21 @@ await build({
   logLevel: 'warning',
   define: { __TIMELINE_WORKER__: JSON.stringify(worker.outputFiles[0].text) },
 });
+// The page's first script: config.json and the summary's first screen, then it adds
+// app.js (see src/boot.ts). Its modules are bundled in app.js too: no module state
+// is shared between the two (the app takes over what boot.js loaded through
+// window.__stackvizBoot).
+await build({
+  entryPoints: [join(here, 'src', 'boot.ts')],
+  outfile: join(out, 'boot.js'),
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  target,
+  format: 'iife',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
 await build({
   entryPoints: [join(here, 'src', 'style.css')],
   outfile: join(out, 'app.css'),

@@ -17,6 +17,7 @@
 import { h, clear, plural } from './dom';
 import { Attachments, DetailsLinks, pagerOnDemand, renderDetails } from './details';
 import { Config, Stats, runArtifact } from './format';
+import { Handoff } from './handoff';
 import { Source, twinPath } from './loader';
 import { parseIso } from './iso';
 import { FAIL, INPROGRESS, Index, RunRef, Test, UXSUCCESS, buildRun, readConfig } from './model';
@@ -46,9 +47,13 @@ export class App {
   /** The loaded data: views get it, never the app. */
   readonly store: FetchingStore;
 
-  constructor(private source: Source, private root: HTMLElement, private header: HTMLElement) {
-    this.probe = { marks: {}, errors: [], requested: source.requested, view: null, route: this.route };
+  /** ``handoff``: what boot.js loaded and painted before this script ran (null: nothing). */
+  constructor(private source: Source, private root: HTMLElement, private header: HTMLElement,
+              private handoff: Handoff | null = null) {
+    if (handoff) source.requested.unshift(...handoff.requested);
+    this.probe = { marks: handoff ? handoff.marks : {}, errors: [], requested: source.requested, view: null, route: this.route };
     this.store = new FetchingStore(source, () => this.index!, (name) => this.mark(name));
+    if (handoff?.first) this.store.firstScreenFrom(handoff.first.run, handoff.first.stats);
   }
 
   mark(name: string): void {
@@ -85,6 +90,7 @@ export class App {
 
   private async loadConfig(): Promise<Config> {
     // readConfig checks the shape.
+    if (this.handoff) return parseJson('config.json', await this.handoff.config) as Config;
     if (this.source.mode === 'file') {
       return parseJson('config.json', await this.source.text('config.json', twinPath('config.json'))) as Config;
     }
@@ -212,6 +218,15 @@ export class App {
     const gen = this.generation;
     const box = h('div');
     this.root.append(box);
+    // The first screen boot.js painted, taken over (once) while the route is the same.
+    const painted = this.handoff?.first?.painted;
+    if (painted && this.handoff!.first!.run === ref.name && painted.hash === location.hash) {
+      this.handoff!.first!.painted = null;
+      box.append(painted.box);
+      const stats = await this.store.firstScreenOf(ref);
+      if (gen === this.generation && stats) this.summaryOfStats(ref, box, stats, true, true);
+      return;
+    }
     const links = this.links(ref.name);
     // v1 stats carry counts and messages: the summary shows from them alone; v2 has
     // its first screen (a few KB) for that. The tests (timeline or raw.json), and then
@@ -254,11 +269,13 @@ export class App {
   }
 
   /** The summary from the stats alone: the first screen's (``partial``: P-summary.js),
-   *  then the whole stats' (every listed test of a group). */
-  private async summaryOfStats(ref: RunRef, box: HTMLElement, stats: Stats, partial: boolean): Promise<void> {
+   *  then the whole stats' (every listed test of a group). ``shown``: the first screen
+   *  is in ``box`` already (boot.js painted it). */
+  private async summaryOfStats(ref: RunRef, box: HTMLElement, stats: Stats, partial: boolean,
+                               shown = false): Promise<void> {
     const gen = this.generation;
     const links = this.links(ref.name);
-    box.append(quickSummary(stats, links, this.summaryFilter())!);
+    if (!shown) box.append(quickSummary(stats, links, this.summaryFilter())!);
     this.mark('summary');
     const full = partial ? await this.store.statsOf(ref).catch(() => null) : null;
     if (gen !== this.generation) return;
