@@ -23,7 +23,7 @@ import { parseIso } from './iso';
 import { FAIL, INPROGRESS, Index, RunRef, Test, UXSUCCESS, buildRun, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { addErrorBadges } from './servicelogs';
-import { fullSummary, quickSummary, statsFigures, SummaryFilter, SummaryLinks } from './summary';
+import { fullSummary, quickSummary, statsSuffice, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
 import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
@@ -237,7 +237,7 @@ export class App {
     if (gen !== this.generation) return;
     // v2 stats carry the workers table and the slowest tests: the summary needs
     // nothing else (the run's tests are loaded by the views that show them).
-    if (statsFigures(stats)) {
+    if (statsSuffice(stats)) {
       this.summaryOfStats(ref, box, stats!, !!first);
       return;
     }

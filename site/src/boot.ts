@@ -22,7 +22,7 @@ import { Handoff, pageSource } from './handoff';
 import { Source, twinPath } from './loader';
 import { readConfig } from './model';
 import { emptyRoute, formatHash, parseHash } from './route';
-import { quickSummary, statsFigures } from './summary';
+import { quickSummary, statsSuffice } from './summary';
 import { setTimeMode } from './timefmt';
 import { clear } from './dom';
 
@@ -45,7 +45,7 @@ async function firstScreen(source: Source, handoff: Handoff): Promise<void> {
   const got = await stats;
   const root = document.getElementById('app');
   // The app replaces this with its own at once if the user moved on meanwhile.
-  if (!got || !statsFigures(got) || !root || formatHash(parseHash(location.hash)) !== formatHash(route)) return;
+  if (!got || !statsSuffice(got) || !root || formatHash(parseHash(location.hash)) !== formatHash(route)) return;
   setTimeMode(route.time);
   // as the app's links (App.links)
   const links = {
@@ -77,6 +77,10 @@ function boot(): void {
   const handoff: Handoff = { config, requested: source.requested, marks: {}, first: null };
   config.catch(() => null);
   (window as unknown as { __stackvizBoot: Handoff }).__stackvizBoot = handoff;
+  // The page's probe until the app's replaces it (same marks).
+  (window as unknown as { __stackviz: unknown }).__stackviz = {
+    marks: handoff.marks, errors: [], requested: source.requested, view: null, route: null,
+  };
   // Painted (or not: an error, another view), the app comes next, after the frame
   // that shows the first screen (or a moment later, if no frame comes).
   // From file:// the app's own source takes over window.stackvizData: nothing of

@@ -19,7 +19,7 @@
 import { h, clear, plural } from './dom';
 import { Stats, statsCounts, statsTests } from './format';
 import { formatDuration, parseIso } from './iso';
-import { Run, slowest } from './model';
+import { OUTLIER_GAP_MS, Run, slowest } from './model';
 import { formatAt, formatDate, formatOthers, setTimeMode, timeMode } from './timefmt';
 import { Group, GroupKind, Triage, fixtureClass, matchGroup, readTriage } from './triage';
 
@@ -102,6 +102,15 @@ export function statsFigures(stats: Stats | null): Figures | null {
   };
 }
 
+/** Can the summary be shown from these stats alone? They must carry the figures, and
+ *  the run must be short enough to have no outliers (timestamps a day or more away
+ *  from the rest: the summary then dates the run by its tests, see model.ts). */
+export function statsSuffice(stats: Stats | null): boolean {
+  if (!stats || !statsFigures(stats)) return false;
+  const wall = typeof stats.wall_time === 'number' ? stats.wall_time : (parseIso(stats.end) - parseIso(stats.start)) / 1000;
+  return wall * 1000 <= OUTLIER_GAP_MS;
+}
+
 function runFigures(run: Run): Figures {
   const wall = Math.max(1, run.end - run.start);
   return {
@@ -128,8 +137,7 @@ export function quickSummary(stats: Stats | null, links: SummaryLinks, filter: S
       Array.isArray(stats.workers) ? stats.workers.length : null, stats.total_duration));
   warnings(el, Array.isArray(stats.warnings) ? stats.warnings.map(String) : []);
   el.append(groupsSection(readTriage(stats, null), statsFacts(stats), links, filter));
-  const figures = statsFigures(stats);
-  if (figures) el.append(sideBySide(figures, links));
+  if (statsSuffice(stats)) el.append(sideBySide(statsFigures(stats)!, links));
   else el.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
   return el;
 }
