@@ -438,7 +438,8 @@ class RunBuilder:
                 self._count_cut('max_message_chars')
             self._list(self.skips, {'name': name, 'id': uid, 'duration': duration,
                                     'details': reason, 'worker': worker,
-                                    'start': entry['timestamps'][0]}, len(name) + len(uid) + len(reason))
+                                    'start': entry['timestamps'][0]},
+                       len(name) + len(uid) + len(reason))
         if self._stamped:
             self.sink.add(entry, details, (_clamped(start), _clamped(end)))
         else:
