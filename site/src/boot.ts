@@ -56,7 +56,9 @@ async function firstScreen(source: Source, handoff: Handoff): Promise<void> {
     q: route.q, hide: route.hide,
     onChange: (q: string, hide: string[]) => history.replaceState(null, '', formatHash({ ...route, q, hide })),
   };
-  const box = quickSummary(got, links, filter);
+  // The workers and slowest tests tables (below the fold), after the first frame.
+  const later = (build: () => void) => requestAnimationFrame(() => setTimeout(build, 0));
+  const box = quickSummary(got, links, filter, later);
   if (!box) return;
   clear(root);
   root.append(box);

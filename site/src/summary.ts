@@ -124,8 +124,10 @@ function runFigures(run: Run): Figures {
 }
 
 /** Summary from the stats alone, shown before the run's tests arrive; with the v2
- *  figures (workers, slowest tests) it is the whole summary and the tests are not needed. */
-export function quickSummary(stats: Stats | null, links: SummaryLinks, filter: SummaryFilter): HTMLElement | null {
+ *  figures (workers, slowest tests) it is the whole summary and the tests are not
+ *  needed. ``later``: how to defer building the tables below the fold. */
+export function quickSummary(stats: Stats | null, links: SummaryLinks, filter: SummaryFilter,
+  later: ((build: () => void) => void) | null = null): HTMLElement | null {
   const counts = statsCounts(stats?.counts);
   if (!stats || !counts) return null;
   const start = parseIso(stats.start), end = parseIso(stats.end);
@@ -137,7 +139,17 @@ export function quickSummary(stats: Stats | null, links: SummaryLinks, filter: S
       Array.isArray(stats.workers) ? stats.workers.length : null, stats.total_duration));
   warnings(el, Array.isArray(stats.warnings) ? stats.warnings.map(String) : []);
   el.append(groupsSection(readTriage(stats, null), statsFacts(stats), links, filter));
-  if (statsSuffice(stats)) el.append(sideBySide(statsFigures(stats)!, links));
+  if (statsSuffice(stats)) {
+    // ``later``: the tables below the fold come after the first frame (boot.js).
+    const side = () => sideBySide(statsFigures(stats)!, links);
+    if (later) {
+      const spot = h('div');
+      el.append(spot);
+      later(() => spot.replaceWith(side()));
+    } else {
+      el.append(side());
+    }
+  }
   else el.append(h('p', { cls: 'muted loading' }, 'Loading the tests…'));
   return el;
 }
