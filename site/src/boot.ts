@@ -54,7 +54,7 @@ async function firstScreen(source: Source, handoff: Handoff): Promise<void> {
   };
   const filter = {
     q: route.q, hide: route.hide,
-    onChange: (q: string, hide: string[]) => history.replaceState(null, '', formatHash({ ...route, q, hide })),
+    onChange: (q: string, hide: string[]) => history.replaceState(null, '', formatHash({ ...route, run: ref.name, q, hide })),
   };
   // The workers and slowest tests tables (below the fold), after the first frame.
   const later = (build: () => void) => requestAnimationFrame(() => setTimeout(build, 0));
