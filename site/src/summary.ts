@@ -61,13 +61,15 @@ function runFacts(run: Run): FactsOf {
 
 function statsFacts(stats: Stats): FactsOf | null {
   const by = new Map<string, TestFacts>();
+  // An unfinished test ran to the run's end (as the timeline draws it).
+  const end = parseIso(stats.end);
   for (const list of [stats.failures, stats.skips, stats.inprogress]) {
     for (const t of statsTests(list)) {
       const start = parseIso(t.start);
       if (typeof t.id !== 'string' || isNaN(start)) continue;
       by.set(t.id, {
         worker: typeof t.worker === 'number' ? t.worker : null, start,
-        duration: typeof t.duration === 'number' ? t.duration : NaN,
+        duration: typeof t.duration === 'number' ? t.duration : list === stats.inprogress ? (end - start) / 1000 : NaN,
       });
     }
   }
