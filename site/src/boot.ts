@@ -84,7 +84,8 @@ function boot(): void {
     marks: handoff.marks, errors: [], requested: source.requested, view: null, route: null,
   };
   // Painted (or not: an error, another view), the app comes next, after the frame
-  // that shows the first screen (or a moment later, if no frame comes).
+  // that shows the first screen (or a second later, if no frame comes: a hidden
+  // page), so that evaluating app.js never delays that frame.
   // From file:// the app's own source takes over window.stackvizData: nothing of
   // boot.js may be on its way then (config.js included).
   const before = source.mode === 'file' ? config.catch(() => null) : Promise.resolve(null);
@@ -99,7 +100,7 @@ function boot(): void {
       added = true;
     };
     requestAnimationFrame(() => setTimeout(add, 0));
-    setTimeout(add, 100);
+    setTimeout(add, 1000);
   });
 }
 
