@@ -12,7 +12,7 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// Builds the site into ../stackviz_publish/site/ (index.html, app.js, app.css),
+// Builds the site into ../stackviz_publish/site/ (index.html, boot.js, app.js, app.css),
 // and the pure modules into .build/lib/ for the unit tests.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -23,6 +23,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', 'stackviz_publish', 'site');
 
 const target = ['es2020', 'chrome100', 'firefox100', 'safari15'];
+// The page's scripts: one file each, no modules (file:// has none).
+const SCRIPT = { bundle: true, minify: true, sourcemap: false, target, format: 'iife', legalComments: 'none', logLevel: 'warning' };
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 // The timeline decoding worker, embedded in app.js as a string: the page starts it
@@ -38,17 +40,16 @@ const worker = await build({
   logLevel: 'warning',
 });
 await build({
+  ...SCRIPT,
   entryPoints: [join(here, 'src', 'main.ts')],
   outfile: join(out, 'app.js'),
-  bundle: true,
-  minify: true,
-  sourcemap: false,
-  target,
-  format: 'iife',
-  legalComments: 'none',
-  logLevel: 'warning',
   define: { __TIMELINE_WORKER__: JSON.stringify(worker.outputFiles[0].text) },
 });
+// The page's first script: config.json and the summary's first screen, then it adds
+// app.js (see src/boot.ts). Its modules are bundled in app.js too: no module state
+// is shared between the two (the app takes over what boot.js loaded through
+// window.__stackvizBoot).
+await build({ ...SCRIPT, entryPoints: [join(here, 'src', 'boot.ts')], outfile: join(out, 'boot.js') });
 await build({
   entryPoints: [join(here, 'src', 'style.css')],
   outfile: join(out, 'app.css'),

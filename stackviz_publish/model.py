@@ -436,14 +436,17 @@ class RunBuilder:
             if message and message[-1].endswith(MESSAGE_CUT):
                 self._count_cut('max_message_chars')
             self._list(self.failures, {'name': name, 'id': uid, 'duration': duration,
-                                       'details': message},
+                                       'details': message, 'worker': worker,
+                                       'start': entry['timestamps'][0]},
                        len(name) + len(uid) + sum(map(len, message)))
         elif status == 'skip':
             reason = skip_reason(details.get('reason', ''), self.limits.max_message_chars)
             if reason.endswith(MESSAGE_CUT):
                 self._count_cut('max_message_chars')
             self._list(self.skips, {'name': name, 'id': uid, 'duration': duration,
-                                    'details': reason}, len(name) + len(uid) + len(reason))
+                                    'details': reason, 'worker': worker,
+                                    'start': entry['timestamps'][0]},
+                       len(name) + len(uid) + len(reason))
         if self._stamped:
             self.sink.add(entry, details, (_clamped(start), _clamped(end)))
         else:

@@ -16,13 +16,14 @@
 // hash route names. Views reuse what is loaded: switching views fetches nothing new.
 import { h, clear, plural } from './dom';
 import { Attachments, DetailsLinks, pagerOnDemand, renderDetails } from './details';
-import { Config, runArtifact } from './format';
+import { Config, Stats, runArtifact } from './format';
+import { Handoff } from './handoff';
 import { Source, twinPath } from './loader';
 import { parseIso } from './iso';
 import { FAIL, INPROGRESS, Index, RunRef, Test, UXSUCCESS, buildRun, readConfig } from './model';
 import { Route, emptyRoute, formatHash, parseHash } from './route';
 import { addErrorBadges } from './servicelogs';
-import { fullSummary, quickSummary, SummaryFilter, SummaryLinks } from './summary';
+import { fullSummary, quickSummary, statsSuffice, SummaryFilter, SummaryLinks } from './summary';
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
 import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
@@ -46,9 +47,13 @@ export class App {
   /** The loaded data: views get it, never the app. */
   readonly store: FetchingStore;
 
-  constructor(private source: Source, private root: HTMLElement, private header: HTMLElement) {
-    this.probe = { marks: {}, errors: [], requested: source.requested, view: null, route: this.route };
+  /** ``handoff``: what boot.js loaded and painted before this script ran (null: nothing). */
+  constructor(private source: Source, private root: HTMLElement, private header: HTMLElement,
+              private handoff: Handoff | null = null) {
+    if (handoff) source.requested.unshift(...handoff.requested);
+    this.probe = { marks: handoff ? handoff.marks : {}, errors: [], requested: source.requested, view: null, route: this.route };
     this.store = new FetchingStore(source, () => this.index!, (name) => this.mark(name));
+    if (handoff?.first) this.store.firstScreenFrom(handoff.first.run, handoff.first.stats);
   }
 
   mark(name: string): void {
@@ -85,6 +90,7 @@ export class App {
 
   private async loadConfig(): Promise<Config> {
     // readConfig checks the shape.
+    if (this.handoff) return parseJson('config.json', await this.handoff.config) as Config;
     if (this.source.mode === 'file') {
       return parseJson('config.json', await this.source.text('config.json', twinPath('config.json'))) as Config;
     }
@@ -212,6 +218,15 @@ export class App {
     const gen = this.generation;
     const box = h('div');
     this.root.append(box);
+    // The first screen boot.js painted, taken over (once) while the route is the same.
+    const painted = this.handoff?.first?.painted;
+    if (painted && this.handoff!.first!.run === ref.name && painted.hash === location.hash) {
+      this.handoff!.first!.painted = null;
+      box.append(painted.box);
+      const stats = await this.store.firstScreenOf(ref);
+      if (gen === this.generation && stats) this.summaryOfStats(ref, box, stats, true, true);
+      return;
+    }
     const links = this.links(ref.name);
     // v1 stats carry counts and messages: the summary shows from them alone; v2 has
     // its first screen (a few KB) for that. The tests (timeline or raw.json), and then
@@ -220,6 +235,12 @@ export class App {
     const first = await this.store.firstScreenOf(ref).catch(() => null);
     const stats = first || await this.store.statsOf(ref).catch(() => null);
     if (gen !== this.generation) return;
+    // v2 stats carry the workers table and the slowest tests: the summary needs
+    // nothing else (the run's tests are loaded by the views that show them).
+    if (statsSuffice(stats)) {
+      this.summaryOfStats(ref, box, stats!, !!first);
+      return;
+    }
     const runP = this.store.runOf(ref);
     runP.catch(() => null);
     const quick = quickSummary(stats, links, this.summaryFilter());
@@ -238,18 +259,43 @@ export class App {
       box.append(fullSummary(run, full, links, this.summaryFilter()));
       this.mark('summary');
       this.mark('summary-full');
-      if (ref.services) {
-        // The failures' "N service errors" badges come with the index, after the summary.
-        this.store.serviceIndexOf(ref).then((index) => {
-          if (index && gen === this.generation) addErrorBadges(box, index);
-        }, (e) => this.probe.errors.push(String(e)));
-      }
+      this.serviceBadges(ref, box);
     } catch (e) {
       if (gen !== this.generation) return;
       clear(box);
       if (quick) box.append(quick);
       this.fail(e, box);
     }
+  }
+
+  /** The summary from the stats alone: the first screen's (``partial``: P-summary.js),
+   *  then the whole stats' (every listed test of a group). ``shown``: the first screen
+   *  is in ``box`` already (boot.js painted it). */
+  private async summaryOfStats(ref: RunRef, box: HTMLElement, stats: Stats, partial: boolean,
+                               shown = false): Promise<void> {
+    const gen = this.generation;
+    const links = this.links(ref.name);
+    if (!shown) box.append(quickSummary(stats, links, this.summaryFilter())!);
+    this.mark('summary');
+    const full = partial ? await this.store.statsOf(ref).catch(() => null) : null;
+    if (gen !== this.generation) return;
+    const whole = full && quickSummary(full, links, this.summaryFilter());
+    if (whole) {
+      // The whole summary replaces the first screen: keep the filter typed meanwhile.
+      clear(box);
+      box.append(whole);
+    }
+    this.mark('summary-full');
+    this.serviceBadges(ref, box);
+  }
+
+  /** The failures' "N service errors" badges come with the index, after the summary. */
+  private serviceBadges(ref: RunRef, box: HTMLElement): void {
+    if (!ref.services) return;
+    const gen = this.generation;
+    this.store.serviceIndexOf(ref).then((index) => {
+      if (index && gen === this.generation) addErrorBadges(box, index);
+    }, (e) => this.probe.errors.push(String(e)));
   }
 
   private async showTimeline(ref: RunRef, r: Route): Promise<void> {

@@ -66,6 +66,10 @@ export interface Stats {
   skips?: unknown;
   inprogress?: unknown;
   triage?: unknown;
+  /** v2, optional: the summary's workers table and slowest tests */
+  worker_lanes?: unknown;
+  worker_lanes_not_listed?: unknown;
+  slowest?: unknown;
 }
 
 /** A details shard: test id -> attachment name -> text. */

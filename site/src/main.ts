@@ -12,18 +12,18 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// Entry point: picks how data is loaded (fetch over HTTP, script twins from
-// file://) and starts the app.
+// Entry point of app.js (added by boot.js): picks how data is loaded (fetch over
+// HTTP, script twins from file://) and starts the app.
 import { App } from './app';
-import { HttpSource, ScriptSource, Source } from './loader';
+import { Handoff, pageSource } from './handoff';
 
 function boot(): void {
   const root = document.getElementById('app')!;
   const header = document.getElementById('top')!;
-  const source: Source = location.protocol === 'file:'
-    ? new ScriptSource('data/', document, window as Window & { stackvizData?: unknown })
-    : new HttpSource('data/', (url) => fetch(url));
-  const app = new App(source, root, header);
+  // boot.js ran first: it asked for config.json and may have painted the summary.
+  const handoff = (window as unknown as { __stackvizBoot?: Handoff }).__stackvizBoot || null;
+  const source = pageSource();
+  const app = new App(source, root, header, handoff);
   (window as unknown as { __stackviz: unknown }).__stackviz = app.probe;
   app.start();
 }

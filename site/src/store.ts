@@ -69,6 +69,7 @@ export interface RunStore {
 /** The RunStore over a Source (HTTP or file://), with its caches. */
 export class FetchingStore implements RunStore {
   private stats = new Map<string, Promise<Stats | null>>();
+  private firstScreens = new Map<string, Promise<Stats | null>>();
   private runs = new Map<string, Promise<Run>>();
   private dstat: Promise<Dstat[]> | null = null;
   readonly dstatProblems: string[] = [];
@@ -102,8 +103,18 @@ export class FetchingStore implements RunStore {
   /** v2: the summary's first screen (stats cut short), null when the run has none. */
   firstScreenOf(ref: RunRef): Promise<Stats | null> {
     const art = ref.summary;
+    const given = this.firstScreens.get(ref.name);
+    if (given) {
+      this.firstScreens.delete(ref.name);
+      return given;
+    }
     if (!art) return Promise.resolve(null);
     return this.source.text(art.path, art.script_path).then((t) => readStats(parseJson(art.path, t)));
+  }
+
+  /** The first screen of run ``name``, loaded already (by boot.js): taken once. */
+  firstScreenFrom(name: string, stats: Promise<Stats | null>): void {
+    this.firstScreens.set(name, stats);
   }
 
   /** stats.json when it is loaded or on its way, else null (nothing is fetched). */

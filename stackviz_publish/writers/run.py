@@ -30,6 +30,7 @@ from stackviz_publish.writers.datafile import DataFile
 from stackviz_publish.writers.datafile import cost as file_cost
 from stackviz_publish.writers.datafile import packed_cost
 from stackviz_publish.writers.datafile import write_whole
+from stackviz_publish.writers.figures import Figures
 from stackviz_publish.writers.timeline import TEST_COST
 from stackviz_publish.writers.timeline import Timeline
 from stackviz_publish.writers.timeline import write_id_index
@@ -74,8 +75,11 @@ def first_screen(stats):
             cut[key] = [dict(g, tests=g['tests'][:keep]) for g in triage.get(key) or ()]
             listed.update(t for g in cut[key] for t in g['tests'])
         out['triage'] = cut
+    # what the summary shows of a listed test (its worker and start: the run's
+    # tests are not loaded for the summary)
+    shown = ('id', 'name', 'worker', 'start', 'duration')
     for key in ('failures', 'skips'):
-        out[key] = [{'id': t.get('id', t.get('name')), 'name': t.get('name')}
+        out[key] = [{k: t[k] for k in shown if k in t}
                     for t in stats.get(key) or () if t.get('id', t.get('name')) in listed]
     out['format_version'] = data_format.FORMAT_VERSION
     return out
@@ -243,6 +247,7 @@ class RunWriter:
         self._in_flight = collections.deque()
         self.id_buckets = 0
         self.bytes_written = 0
+        self.figures = Figures()
 
     # The model hands over each test's start and end in microseconds too (``stamps``).
     stamped = True
@@ -280,6 +285,7 @@ class RunWriter:
         if size >= datascript.BIG:
             self._shard_big = True
         self.timeline.add(key, entry, stamps)
+        self.figures.add(entry, stamps)
         if self.raw is not None:
             self.raw.write('%s%s{}%s, "shard": %d}' % (
                 self._sep, head, tail[:-1], self.shard_count))
@@ -438,6 +444,8 @@ class RunWriter:
             self._settle(*self._in_flight.popleft())
         self.bg.wait()
         layout = self.layout
+        # The summary's workers table and slowest tests, so that it needs no timeline.
+        stats = dict(stats, **self.figures.stats())
         self.bytes_written += self.timeline.close(stats.get('start'), self.tests_dir + '/',
                                                   self.shard_starts)
         self.id_buckets, size = write_id_index(

@@ -60,6 +60,7 @@ MODULE_LAYER = {
     'writers.background': 'writers',
     'writers.datafile': 'writers',
     'writers.datascript': 'writers',
+    'writers.figures': 'writers',
     'writers.output': 'writers',
     'writers.packer': 'writers',
     'writers.scriptcodec': 'writers',

@@ -86,7 +86,8 @@ def test_finished_tests_with_details_and_stats():
     assert details['pythonlogging'] == 'log1 log2'
     assert stats['failures'] == [{'name': 'a.T.test_1', 'id': 'a.T.test_1[id-1]',
                                   'duration': 2.0,
-                                  'details': ['  File "x", line 1', 'KeyError: 1']}]
+                                  'details': ['  File "x", line 1', 'KeyError: 1'],
+                                  'worker': 2, 'start': '2018-09-28T02:46:35.000000+00:00'}]
     assert stats['skips'][0]['details'] == 'no cloud'
     assert stats['count'] == 2 and stats['workers'] == [0, 2]
     assert stats['wall_time'] == 2.0 and stats['total_duration'] == 2.0002

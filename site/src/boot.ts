@@ -1,0 +1,107 @@
+// Copyright stackviz-publish developers.
+//
+// Licensed under the Apache License, Version 2.0 (the "License"); you may
+// not use this file except in compliance with the License. You may obtain
+// a copy of the License at
+//
+//      http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+// WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+// License for the specific language governing permissions and limitations
+// under the License.
+
+// The first script of the page (boot.js, a fraction of the app's size): it asks for
+// config.json at once and, on the summary, paints the summary's first screen from
+// the run's P-summary.js; only then does it add the app (app.js), which takes over
+// what was loaded and painted (see Handoff). Evaluating the whole app first delayed
+// the first paint by its evaluation time (80 ms on a busy 2-core machine).
+import { readStats } from './format';
+import { Handoff, pageSource } from './handoff';
+import { Source, twinPath } from './loader';
+import { readConfig } from './model';
+import { emptyRoute, formatHash, parseHash } from './route';
+import { quickSummary, statsSuffice } from './summary';
+import { setTimeMode } from './timefmt';
+import { clear } from './dom';
+
+function mark(handoff: Handoff, name: string): void {
+  handoff.marks[name] = performance.now();
+  performance.mark(`stackviz:${name}`);
+}
+
+/** The summary's first screen, painted from P-summary.js when the route is a run's
+ *  summary and its stats carry the workers and slowest tests (else the app does it). */
+async function firstScreen(source: Source, handoff: Handoff): Promise<void> {
+  const route = parseHash(location.hash);
+  if (route.view !== 'summary') return;
+  const index = readConfig(JSON.parse(await handoff.config));
+  const ref = route.run ? index.runs.find((r) => r.name === route.run) : index.runs[0];
+  const art = ref?.summary;
+  if (!ref || !art) return;
+  const stats = source.text(art.path, art.script_path).then((t) => readStats(JSON.parse(t)));
+  handoff.first = { run: ref.name, stats: stats.catch(() => null), painted: null };
+  const got = await stats;
+  const root = document.getElementById('app');
+  // The app replaces this with its own at once if the user moved on meanwhile.
+  if (!got || !statsSuffice(got) || !root || formatHash(parseHash(location.hash)) !== formatHash(route)) return;
+  setTimeMode(route.time);
+  // as the app's links (App.links)
+  const links = {
+    test: (id: string) => formatHash({ ...emptyRoute(), run: ref.name, view: 'test', test: id }),
+    timeline: (id: string | null) => formatHash({ ...emptyRoute(), run: ref.name, view: 'timeline', test: id }),
+  };
+  const filter = {
+    q: route.q, hide: route.hide,
+    onChange: (q: string, hide: string[]) => history.replaceState(null, '', formatHash({ ...route, run: ref.name, q, hide })),
+  };
+  // The workers and slowest tests tables (below the fold), after the first frame.
+  const later = (build: () => void) => requestAnimationFrame(() => setTimeout(build, 0));
+  const box = quickSummary(got, links, filter, later);
+  if (!box) return;
+  clear(root);
+  root.append(box);
+  handoff.first.painted = { hash: location.hash, box };
+  mark(handoff, 'summary');
+}
+
+function loadApp(): void {
+  const s = document.createElement('script');
+  s.src = 'app.js';
+  document.head.append(s);
+}
+
+function boot(): void {
+  const source = pageSource();
+  const config = source.mode === 'file'
+    ? source.text('config.json', twinPath('config.json')) : source.text('config.json');
+  const handoff: Handoff = { config, requested: source.requested, marks: {}, first: null };
+  config.catch(() => null);
+  (window as unknown as { __stackvizBoot: Handoff }).__stackvizBoot = handoff;
+  // The page's probe until the app's replaces it (same marks).
+  (window as unknown as { __stackviz: unknown }).__stackviz = {
+    marks: handoff.marks, errors: [], requested: source.requested, view: null, route: null,
+  };
+  // Painted (or not: an error, another view), the app comes next, after the frame
+  // that shows the first screen (or a second later, if no frame comes: a hidden
+  // page), so that evaluating app.js never delays that frame.
+  // From file:// the app's own source takes over window.stackvizData: nothing of
+  // boot.js may be on its way then (config.js included).
+  const before = source.mode === 'file' ? config.catch(() => null) : Promise.resolve(null);
+  firstScreen(source, handoff).catch(() => null).then(() => before).then(() => {
+    if (!handoff.first?.painted) {
+      loadApp();
+      return;
+    }
+    let added = false;
+    const add = () => {
+      if (!added) loadApp();
+      added = true;
+    };
+    requestAnimationFrame(() => setTimeout(add, 0));
+    setTimeout(add, 1000);
+  });
+}
+
+boot();
