@@ -197,6 +197,10 @@ def read_script(path):
         values.append(value)
         rest = rest[end:].lstrip(', ')
     rel_path, encoding, payload = values
+    while encoding == GZIP and rest.startswith('+'):   # the payload's next literal
+        value, end = decoder.raw_decode(rest[1:].lstrip())
+        payload += value
+        rest = rest[1:].lstrip()[end:].lstrip()
     if rest:
         raise ValueError('%s: unexpected text after the payload' % path)
     if encoding == GZIP:
