@@ -353,12 +353,16 @@ def targets(args, rows, v12, size, mem):
         line('v1 export / v2 export <= 1.5 (%d tests)' % v12['tests'],
              '%.2f' % (v12['v1'] / v12['v2']), v12['v1'] / v12['v2'] <= 1.5)
     if size:
-        pub = size['rows'][0]
+        pub, whole = size['rows'][0], size['rows'][2]
         ratio = pub['bytes'] / size['stream']
-        # A cut output is small because of the budget, not the format: not met.
-        line('publish default output / stream <= 0.35, nothing cut (%d tests)' % size['tests'],
-             '%.3f' % ratio, ratio <= 0.35 and not pub['warnings'],
+        line('publish default output / stream <= 0.35 (%d tests)' % size['tests'],
+             '%.3f' % ratio, ratio <= 0.35,
              '' if not pub['warnings'] else ' (%d warnings: cut)' % pub['warnings'])
+        # A cut output is small because of the budget, not the format: the same
+        # publish with no limits (every log kept) must be within the target too.
+        ratio = whole['bytes'] / size['stream']
+        line('publish output / stream <= 0.35 with no limits, nothing cut', '%.3f' % ratio,
+             ratio <= 0.35 and not whole['warnings'])
     if mem:
         peak = max(r['peak'] for r in mem['rows'] if r['command'] == 'export')
         line('peak RSS of export <= 100 MB (%d tests)' % mem['tests'], '%.0f MB' % peak,
