@@ -17,6 +17,7 @@
 // the run's P-summary.js; only then does it add the app (app.js), which takes over
 // what was loaded and painted (see Handoff). Evaluating the whole app first delayed
 // the first paint by its evaluation time (80 ms on a busy 2-core machine).
+import './bootstart';   // first: it asks for config.json before the rest runs
 import { readStats } from './format';
 import { Handoff, pageSource } from './handoff';
 import { Source, twinPath } from './loader';

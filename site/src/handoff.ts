@@ -15,6 +15,7 @@
 // What boot.js (the page's first script) hands to the app, and the page's data
 // source, which both make.
 import { Stats } from './format';
+import { earlyFetch } from './early';
 import { HttpSource, ScriptSource, Source } from './loader';
 
 /** What boot.js hands to the app (window.__stackvizBoot). */
@@ -29,33 +30,9 @@ export interface Handoff {
   first: { run: string; stats: Promise<Stats | null>; painted: { hash: string; box: HTMLElement } | null } | null;
 }
 
-/** GET ``url`` with XMLHttpRequest, answered as fetch() answers (what HttpSource
- *  uses of it). Measured on a busy 2-core machine, fetch() took 20 to 40 ms more than
- *  XHR from the response to its text in hand (its body is read as a stream, a task
- *  per step), on each of the two requests before the first screen. */
-export function xhrFetch(url: string): Promise<{
-  ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string>;
-}> {
-  return new Promise((resolve, reject) => {
-    const x = new XMLHttpRequest();
-    x.open('GET', url);
-    x.responseType = 'arraybuffer';
-    x.onload = () => {
-      const body = x.response as ArrayBuffer;
-      resolve({
-        ok: x.status >= 200 && x.status < 300, status: x.status,
-        arrayBuffer: () => Promise.resolve(body),
-        text: () => Promise.resolve(new TextDecoder('utf-8').decode(body)),
-      });
-    };
-    x.onerror = () => reject(new Error(`${url}: the request failed`));
-    x.send();
-  });
-}
-
 /** The page's data source: XHR over HTTP, script twins from file://. */
 export function pageSource(): Source {
   return location.protocol === 'file:'
     ? new ScriptSource('data/', document, window as Window & { stackvizData?: unknown })
-    : new HttpSource('data/', xhrFetch);
+    : new HttpSource('data/', earlyFetch);
 }
