@@ -226,9 +226,6 @@ class Local:
         packed._size = write_pieces(data_dir, rel_path, encoding, parts, level)
         return packed
 
-    def flush(self):
-        pass
-
     def wait(self):
         pass
 
@@ -242,16 +239,20 @@ def write_pieces(data_dir, rel_path, encoding, parts, level=scriptcodec.GZIP_LEV
     script = scriptcodec.Script(os.path.join(data_dir, rel_path), rel_path, encoding,
                                 level)
     try:
-        for part in parts:
-            if part.__class__ is bytes:
-                script.add(scriptcodec.quote(part))
-            else:
-                for at in range(0, len(part), BIG):
-                    script.add(part[at:at + BIG].encode('ascii'))
+        scriptcodec.add_pieces(script, _sliced(parts))
     except BaseException:
         script.out.close()
         raise
     return script.close()
+
+
+def _sliced(parts):
+    """The parts, a str of BIG characters or more in BIG slices (fewer copies)."""
+    for part in parts:
+        if part.__class__ is str and len(part) > BIG:
+            yield from (part[at:at + BIG] for at in range(0, len(part), BIG))
+        else:
+            yield part
 
 
 def start():
