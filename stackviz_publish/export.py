@@ -205,6 +205,7 @@ def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
     background = Background()
     packer = packer_mod.start()
     ended = False
+    apart = None
     try:
         if opened.kind is None:
             raise readers.ReadError('%s: not a subunit stream (neither v2 packets nor '
@@ -213,10 +214,13 @@ def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
         sink = writer if collector is None else servicelogs.Tap(writer, collector)
         builder = model.RunBuilder(sink, limits)
         damage = readers.Damage()
+        # A big file is read by a child process, the run built here as events come.
+        apart = readers.read_apart(opened, damage, label)
         try:
             # The time limit's backstop, for when no signal can stop the export (not
             # on the main thread).
-            builder.consume(readers.read_events(opened, damage), stopping.check)
+            builder.consume(apart if apart is not None else
+                            readers.read_events(opened, damage), stopping.check)
         except readers.ReadError:   # an I/O error mid-read: the run leaves no files
             writer.discard()
             raise
@@ -246,8 +250,12 @@ def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
         try:
             background.close()
         finally:
-            packer.close(abort=not ended)
-            opened.close()
+            try:
+                if apart is not None:
+                    apart.close()
+            finally:
+                packer.close(abort=not ended)
+                opened.close()
     return RunSummary.from_stats(name, stats, writer.bytes_written), artifacts
 
 

@@ -18,6 +18,7 @@ Imports go one way: readers know nothing of the model or the writers. Code outsi
 this package imports what it needs from here (the facade), or the shared input-file
 policy (readers.files, readers.errors); never the modules behind it.
 """
+from stackviz_publish.readers.apart import read_apart  # noqa: F401
 from stackviz_publish.readers.dstat import check_dstat  # noqa: F401
 from stackviz_publish.readers.errors import ReadError  # noqa: F401
 from stackviz_publish.readers.oslolog import Scan as ServiceLogScan  # noqa: F401

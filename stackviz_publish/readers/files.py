@@ -74,7 +74,7 @@ def open_file(path, within=None, text=False):
                 and not logs_folder.is_within(os.path.join(_PROC_FD, str(fd)), within):
             raise InputError(path, 'it was moved out of %s while being opened' % within)
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
-        raw = _CheckedFile(fd, path)
+        raw = CheckedFile(fd, path)
     except BaseException:
         os.close(fd)
         raise
@@ -118,8 +118,9 @@ def _io_reason(exc):
     return 'I/O error (%s)' % (exc.strerror or exc)
 
 
-class _CheckedFile(io.FileIO):
-    """A file whose read errors are InputErrors naming the file and the offset."""
+class CheckedFile(io.FileIO):
+    """A file whose read errors are InputErrors naming the file and the offset (the
+    read-apart child wraps the descriptor it is handed in one too)."""
 
     def __init__(self, fd, path):
         super().__init__(fd, 'rb', closefd=True)

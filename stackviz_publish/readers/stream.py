@@ -73,10 +73,19 @@ class Input:
         self.compressed = compressed
         self._safe = safe
         self._owned = owned
+        self._problem = None
 
     @property
     def problem(self):
-        return self._safe.problem if self._safe else None
+        return self._problem or (self._safe.problem if self._safe else None)
+
+    def note_problem(self, problem):
+        """The problem a reader of this input elsewhere (readers.apart) met."""
+        self._problem = problem or self._problem
+
+    def fileno(self):
+        """The descriptor of the file opened (None for a caller's stream)."""
+        return self._owned.fileno() if self._owned is not None else None
 
     def close(self):
         """Close what we opened (a caller's stream, stdin say, stays open)."""

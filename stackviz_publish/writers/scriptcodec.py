@@ -98,7 +98,10 @@ class Encoder:
 
 FRAME = struct.Struct('<cI')   # kind, length
 REPLY = struct.Struct('<q')    # bytes written, or -1: an error message follows
-OPEN, TEXT_PIECE, RAW_PIECE, PIECES, CLOSE = b'O', b'T', b'R', b'M', b'C'
+OPEN, TEXT_PIECE, RAW_PIECE, JOINED, CLOSE = b'O', b'T', b'R', b'J', b'C'
+# Where a raw piece goes in a JOINED frame's text: neither JSON text nor a raw
+# piece holds this character (it is a control character).
+MARK = '\0'
 # Refuse to follow a link planted where a file is to be written.
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0)
 
@@ -138,8 +141,30 @@ def quote(data):
     """ASCII ``data`` with no control character but newline, return and tab, as a
     JSON string (what json_string makes of it; a few passes in C, several times
     faster)."""
-    return b'"%s"' % data.replace(b'\\', b'\\\\').replace(b'"', b'\\"').replace(
+    return b'"%s"' % _escaped(data)
+
+
+def _escaped(data):
+    return data.replace(b'\\', b'\\\\').replace(b'"', b'\\"').replace(
         b'\n', b'\\n').replace(b'\r', b'\\r').replace(b'\t', b'\\t')
+
+
+def joined(text, raw):
+    """A script's text from a JOINED frame: ``text`` (JSON, str) with a quoted MARK
+    where each raw piece goes, and ``raw`` (None: none) the raw pieces joined by MARK
+    (see ``quote``). All of it in a few C calls, whatever the number of pieces."""
+    data = text.encode('ascii')
+    if raw is None:
+        return data
+    chunks = data.split(b'\0')
+    pieces = _escaped(raw).split(b'\0')
+    if len(pieces) != len(chunks) - 1:
+        raise ValueError('a joined frame with %d marks for %d pieces'
+                         % (len(chunks) - 1, len(pieces)))
+    out = [None] * (len(chunks) + len(pieces))
+    out[::2] = chunks
+    out[1::2] = pieces
+    return b''.join(out)
 
 
 def add_pieces(script, pieces):
@@ -172,8 +197,8 @@ def serve(inp, out):
         data = read(size)
         if len(data) < size:
             return
-        if kind == PIECES:
-            add_pieces(script, marshal.loads(data))
+        if kind == JOINED:
+            script.add(joined(*marshal.loads(data)))
         elif kind == RAW_PIECE:
             script.add(quote(data))
         elif kind == TEXT_PIECE:

@@ -354,11 +354,11 @@ def test_io_error_mid_stream_skips_the_run_and_leaves_no_file(tmp_path, monkeypa
                 raise OSError(errno.EIO, 'Input/output error')
             return super().readinto(buffer)
 
-    class FailingFile(files._CheckedFile, FailingDisk):
+    class FailingFile(files.CheckedFile, FailingDisk):
         pass
 
-    checked = files._CheckedFile
-    monkeypatch.setattr(files, '_CheckedFile', lambda fd, path: (
+    checked = files.CheckedFile
+    monkeypatch.setattr(files, 'CheckedFile', lambda fd, path: (
         FailingFile if path.endswith('failing.subunit') else checked)(fd, path))
     out, err = io.StringIO(), io.StringIO()
     code = export_cmd.main(['-f', str(tmp_path / 'good.subunit'), '-f',

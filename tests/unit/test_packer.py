@@ -162,3 +162,18 @@ def test_detail_parts_sizes_agree_deferred_or_not(details):
               for p in deferred[0]]
     assert ''.join(quoted) == ''.join(plain[0])
     assert json.loads(''.join(quoted)) == details
+
+
+_TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2030), max_size=20)
+_RAW = st.text(alphabet=st.sampled_from('ab "\\\n\r\t<>/'), max_size=20)
+
+
+@given(st.lists(st.one_of(_TEXT.map(json_string), _RAW.map(lambda t: t.encode('ascii'))),
+                max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_a_joined_frame_is_the_pieces_quoted_in_order(parts):
+    """The child's few-calls join (one str, one bytes) gives what quoting and joining
+    piece by piece gives."""
+    one_by_one = b''.join(scriptcodec.quote(p) if p.__class__ is bytes
+                          else p.encode('ascii') for p in parts)
+    assert scriptcodec.joined(*packer.joinable(parts)) == one_by_one

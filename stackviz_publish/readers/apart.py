@@ -1,0 +1,168 @@
+# Copyright stackviz-publish developers.
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Read a subunit file in a child process: the export's main thread then only builds
+the run from the events (decoding the packets is a quarter of its work, and the
+machines this runs on have two cores or more).
+
+The child opens nothing: it is handed the input's file descriptor, opened and checked
+by files.open_file, reads the file from its start with the same readers as in
+process, and sends the event tuples back in marshal batches. Its last frame holds
+what it noted (the Damage, a gzip problem); a ReadError comes back as its one-line
+message. Whatever goes wrong with the child itself is a one-line ReadError too.
+"""
+import io
+import itertools
+import marshal
+import os
+import signal
+import struct
+import subprocess
+import sys
+
+from stackviz_publish.readers import files
+from stackviz_publish.readers import stream as stream_mod
+from stackviz_publish.readers.errors import ReadError
+from stackviz_publish.readers.subunit_v2 import Damage
+
+FRAME = struct.Struct('<cI')   # kind, length
+EVENTS, DONE, ERROR = b'E', b'D', b'X'
+BATCH_EVENTS = 512
+BATCH_BYTES = 1 << 20
+# Smaller files are read in process: starting the child costs tens of milliseconds.
+MIN_BYTES = 4 << 20
+PIPE_BYTES = 1 << 20
+_SETPIPE_SZ = 1031   # F_SETPIPE_SZ (Linux)
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_CHILD = ('import sys; sys.path.insert(0, sys.argv[1]); '
+          'from stackviz_publish.readers import apart; sys.exit(apart.main(sys.argv[2:]))')
+
+
+def read_apart(opened, damage, label, min_bytes=None):
+    """The events of ``opened`` (a stream.Input of a file) read by a child process,
+    as an Apart; None when it is read in process instead (not a file, smaller than
+    ``min_bytes``, or no child could be started)."""
+    fd = opened.fileno()
+    if fd is None or opened.kind not in ('v1', 'v2'):
+        return None
+    try:
+        if os.fstat(fd).st_size < (MIN_BYTES if min_bytes is None else min_bytes):
+            return None
+        child = subprocess.Popen(
+            [sys.executable, '-I', '-S', '-c', _CHILD, _ROOT, str(fd), label],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            pass_fds=(fd,), close_fds=True, bufsize=1 << 16)
+    except (OSError, ValueError):
+        return None
+    try:   # best effort: a bigger pipe lets the child read ahead by a batch or two
+        import fcntl
+        fcntl.fcntl(child.stdout.fileno(), _SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, OSError):
+        pass
+    return Apart(child, opened, damage, label)
+
+
+class Apart:
+    """Events read by a child: iterate once; ``close()`` ends the child (always call
+    it: at once when the reading was given up)."""
+
+    def __init__(self, child, opened, damage, label):
+        self._child = child
+        self._opened = opened
+        self._damage = damage
+        self._label = label
+
+    def __iter__(self):
+        # chain: the batches' events go to the model's loop with no step of ours each
+        return itertools.chain.from_iterable(self._batches())
+
+    def _batches(self):
+        read = self._child.stdout.read
+        while True:
+            head = read(FRAME.size)
+            if len(head) < FRAME.size:
+                self._ended()
+            kind, size = FRAME.unpack(head)
+            data = read(size)
+            if len(data) < size:
+                self._ended()
+            if kind == EVENTS:
+                yield marshal.loads(data)
+            elif kind == DONE:
+                state = marshal.loads(data)
+                self._opened.note_problem(state.pop('problem', None))
+                vars(self._damage).update(state)
+                return
+            else:
+                raise ReadError(data.decode('utf-8', 'replace'))
+
+    def _ended(self):
+        code = self._child.wait()
+        raise ReadError('%s: the reader process ended before the end of the stream '
+                        '(exit status %s)' % (self._label, code))
+
+    def close(self):
+        child = self._child
+        if child.poll() is None:
+            child.kill()
+        try:
+            child.wait()
+        finally:
+            child.stdout.close()
+
+
+# -- the child's side ---------------------------------------------------------------
+
+def main(argv, out=None):
+    """Read the file at descriptor ``argv[0]`` (``argv[1]``: its name, for messages);
+    frames to ``out`` (stdout)."""
+    # Ctrl-C is the parent's to handle; the child ends when it is killed or done.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    fd, label = int(argv[0]), argv[1]
+    out = out or os.fdopen(1, 'wb', buffering=1 << 16)
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        opened = stream_mod.open_input(stream=io.BufferedReader(files.CheckedFile(fd, label)))
+        damage = Damage()
+        send_events(stream_mod.read_events(opened, damage), out)
+        state = dict(vars(damage), problem=opened.problem)
+        _frame(out, DONE, marshal.dumps(state))
+    except ReadError as exc:
+        _frame(out, ERROR, str(exc).encode('utf-8', 'replace'))
+    except (OSError, MemoryError, ValueError) as exc:
+        message = '%s: cannot be read (%s)' % (label, exc)
+        _frame(out, ERROR, message.encode('utf-8', 'replace'))
+    out.flush()
+    return 0
+
+
+def send_events(events, out):
+    batch = []
+    size = 0
+    for event in events:
+        batch.append(event)
+        data = event[5]
+        if data:
+            size += len(data)
+        if len(batch) >= BATCH_EVENTS or size >= BATCH_BYTES:
+            _frame(out, EVENTS, marshal.dumps(batch))
+            batch = []
+            size = 0
+    if batch:
+        _frame(out, EVENTS, marshal.dumps(batch))
+
+
+def _frame(out, kind, data):
+    out.write(FRAME.pack(kind, len(data)))
+    out.write(data)
