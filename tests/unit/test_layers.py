@@ -41,6 +41,7 @@ MODULE_LAYER = {
     'readers.files': 'shared',        # the one input-file policy
     'readers.errors': 'shared',
     'readers': 'readers',
+    'readers.apart': 'readers',
     'readers.stream': 'readers',
     'readers.subunit_v1': 'readers',
     'readers.subunit_v2': 'readers',
