@@ -189,3 +189,30 @@ def test_serve_ends_on_ctrl_c_with_one_line(tmp_path, site):
     code, out, err = finish(proc)
     assert code == 0 and err == ''
     assert out == 'stackviz-publish: stopped: interrupted (SIGINT)\n'
+
+
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGKILL])
+def test_no_reader_process_outlives_a_stopped_publish(tmp_path, site, signum):
+    """A big file is read by a child process (readers.apart): stopping the publish,
+    even by SIGKILL, leaves no such process behind."""
+    logs = str(tmp_path / 'logs')
+    path = os.path.join(logs, 'big-run-%d.subunit' % signum)
+    fx.write_stream(path, tests=6000, log_bytes=4000, seed=6)
+    assert os.path.getsize(path) > 8 << 20
+    proc = start(PUBLISH + [logs], site)
+    deadline = time.monotonic() + 20
+    while not _running(path):   # the reader child has started
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.01)
+    proc.send_signal(signum)
+    finish(proc)
+    deadline = time.monotonic() + 10
+    while _running(path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(path)
+
+
+def _running(text):
+    """Whether a process has ``text`` in its command line."""
+    found = subprocess.run(['pgrep', '-f', text], capture_output=True, text=True).stdout
+    return bool(found.strip())
