@@ -127,7 +127,8 @@ class ProcessPacker:
             return None
         try:
             child = subprocess.Popen(
-                [sys.executable, '-I', '-S', scriptcodec.__file__],
+                [sys.executable, '-I', '-S', scriptcodec.__file__]
+                + [folder for folder in (scriptcodec.isal_folder(),) if folder],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 bufsize=1 << 16, close_fds=True)
         except OSError:

@@ -16,6 +16,7 @@
 import json
 import os
 import signal
+import zlib
 
 from hypothesis import given
 from hypothesis import settings
@@ -177,3 +178,30 @@ def test_a_joined_frame_is_the_pieces_quoted_in_order(parts):
     one_by_one = b''.join(scriptcodec.quote(p) if p.__class__ is bytes
                           else p.encode('ascii') for p in parts)
     assert scriptcodec.joined(*packer.joinable(parts)) == one_by_one
+
+
+def test_isal_is_used_where_installed_and_zlib_reads_it(tmp_path, child):
+    """With python-isal installed (requirements.txt, where it has wheels) the data
+    files are deflated by it, in this process and in the packer's child (which is
+    told where it lives); any gzip reader, zlib's included, reads them."""
+    pytest.importorskip('isal', reason='python-isal is not installed here')
+    assert scriptcodec.deflate is not zlib
+    assert child._child.args[-1] == scriptcodec.isal_folder()
+    written = child.write(str(tmp_path), 's.js', datascript.GZIP, pieces(), big=False)
+    written.result()
+    assert json.loads(datascript.read_script(str(tmp_path / 's.js'))[2]) == expected()
+
+
+def test_without_isal_zlib_deflates_and_the_child_is_told_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(scriptcodec, 'deflate', zlib)
+    assert scriptcodec.isal_folder() is None
+    made = packer.ProcessPacker.start()
+    try:
+        assert made._child.args[-1] == scriptcodec.__file__
+        made.write(str(tmp_path), 's.js', datascript.GZIP, pieces(), big=False).result()
+    finally:
+        made.close()
+    local = packer.Local().write(str(tmp_path), 'l.js', datascript.GZIP, pieces())
+    assert local.result() > 0
+    for name in ('s.js', 'l.js'):
+        assert json.loads(datascript.read_script(str(tmp_path / name))[2]) == expected()
