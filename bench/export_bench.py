@@ -64,11 +64,14 @@ sys.path.insert(0, sys.argv[1])
 from stackviz_publish import peak_memory
 
 
-def rss_kb(pid):
+def pss_kb(pid):
+    """Its proportional set size: what it holds alone, plus its share of the pages
+    it shares (the interpreter's files, mapped by the export too): the sum over
+    processes that RSS overstates."""
     try:
-        with open('/proc/%d/status' % pid) as f:
+        with open('/proc/%d/smaps_rollup' % pid) as f:
             for line in f:
-                if line.startswith('VmRSS:'):
+                if line.startswith('Pss:'):
                     return int(line.split()[1])
     except (OSError, ValueError):
         pass
@@ -81,11 +84,11 @@ def children_kb(pid):
             kids = [int(k) for k in f.read().split()]
     except (OSError, ValueError):
         return 0
-    return sum(rss_kb(k) for k in kids)
+    return sum(pss_kb(k) for k in kids)
 
 
-# The exporter's own child processes (reader, packer) run beside it: their resident
-# memory, summed, sampled every 10 ms (getrusage would count, in a child of a big
+# The exporter's own child processes (reader, packer) run beside it: their memory
+# (PSS), summed, sampled every 10 ms (getrusage would count, in a child of a big
 # process, the parent's size before exec).
 most = [0]
 done = threading.Event()
@@ -374,7 +377,7 @@ def report(args, rows, v12, size, mem):
         for r in mem['rows']:
             print('%-54s %9.1f MB' % ('  %s, %d B logs (%.0f MB stream, %.1f s)' % (
                 r['command'], r['log_bytes'], r['mb'], r['took']), r['peak']))
-            print('%-54s %9s' % ('    its peak + its child processes\' (summed)',
+            print('%-54s %9s' % ('    its peak RSS + its child processes\' (PSS, summed)',
                                  '%.1f + %.1f' % (r['main'], r['helper'])))
     targets(args, rows, v12, size, mem)
 
