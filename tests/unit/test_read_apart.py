@@ -25,6 +25,7 @@ import pytest
 from stackviz_publish import readers
 from stackviz_publish.cli import main as cli_main
 from stackviz_publish.readers import apart
+from tests.unit import hostile_streams
 from tests.unit.conftest import stream_bytes
 from tests.unit.test_fuzz import v1_of
 
@@ -169,3 +170,15 @@ def test_export_writes_the_same_files_either_way(tmp_path, monkeypatch):
     assert not compared.diff_files and not compared.left_only and not compared.right_only
     for sub in compared.subdirs.values():
         assert not sub.diff_files and not sub.left_only and not sub.right_only
+
+
+@pytest.mark.parametrize('make', [
+    lambda p: hostile_streams.long_ids(p, 3, 300000),
+    lambda p: hostile_streams.many_attachments(p, 40, 50000),
+    lambda p: hostile_streams.many_tests(p, 3000, 200),
+])
+def test_hostile_streams_read_apart_as_in_process(tmp_path, make):
+    path = str(tmp_path / 'hostile.subunit')
+    make(path)
+    (events, damage, problem), (events2, damage2, problem2) = _both(path)
+    assert events2 == events and damage2 == damage and problem2 == problem
