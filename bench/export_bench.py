@@ -352,7 +352,7 @@ def report(args, rows, v12, size, mem):
         print('%-54s %10.3f s' % ('  python-subunit bare parse', r['parse']))
         print('%-54s %10.3f s' % ('  stackviz-publish export', r['publish']))
         print('%-54s %10.3f s' % ('    CPU of its main thread', r['main_cpu']))
-        print('%-54s %10.3f s' % ('    CPU of its child process (the packer)', r['child_cpu']))
+        print('%-54s %10.3f s' % ('    CPU of its child processes (reader, packer)', r['child_cpu']))
         print('%-54s %10.3f s' % ('  stackviz-export', r['classic']))
         print('%-54s %12.2f' % ('  ratio publish export / parse', r['publish'] / r['parse']))
         print('%-54s %12.2f' % ('  ratio stackviz-export / parse', r['classic'] / r['parse']))
