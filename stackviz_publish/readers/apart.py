@@ -16,20 +16,20 @@
 the run from the events (decoding the packets is a quarter of its work, and the
 machines this runs on have two cores or more).
 
-The child opens nothing: it is handed the input's file descriptor, opened and checked
-by files.open_file, reads the file from its start with the same readers as in
-process, and sends the event tuples back in marshal batches. Its last frame holds
+The child is a fork of the export: it opens nothing, keeps only the input's file
+descriptor (opened and checked by files.open_file) and its pipe, reads the file from
+its start with the same readers as in process, and sends the event tuples back in
+marshal batches. Its last frame holds
 what it noted (the Damage, a gzip problem); a ReadError comes back as its one-line
 message. Whatever goes wrong with the child itself is a one-line ReadError too.
 """
+import gc
 import io
 import itertools
 import marshal
 import os
 import signal
 import struct
-import subprocess
-import sys
 
 from stackviz_publish.readers import files
 from stackviz_publish.readers import stream as stream_mod
@@ -40,37 +40,87 @@ FRAME = struct.Struct('<cI')   # kind, length
 EVENTS, DONE, ERROR = b'E', b'D', b'X'
 BATCH_EVENTS = 512
 BATCH_BYTES = 1 << 20
-# Smaller files are read in process: starting the child costs tens of milliseconds.
+# Smaller files are read in process: the child costs a few milliseconds to start.
 MIN_BYTES = 4 << 20
 PIPE_BYTES = 1 << 20
 _SETPIPE_SZ = 1031   # F_SETPIPE_SZ (Linux)
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_CHILD = ('import sys; sys.path.insert(0, sys.argv[1]); '
-          'from stackviz_publish.readers import apart; sys.exit(apart.main(sys.argv[2:]))')
 
 
 def read_apart(opened, damage, label, min_bytes=None):
     """The events of ``opened`` (a stream.Input of a file) read by a child process,
     as an Apart; None when it is read in process instead (not a file, smaller than
-    ``min_bytes``, or no child could be started)."""
+    ``min_bytes``, or no child could be made)."""
     fd = opened.fileno()
-    if fd is None or opened.kind not in ('v1', 'v2'):
+    if fd is None or opened.kind not in ('v1', 'v2') or not hasattr(os, 'fork'):
         return None
     try:
         if os.fstat(fd).st_size < (MIN_BYTES if min_bytes is None else min_bytes):
             return None
-        child = subprocess.Popen(
-            [sys.executable, '-I', '-S', '-c', _CHILD, _ROOT, str(fd), label],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            pass_fds=(fd,), close_fds=True, bufsize=1 << 16)
-    except (OSError, ValueError):
+        child = _fork(fd, label)
+    except OSError:
         return None
+    return Apart(child, opened, damage, label)
+
+
+def _fork(fd, label):
+    """The child, made by fork: it has the readers loaded already (an interpreter
+    started anew spent 50 ms importing them while the export waited)."""
+    read_end, write_end = os.pipe()
     try:   # best effort: a bigger pipe lets the child read ahead by a batch or two
         import fcntl
-        fcntl.fcntl(child.stdout.fileno(), _SETPIPE_SZ, PIPE_BYTES)
+        fcntl.fcntl(write_end, _SETPIPE_SZ, PIPE_BYTES)
     except (ImportError, OSError):
         pass
-    return Apart(child, opened, damage, label)
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
+    if pid == 0:   # the child: it never returns from here
+        code = 1
+        try:
+            os.close(read_end)
+            code = _child(fd, label, write_end)
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return Child(pid, os.fdopen(read_end, 'rb', buffering=1 << 16))
+
+
+class Child:
+    """A forked child: its pid and the read end of its pipe (``stdout``)."""
+
+    def __init__(self, pid, stdout):
+        self.pid = pid
+        self.stdout = stdout
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None:
+            self._reap(os.WNOHANG)
+        return self.returncode
+
+    def wait(self):
+        if self.returncode is None:
+            self._reap(0)
+        return self.returncode
+
+    def _reap(self, flags):
+        try:
+            pid, status = os.waitpid(self.pid, flags)
+        except ChildProcessError:   # reaped by someone else: its status is lost
+            self.returncode = -1
+            return
+        if pid:
+            self.returncode = os.waitstatus_to_exitcode(status)
+
+    def kill(self):
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 class Apart:
@@ -124,13 +174,29 @@ class Apart:
 
 # -- the child's side ---------------------------------------------------------------
 
-def main(argv, out=None):
-    """Read the file at descriptor ``argv[0]`` (``argv[1]``: its name, for messages);
-    frames to ``out`` (stdout)."""
-    # Ctrl-C is the parent's to handle; the child ends when it is killed or done.
+def _child(fd, label, write_end):
+    """The forked child's work: nothing of the parent's but the input's descriptor
+    and the pipe is kept."""
+    # A collection would touch, so copy, every page of the parent's heap.
+    gc.disable()
+    # Ctrl-C is the parent's to handle (it kills the child); the parent's handlers
+    # (which raise in its code) are not the child's.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    fd, label = int(argv[0]), argv[1]
-    out = out or os.fdopen(1, 'wb', buffering=1 << 16)
+    for signum in (signal.SIGTERM, signal.SIGALRM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    low, high = sorted((fd, write_end))
+    os.closerange(3, low)
+    os.closerange(low + 1, high)
+    os.closerange(high + 1, os.sysconf('SC_OPEN_MAX'))
+    out = os.fdopen(write_end, 'wb', buffering=1 << 16)
+    serve(fd, label, out)
+    out.flush()
+    return 0
+
+
+def serve(fd, label, out):
+    """Read the file at descriptor ``fd`` from its start (``label``: its name, for
+    messages); frames to ``out``."""
     try:
         os.lseek(fd, 0, os.SEEK_SET)
         opened = stream_mod.open_input(stream=io.BufferedReader(files.CheckedFile(fd, label)))
@@ -143,8 +209,6 @@ def main(argv, out=None):
     except (OSError, MemoryError, ValueError) as exc:
         message = '%s: cannot be read (%s)' % (label, exc)
         _frame(out, ERROR, message.encode('utf-8', 'replace'))
-    out.flush()
-    return 0
 
 
 def send_events(events, out):

@@ -193,26 +193,38 @@ def test_serve_ends_on_ctrl_c_with_one_line(tmp_path, site):
 
 @pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGKILL])
 def test_no_reader_process_outlives_a_stopped_publish(tmp_path, site, signum):
-    """A big file is read by a child process (readers.apart): stopping the publish,
-    even by SIGKILL, leaves no such process behind."""
+    """A big file is read by a child process (readers.apart), beside the packer's:
+    stopping the publish, even by SIGKILL, leaves neither behind."""
     logs = str(tmp_path / 'logs')
-    path = os.path.join(logs, 'big-run-%d.subunit' % signum)
+    path = os.path.join(logs, 'big-run.subunit')
     fx.write_stream(path, tests=6000, log_bytes=4000, seed=6)
     assert os.path.getsize(path) > 8 << 20
     proc = start(PUBLISH + [logs], site)
     deadline = time.monotonic() + 20
-    while not _running(path):   # the reader child has started
+    while len(_children(proc.pid)) < 2:   # the packer and the reader
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.01)
+    kids = _children(proc.pid)
     proc.send_signal(signum)
     finish(proc)
     deadline = time.monotonic() + 10
-    while _running(path) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in kids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _running(path)
+    assert not [pid for pid in kids if _alive(pid)]
 
 
-def _running(text):
-    """Whether a process has ``text`` in its command line."""
-    found = subprocess.run(['pgrep', '-f', text], capture_output=True, text=True).stdout
-    return bool(found.strip())
+def _children(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            return [int(k) for k in f.read().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid):
+    """Whether ``pid`` runs (a zombie, dead and not yet reaped, does not)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False

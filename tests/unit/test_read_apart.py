@@ -136,7 +136,7 @@ def test_a_read_error_in_the_child_comes_back_as_its_message(tmp_path):
     out = io.BytesIO()
     fd = os.open(str(tmp_path), os.O_RDONLY)   # a folder: reading it fails
     try:
-        apart.main([str(fd), 'the-input'], out)
+        apart.serve(fd, 'the-input', out)
     finally:
         os.close(fd)
     kind, size = apart.FRAME.unpack(out.getvalue()[:apart.FRAME.size])
