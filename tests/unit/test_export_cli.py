@@ -159,3 +159,19 @@ def test_real_process_stdin_and_no_traceback(tmp_path):
                           capture_output=True, env=env)
     assert done.returncode == 1 and b'Traceback' not in done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_command_line_imports_its_own_command_only(tmp_path):
+    """``stackviz-publish export`` (and publish) loads no HTTP, TLS or subunit
+    writer: the post-job hook does not pay for ``view`` and ``sample``."""
+    code = ('import io, sys; from stackviz_publish.cli import main\n'
+            'try:\n'
+            '    main.main(["export", "--help"], io.StringIO(), io.StringIO())\n'
+            'except SystemExit:\n'
+            '    pass\n'
+            'print("loaded:", " ".join(m for m in ("ssl", "http.client", "http.server",'
+            ' "subunit", "stackviz_publish.cli.view_cmd") if m in sys.modules))')
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          cwd=repo, env=dict(os.environ, PYTHONPATH=repo))
+    assert done.stdout.strip().splitlines()[-1] == 'loaded:', done.stdout
