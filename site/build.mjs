@@ -15,7 +15,8 @@
 // Builds the site into ../stackviz_publish/site/ (index.html, boot.js, app.js, app.css),
 // and the pure modules into .build/lib/ for the unit tests.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +57,15 @@ await build({
   minify: true,
   logLevel: 'warning',
 });
-copyFileSync(join(here, 'src', 'index.html'), join(out, 'index.html'));
+// The inline script of the page's head (src/preboot.ts): allowed by its sha256 in
+// the page's Content-Security-Policy, so no other inline script can run.
+const preboot = (await build({ ...SCRIPT, entryPoints: [join(here, 'src', 'preboot.ts')], outfile: 'preboot.js', write: false }))
+  .outputFiles[0].text.trim();
+if (/<\/script|<!--/i.test(preboot)) throw new Error('preboot.ts: its bundle cannot be inlined as it is');
+const hash = createHash('sha256').update(preboot, 'utf8').digest('base64');
+const html = readFileSync(join(here, 'src', 'index.html'), 'utf8');
+if (!html.includes('PREBOOT_SCRIPT') || !html.includes('PREBOOT_HASH')) throw new Error('index.html: no place for the inline script');
+writeFileSync(join(out, 'index.html'), html.replace('PREBOOT_HASH', `'sha256-${hash}'`).replace('PREBOOT_SCRIPT', () => preboot));
 
 // Modules without DOM use, as ES modules the node test runner can import.
 rmSync(join(here, '.build', 'lib'), { recursive: true, force: true });

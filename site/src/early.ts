@@ -12,27 +12,58 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// config.json asked for as the page starts: boot.js calls startConfig() from the
-// first module of its bundle (bootstart.ts), so the request leaves while the rest of
-// the bundle is still being evaluated (8 to 30 ms on the project's machine).
+// Requests made before the page's code ran: the inline script of index.html
+// (preboot.ts) asks for config.json, then for the first screen's data script, as
+// the page starts; boot.js and app.js take the answers over here. Without that
+// script (an index.html of an older site), boot.js asks for config.json from the
+// first module of its bundle (bootstart.ts).
 import { xhrFetch } from './xhr';
 
 type Answer = ReturnType<typeof xhrFetch>;
+/** Requests on their way, by URL (relative to the page). */
+export type EarlyAnswers = Record<string, Answer>;
 
-let config: Answer | null = null;
-
-/** Over HTTP, ask for data/config.json now (from file:// the page loads its script). */
-export function startConfig(): void {
-  if (location.protocol !== 'file:' && !config) config = xhrFetch('data/config.json');
+/** The URL of a data file, as the page's HttpSource asks for it. */
+export function earlyKey(path: string): string {
+  return `data/${path}`;
 }
 
-/** xhrFetch, which answers the first request for data/config.json with the one made
- *  as the page started. */
+function answers(): EarlyAnswers | null {
+  return (window as unknown as { __stackvizEarly?: EarlyAnswers }).__stackvizEarly || null;
+}
+
+/** Over HTTP, ask for data/config.json now, unless the inline script did. */
+export function startConfig(): void {
+  if (location.protocol === 'file:' || answers()) return;
+  (window as unknown as { __stackvizEarly: EarlyAnswers }).__stackvizEarly = { [earlyKey('config.json')]: xhrFetch(earlyKey('config.json')) };
+}
+
+/** The answer to a request made early for ``url``, taken once; null when none was made. */
+export function takeEarly(url: string): Answer | null {
+  const got = answers();
+  const answer = got ? got[url] : undefined;
+  if (!got || !answer) return null;
+  delete got[url];
+  return answer;
+}
+
+/** xhrFetch, which answers with a request made early when there is one. */
 export function earlyFetch(url: string): Answer {
-  if (url === 'data/config.json' && config) {
-    const got = config;
-    config = null;
-    return got;
+  return takeEarly(url) || xhrFetch(url);
+}
+
+/** Path of the artifact of type ``type`` of run ``run`` (null: the first run that has
+ *  one) in a parsed config.json, null when there is none: what the inline script asks
+ *  for before the page's code has read config.json (readConfig checks it then). */
+export function firstArtifactPath(config: unknown, run: string | null, type: string): string | null {
+  const datasets = (config as { datasets?: unknown })?.datasets;
+  if (!Array.isArray(datasets)) return null;
+  for (const ds of datasets) {
+    const arts = (ds as { artifacts?: unknown })?.artifacts;
+    if (!Array.isArray(arts)) continue;
+    for (const a of arts) {
+      if (a && a.artifact_type === type && typeof a.path === 'string' && (run === null || a.artifact_name === run)) return a.path;
+    }
   }
-  return xhrFetch(url);
+  return null;
 }
