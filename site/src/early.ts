@@ -12,11 +12,11 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// Requests made before the page's code ran: the inline script of index.html
-// (preboot.ts) asks for config.json, then for the first screen's data script, as
-// the page starts; boot.js and app.js take the answers over here. Without that
-// script (an index.html of an older site), boot.js asks for config.json from the
-// first module of its bundle (bootstart.ts).
+// Requests made as the page starts: the first module of the page's inline script
+// (bootstart.ts) calls startEarly(), which asks for config.json, then for the first
+// screen's data script, before the rest of the page's code has run; the page's code
+// (boot.ts, app.js's data source, the timeline's loader) takes the answers over here.
+import { parseHash } from './route';
 import { xhrFetch } from './xhr';
 
 type Answer = ReturnType<typeof xhrFetch>;
@@ -32,10 +32,31 @@ function answers(): EarlyAnswers | null {
   return (window as unknown as { __stackvizEarly?: EarlyAnswers }).__stackvizEarly || null;
 }
 
-/** Over HTTP, ask for data/config.json now, unless the inline script did. */
-export function startConfig(): void {
+/** Over HTTP, ask for data/config.json now and, as soon as it is in, for the one data
+ *  script the route's first screen needs (the summary's first screen, or the
+ *  timeline), before the rest of the page's code has run. From file:// nothing: the
+ *  twins are loaded with <script> by the page's code. */
+export function startEarly(): void {
   if (location.protocol === 'file:' || answers()) return;
-  (window as unknown as { __stackvizEarly: EarlyAnswers }).__stackvizEarly = { [earlyKey('config.json')]: xhrFetch(earlyKey('config.json')) };
+  const got: EarlyAnswers = {};
+  (window as unknown as { __stackvizEarly: EarlyAnswers }).__stackvizEarly = got;
+  const ask = (path: string, answer = xhrFetch(earlyKey(path))) => {
+    answer.catch(() => null);
+    got[earlyKey(path)] = answer;
+  };
+  const route = parseHash(location.hash);
+  const type = route.view === 'summary' ? 'stackviz-summary' : route.view === 'timeline' ? 'stackviz-timeline' : null;
+  // The next request is made before anyone is handed config.json: whoever reads it
+  // finds that request on its way.
+  ask('config.json', xhrFetch(earlyKey('config.json')).then(async (res) => {
+    try {
+      const path = res.ok && type ? firstArtifactPath(JSON.parse(await res.text()), route.run || null, type) : null;
+      if (path) ask(path);
+    } catch {
+      // A damaged config.json: the page's code says so when it reads it.
+    }
+    return res;
+  }));
 }
 
 /** The answer to a request made early for ``url``, taken once; null when none was made. */

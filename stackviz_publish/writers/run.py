@@ -471,11 +471,13 @@ class RunWriter:
         else:
             stats_rel = self.prefix + '-stats.js'
             stats = dict(stats, format_version=data_format.FORMAT_VERSION)
+            text = json.dumps(stats)
             self.bytes_written += datascript.write_script(
-                self.data_dir, stats_rel, json.dumps(stats), layout.encoding)
+                self.data_dir, stats_rel, text, datascript.encoding_for(text, layout.encoding))
             files['stats'] = stats_rel
         summary_rel = self.prefix + '-summary.js'
+        text = json.dumps(first_screen(stats))
         self.bytes_written += datascript.write_script(
-            self.data_dir, summary_rel, json.dumps(first_screen(stats)), layout.encoding)
+            self.data_dir, summary_rel, text, datascript.encoding_for(text, layout.encoding))
         files['summary'] = summary_rel
         return data_format.v2_run_artifacts(self.name, files, layout)
