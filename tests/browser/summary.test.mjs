@@ -106,24 +106,28 @@ describe('summary from the stats, code split', { skip }, () => {
     });
   }
 
-  it('paints the first screen from boot.js, then app.js takes it over', async () => {
+  it('paints the first screen from the inline script, then app.js takes it over', async () => {
     const s = await pool.site(v2);
     const p = await newPage(browser);
     await p.page.addInitScript(() => {
       window.__order = [];
       new MutationObserver(() => {
         if (document.querySelector('.failure-groups .group') && !window.__order.includes('painted')) {
-          window.__order.push('painted', [...document.scripts].map((x) => x.src.split('/').pop()).join(' '));
+          window.__order.push('painted', [...document.scripts].map((x) => x.src.split('/').pop() || 'inline').join(' '));
         }
       }).observe(document, { childList: true, subtree: true });
     });
     await p.page.goto(s.url);
     await p.page.waitForFunction(() => window.__stackviz?.marks['summary-full'] !== undefined);
     const order = await p.page.evaluate(() => window.__order);
-    assert.deepEqual(order, ['painted', 'boot.js'], 'painted before app.js was added');
-    // boot.js sits at the end of the body, app.js is added to the head after it ran.
-    assert.deepEqual(await p.page.evaluate(() => [...document.scripts].map((x) => x.src.split('/').pop()).sort()),
-      ['app.js', 'boot.js']);
+    assert.deepEqual(order, ['painted', 'inline'], 'painted before app.js was added');
+    // The inline script sits in the head, app.js is added to the head after it ran.
+    assert.deepEqual(await p.page.evaluate(() => [...document.head.querySelectorAll('script')].map((x) => x.src.split('/').pop() || 'inline')),
+      ['inline', 'app.js']);
+    // Each data file once: the app took over what the inline script asked for.
+    const data = s.requests.filter((r) => r.startsWith('/data/'));
+    assert.deepEqual(data.slice(0, 2), ['/data/config.json', `/data/${RUN}-0-summary.js`], data.join(' '));
+    assert.equal(new Set(data).size, data.length, data.join(' '));
     // The app took over: the header and the filter work.
     assert.equal(await p.page.locator('header nav a.on').innerText(), 'Summary');
     await p.page.fill('input.summary-filter', 'zz-no-such-test');
