@@ -29,7 +29,7 @@ export function earlyKey(path: string): string {
 }
 
 function answers(): EarlyAnswers | null {
-  return (window as unknown as { __stackvizEarly?: EarlyAnswers }).__stackvizEarly || null;
+  return (globalThis as unknown as { __stackvizEarly?: EarlyAnswers }).__stackvizEarly || null;
 }
 
 /** Over HTTP, ask for data/config.json now and, as soon as it is in, for the one data
@@ -50,13 +50,26 @@ export function startEarly(): void {
   // finds that request on its way.
   ask('config.json', xhrFetch(earlyKey('config.json')).then(async (res) => {
     try {
-      const path = res.ok && type ? firstArtifactPath(JSON.parse(await res.text()), route.run || null, type) : null;
-      if (path) ask(path);
+      const art = res.ok && type ? firstArtifact(JSON.parse(await res.text()), route.run || null, type) : null;
+      if (art) next(art);
     } catch {
       // A damaged config.json: the page's code says so when it reads it.
     }
     return res;
   }));
+  // On the timeline view of a big run, the worker is started now (after config.json is
+  // asked for; its answer comes in a later task) and fetches and
+  // inflates the timeline as it downloads, while the app loads (store.ts takes it over).
+  const early = route.view === 'timeline' ? earlyWorker() : null;
+  (window as unknown as { __stackvizEarlyWorker: EarlyWorker | null }).__stackvizEarlyWorker = early;
+  const next = (art: { path: string; count?: unknown }) => {
+    if (early && type === 'stackviz-timeline' && typeof art.count === 'number' && art.count >= workerFrom()) {
+      early.path = art.path;
+      early.worker.postMessage({ n: EARLY_REQUEST, req: { path: art.path, url: new URL(earlyKey(art.path), location.href).href } });
+    } else {
+      ask(art.path);
+    }
+  };
 }
 
 /** The answer to a request made early for ``url``, taken once; null when none was made. */
@@ -73,18 +86,72 @@ export function earlyFetch(url: string): Answer {
   return takeEarly(url) || xhrFetch(url);
 }
 
-/** Path of the artifact of type ``type`` of run ``run`` (null: the first run that has
- *  one) in a parsed config.json, null when there is none: what the inline script asks
- *  for before the page's code has read config.json (readConfig checks it then). */
-export function firstArtifactPath(config: unknown, run: string | null, type: string): string | null {
+/** The artifact of type ``type`` of run ``run`` (null: the first run that has one) in
+ *  a parsed config.json, null when there is none: what the inline script asks for
+ *  before the page's code has read config.json (readConfig checks it then). */
+export function firstArtifact(config: unknown, run: string | null, type: string): { path: string; count?: unknown } | null {
   const datasets = (config as { datasets?: unknown })?.datasets;
   if (!Array.isArray(datasets)) return null;
   for (const ds of datasets) {
     const arts = (ds as { artifacts?: unknown })?.artifacts;
     if (!Array.isArray(arts)) continue;
     for (const a of arts) {
-      if (a && a.artifact_type === type && typeof a.path === 'string' && (run === null || a.artifact_name === run)) return a.path;
+      if (a && a.artifact_type === type && typeof a.path === 'string' && (run === null || a.artifact_name === run)) return a;
     }
   }
   return null;
+}
+
+/** The worker's bundle, put in by build.mjs. */
+declare const __TIMELINE_WORKER__: string;
+
+/** A new timeline worker from the embedded source (a Blob URL works over HTTP and from
+ *  file://); null when none can be started (no Worker, or a policy that refuses it). */
+export function newTimelineWorker(): Worker | null {
+  try {
+    return new Worker(URL.createObjectURL(new Blob([__TIMELINE_WORKER__], { type: 'text/javascript' })));
+  } catch {
+    return null;
+  }
+}
+
+/** Runs of fewer tests than this are decoded on the page (config.json's count, or a
+ * payload already here of under about 52 characters a test: 1 MB at 20,000 tests).
+ * The browser tests set ``window.__stackvizWorkerFrom`` to try the worker on a small run. */
+export function workerFrom(): number {
+  const set = (globalThis as { __stackvizWorkerFrom?: unknown }).__stackvizWorkerFrom;
+  return typeof set === 'number' ? set : 20000;
+}
+
+/** The number of the decode request the inline script sends (the app's start at 1). */
+export const EARLY_REQUEST = 0;
+
+/** The timeline worker the inline script started on the timeline view, the data script
+ *  it was asked to decode as soon as config.json was in (request EARLY_REQUEST), and
+ *  what it answered or whether it failed before the app took it over. */
+export interface EarlyWorker {
+  worker: Worker;
+  path: string | null;
+  replies: unknown[];
+  failed: boolean;
+}
+
+function earlyWorker(): EarlyWorker | null {
+  const worker = newTimelineWorker();
+  if (!worker) return null;
+  const early: EarlyWorker = { worker, path: null, replies: [], failed: false };
+  worker.onmessage = (e: MessageEvent) => early.replies.push(e.data);
+  worker.onerror = (e: Event) => {
+    e.preventDefault();
+    early.failed = true;
+  };
+  return early;
+}
+
+/** The worker the inline script started, taken once (null: none). */
+export function takeEarlyWorker(): EarlyWorker | null {
+  const w = globalThis as unknown as { __stackvizEarlyWorker?: EarlyWorker | null };
+  const got = w.__stackvizEarlyWorker || null;
+  w.__stackvizEarlyWorker = null;
+  return got;
 }
