@@ -99,7 +99,11 @@ export class TimelineDecoder {
 
   private answer(r: DecodeReply): void {
     const w = this.waiting.get(r.n);
-    if (!w) return;
+    if (!w) {
+      // The inline script's request answered before the app asked for it: kept.
+      if (r.n === EARLY_REQUEST && this.early) this.early.replies.push(r);
+      return;
+    }
     this.waiting.delete(r.n);
     if (r.ok) {
       // The worker's steps, as performance marks of the page (the benchmark reads them).
