@@ -18,7 +18,8 @@
 // Older data (v1, classic) falls back to the run's tests: formats.test.mjs.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -135,6 +136,29 @@ describe('summary from the stats, code split', { skip }, () => {
     assert.match(await p.page.locator('.failure-groups').innerText(), /Nothing matches the filter/);
     await closeClean(p);
   });
+
+  // The first screen is plain json (small); older v2 output has it in gzip-base64.
+  for (const encoding of ['json', 'gzip-base64']) {
+    it(`paints the first screen from a ${encoding} summary.js over HTTP and from file://`, async () => {
+      const dir = encoding === 'json' ? v2 : join(root, 'v2-gz-summary');
+      const file = join(dir, 'data', `${RUN}-0-summary.js`);
+      if (encoding !== 'json') {
+        cpSync(v2, dir, { recursive: true });
+        const text = readFileSync(file, 'utf8');
+        const payload = JSON.parse(text.slice(text.indexOf('"json", ') + 8, text.lastIndexOf(')')));
+        writeFileSync(file, `stackvizData(${JSON.stringify(`${RUN}-0-summary.js`)}, "gzip-base64", ` +
+          `"${gzipSync(Buffer.from(payload)).toString('base64')}");\n`);
+      }
+      assert.ok(readFileSync(file, 'utf8').startsWith(`stackvizData("${RUN}-0-summary.js", "${encoding}", `));
+      for (const url of [(await pool.site(dir)).url, pathToFileURL(join(dir, 'index.html')).href]) {
+        const p = await openPage(browser, url, 'summary');
+        const first = await p.page.locator('.failure-groups .group.st-fail summary').first().innerText();
+        assert.match(first, /^\d+\s/, url);
+        await p.page.waitForFunction(() => window.__stackviz.marks['summary-full'] !== undefined);
+        await closeClean(p);
+      }
+    });
+  }
 
   for (const how of ['http', 'file']) {
     it(`opens the timeline after the summary, and by deep link (${how})`, async () => {
