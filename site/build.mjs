@@ -52,11 +52,7 @@ await build({
 // between the two (the app takes over what it loaded through window.__stackvizBoot).
 // It is allowed by its sha256 in the page's Content-Security-Policy, so no other
 // inline script can run.
-// On the timeline view it starts the timeline's worker: the worker's source is in it too.
-const boot = (await build({
-  ...SCRIPT, entryPoints: [join(here, 'src', 'boot.ts')], outfile: 'boot.js', write: false,
-  define: { __TIMELINE_WORKER__: JSON.stringify(worker.outputFiles[0].text) },
-}))
+const boot = (await build({ ...SCRIPT, entryPoints: [join(here, 'src', 'boot.ts')], outfile: 'boot.js', write: false }))
   .outputFiles[0].text.trim();
 await build({
   entryPoints: [join(here, 'src', 'style.css')],

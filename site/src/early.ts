@@ -51,25 +51,12 @@ export function startEarly(): void {
   ask('config.json', xhrFetch(earlyKey('config.json')).then(async (res) => {
     try {
       const art = res.ok && type ? firstArtifact(JSON.parse(await res.text()), route.run || null, type) : null;
-      if (art) next(art);
+      if (art) ask(art.path);
     } catch {
       // A damaged config.json: the page's code says so when it reads it.
     }
     return res;
   }));
-  // On the timeline view of a big run, the worker is started now (after config.json is
-  // asked for; its answer comes in a later task) and fetches and
-  // inflates the timeline as it downloads, while the app loads (store.ts takes it over).
-  const early = route.view === 'timeline' ? earlyWorker() : null;
-  (window as unknown as { __stackvizEarlyWorker: EarlyWorker | null }).__stackvizEarlyWorker = early;
-  const next = (art: { path: string; count?: unknown }) => {
-    if (early && type === 'stackviz-timeline' && typeof art.count === 'number' && art.count >= workerFrom()) {
-      early.path = art.path;
-      early.worker.postMessage({ n: EARLY_REQUEST, req: { path: art.path, url: new URL(earlyKey(art.path), location.href).href } });
-    } else {
-      ask(art.path);
-    }
-  };
 }
 
 /** The answer to a request made early for ``url``, taken once; null when none was made. */
@@ -100,58 +87,4 @@ export function firstArtifact(config: unknown, run: string | null, type: string)
     }
   }
   return null;
-}
-
-/** The worker's bundle, put in by build.mjs. */
-declare const __TIMELINE_WORKER__: string;
-
-/** A new timeline worker from the embedded source (a Blob URL works over HTTP and from
- *  file://); null when none can be started (no Worker, or a policy that refuses it). */
-export function newTimelineWorker(): Worker | null {
-  try {
-    return new Worker(URL.createObjectURL(new Blob([__TIMELINE_WORKER__], { type: 'text/javascript' })));
-  } catch {
-    return null;
-  }
-}
-
-/** Runs of fewer tests than this are decoded on the page (config.json's count, or a
- * payload already here of under about 52 characters a test: 1 MB at 20,000 tests).
- * The browser tests set ``window.__stackvizWorkerFrom`` to try the worker on a small run. */
-export function workerFrom(): number {
-  const set = (globalThis as { __stackvizWorkerFrom?: unknown }).__stackvizWorkerFrom;
-  return typeof set === 'number' ? set : 20000;
-}
-
-/** The number of the decode request the inline script sends (the app's start at 1). */
-export const EARLY_REQUEST = 0;
-
-/** The timeline worker the inline script started on the timeline view, the data script
- *  it was asked to decode as soon as config.json was in (request EARLY_REQUEST), and
- *  what it answered or whether it failed before the app took it over. */
-export interface EarlyWorker {
-  worker: Worker;
-  path: string | null;
-  replies: unknown[];
-  failed: boolean;
-}
-
-function earlyWorker(): EarlyWorker | null {
-  const worker = newTimelineWorker();
-  if (!worker) return null;
-  const early: EarlyWorker = { worker, path: null, replies: [], failed: false };
-  worker.onmessage = (e: MessageEvent) => early.replies.push(e.data);
-  worker.onerror = (e: Event) => {
-    e.preventDefault();
-    early.failed = true;
-  };
-  return early;
-}
-
-/** The worker the inline script started, taken once (null: none). */
-export function takeEarlyWorker(): EarlyWorker | null {
-  const w = globalThis as unknown as { __stackvizEarlyWorker?: EarlyWorker | null };
-  const got = w.__stackvizEarlyWorker || null;
-  w.__stackvizEarlyWorker = null;
-  return got;
 }

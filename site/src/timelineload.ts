@@ -17,9 +17,9 @@
 // one dies, the same decoding runs on the page.
 import { TestColumns } from './columns';
 import { DecodeReply, DecodeRequest, decodeTimeline, unpack } from './timelinedecode';
-import { EARLY_REQUEST, EarlyWorker, newTimelineWorker, takeEarlyWorker, workerFrom } from './early';
 
-export { workerFrom };
+/** The worker's bundle, put in by build.mjs. */
+declare const __TIMELINE_WORKER__: string;
 
 interface Waiting {
   req: DecodeRequest;
@@ -31,13 +31,19 @@ function decodeHere(req: DecodeRequest): Promise<TestColumns> {
   return decodeTimeline(req, (url) => fetch(url));
 }
 
+/** Runs of fewer tests than this are decoded on the page (config.json's count, or a
+ * payload already here of under about 52 characters a test: 1 MB at 20,000 tests).
+ * The browser tests set ``window.__stackvizWorkerFrom`` to try the worker on a small run. */
+export function workerFrom(): number {
+  const set = (globalThis as { __stackvizWorkerFrom?: unknown }).__stackvizWorkerFrom;
+  return typeof set === 'number' ? set : 20000;
+}
+
 export class TimelineDecoder {
   /** undefined: not started yet; null: no worker, decoding on the page */
   private worker: Worker | null | undefined;
   private count = 0;
   private waiting = new Map<number, Waiting>();
-  /** the inline script's worker, once taken over */
-  private early: EarlyWorker | null = null;
 
   /** Starts the worker ahead of the first request (its start-up overlaps other loading). */
   warm(): void {
@@ -46,9 +52,6 @@ export class TimelineDecoder {
 
   /** ``count``: the run's tests, when config.json says. */
   decode(req: DecodeRequest, count?: number): Promise<TestColumns> {
-    this.start();
-    const early = this.earlyAnswer(req);
-    if (early) return early;
     // A small payload already here (file://) decodes on the page in a few ms: handing
     // it to a worker only adds a round trip, which a page driven by virtual time (a
     // headless --dump-dom --virtual-time-budget check) may never wait for.
@@ -68,42 +71,25 @@ export class TimelineDecoder {
 
   private start(): Worker | null {
     if (this.worker !== undefined) return this.worker;
-    // The worker the page's inline script started (timeline view), else a new one.
-    const early = takeEarlyWorker();
-    this.early = early;
-    const w = early ? (early.failed ? null : early.worker) : newTimelineWorker();
-    if (w) {
+    try {
+      const url = URL.createObjectURL(new Blob([__TIMELINE_WORKER__], { type: 'text/javascript' }));
+      const w = new Worker(url);
       w.onmessage = (e: MessageEvent<DecodeReply>) => this.answer(e.data);
       w.onerror = (e) => {
         e.preventDefault();
         this.fallBack();
       };
-    } else {
-      early?.worker.terminate();
+      this.worker = w;
+    } catch {
+      // No Worker, or a policy that refuses it: the page decodes.
+      this.worker = null;
     }
-    this.worker = w;
-    return w;
-  }
-
-  /** The inline script's request, when ``req`` is the one it made: its answer. */
-  private earlyAnswer(req: DecodeRequest): Promise<TestColumns> | null {
-    const early = this.early;
-    if (!early || early.path !== req.path || !('url' in req)) return null;
-    early.path = null;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(EARLY_REQUEST, { req, resolve, reject });
-      if (!this.worker) this.fallBack();
-      for (const r of early.replies.splice(0)) this.answer(r as DecodeReply);
-    });
+    return this.worker;
   }
 
   private answer(r: DecodeReply): void {
     const w = this.waiting.get(r.n);
-    if (!w) {
-      // The inline script's request answered before the app asked for it: kept.
-      if (r.n === EARLY_REQUEST && this.early) this.early.replies.push(r);
-      return;
-    }
+    if (!w) return;
     this.waiting.delete(r.n);
     if (r.ok) {
       // The worker's steps, as performance marks of the page (the benchmark reads them).
