@@ -17,7 +17,6 @@
 import { Dstat, parseDstat } from './dstat';
 import { Attachments } from './details';
 import { Artifact, FailureList, RawEntry, ShardFile, Stats, TestShard, readFailureList, readStats } from './format';
-import { takeEarly } from './early';
 import { Bucket, hashNamed, readBucket, shardsFor } from './idindex';
 import { ScriptSource, Source } from './loader';
 import { Index, Run, RunRef, TestColumns, buildRun, runOfColumns } from './model';
@@ -172,11 +171,7 @@ export class FetchingStore implements RunStore {
     } else {
       source.requested.push(art.path);
       const count = typeof art.count === 'number' ? art.count : undefined;
-      // The page's inline script may have fetched it already (early.ts).
-      const early = takeEarly(source.base + art.path);
-      const res = early && await early.catch(() => null);
-      const bytes = res?.ok ? await res.arrayBuffer() : undefined;
-      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href, bytes }, count);
+      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href }, count);
     }
     const got = await cols;
     this.mark('timeline-decoded');

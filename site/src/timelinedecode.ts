@@ -21,11 +21,9 @@ import { JoinedIds, TestColumns, timelineColumns } from './columns';
 import { inflatePayload, readDataScriptStream, splitDataScript } from './datascript';
 import { decodeTwin } from './loader';
 
-/** What to decode: a URL to fetch (``bytes``: the script's bytes, fetched already by
- * the page's inline script; fetched from ``url`` when absent or sent away), or a
- * script's payload already loaded. */
+/** What to decode: a URL to fetch, or a script's payload already loaded. */
 export type DecodeRequest =
-  | { path: string; url: string; bytes?: ArrayBuffer }
+  | { path: string; url: string }
   | { path: string; encoding: string; payload: string };
 
 type Fetch = (url: string) => Promise<{
@@ -46,9 +44,8 @@ export async function decodeTimeline(req: DecodeRequest, fetchFn: Fetch,
       })
       : await decodeTwin(req.encoding, req.payload);
   } else {
-    const res = req.bytes?.byteLength ? new Response(req.bytes) : await fetchFn(req.url);
+    const res = await fetchFn(req.url);
     if (!res.ok) throw new Error(`${req.path}: HTTP ${res.status}`);
-    phase('answered');
     if (res.body && STREAMING) {
       text = await readDataScriptStream(res.body, req.path);
     } else {

@@ -64,8 +64,7 @@ export class TimelineDecoder {
     return new Promise((resolve, reject) => {
       const n = ++this.count;
       this.waiting.set(n, { req, resolve, reject });
-      // Bytes already fetched go to the worker without a copy (a fallback fetches them again).
-      w.postMessage({ n, req }, 'bytes' in req && req.bytes ? [req.bytes] : []);
+      w.postMessage({ n, req });
     });
   }
 

@@ -126,8 +126,7 @@ describe('v2 timeline in chromium', { skip }, () => {
     const from = server.requests.length;
     assert.ok((await show(server.url)).worker, 'decoded by the worker');
     assert.ok(!server.requests.some((r) => r.endsWith('-raw.json')));
-    // Asked for once, by the page's inline script as soon as config.json was in: the
-    // worker was handed those bytes and did not fetch them again.
+    // Asked for once (by the worker), whatever the page's inline script asks for early.
     const asked = server.requests.slice(from).filter((r) => r.startsWith('/data/'));
     assert.equal(asked.filter((r) => r === `/data/${timeline.path}`).length, 1, asked.join(' '));
   });
