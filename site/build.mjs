@@ -12,10 +12,11 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// Builds the site into ../stackviz_publish/site/ (index.html, boot.js, app.js, app.css),
+// Builds the site into ../stackviz_publish/site/ (index.html with its inline script, app.js, app.css),
 // and the pure modules into .build/lib/ for the unit tests.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,18 +46,25 @@ await build({
   outfile: join(out, 'app.js'),
   define: { __TIMELINE_WORKER__: JSON.stringify(worker.outputFiles[0].text) },
 });
-// The page's first script: config.json and the summary's first screen, then it adds
-// app.js (see src/boot.ts). Its modules are bundled in app.js too: no module state
-// is shared between the two (the app takes over what boot.js loaded through
-// window.__stackvizBoot).
-await build({ ...SCRIPT, entryPoints: [join(here, 'src', 'boot.ts')], outfile: join(out, 'boot.js') });
+// The page's first script, inline in index.html's head (no request of its own before
+// config.json's): config.json and the summary's first screen, then it adds app.js
+// (see src/boot.ts). Its modules are bundled in app.js too: no module state is shared
+// between the two (the app takes over what it loaded through window.__stackvizBoot).
+// It is allowed by its sha256 in the page's Content-Security-Policy, so no other
+// inline script can run.
+const boot = (await build({ ...SCRIPT, entryPoints: [join(here, 'src', 'boot.ts')], outfile: 'boot.js', write: false }))
+  .outputFiles[0].text.trim();
 await build({
   entryPoints: [join(here, 'src', 'style.css')],
   outfile: join(out, 'app.css'),
   minify: true,
   logLevel: 'warning',
 });
-copyFileSync(join(here, 'src', 'index.html'), join(out, 'index.html'));
+if (/<\/script|<!--/i.test(boot)) throw new Error('boot.ts: its bundle cannot be inlined as it is');
+const hash = createHash('sha256').update(boot, 'utf8').digest('base64');
+const html = readFileSync(join(here, 'src', 'index.html'), 'utf8');
+if (!html.includes('BOOT_SCRIPT') || !html.includes('BOOT_HASH')) throw new Error('index.html: no place for the inline script');
+writeFileSync(join(out, 'index.html'), html.replace('BOOT_HASH', `'sha256-${hash}'`).replace('BOOT_SCRIPT', () => boot));
 
 // Modules without DOM use, as ES modules the node test runner can import.
 rmSync(join(here, '.build', 'lib'), { recursive: true, force: true });

@@ -152,7 +152,8 @@ def v2_run_artifacts(name, files, layout):
     """The artifact entries of one run in format v2. ``files``: a dict with
     ``timeline``, ``tests`` (folder), ``test_shards``, ``ids`` (folder),
     ``id_buckets``, ``stats``, ``summary`` (the first screen, optional), and with a
-    classic layout ``raw`` and ``details`` (None when not written)."""
+    classic layout ``raw`` and ``details`` (None when not written); ``encodings``:
+    the encoding of a file written with another than the layout's, by its key."""
     enc = layout.encoding
     entries = []
     raw = files.get('raw')
@@ -165,9 +166,11 @@ def v2_run_artifacts(name, files, layout):
         entries.append(artifact(files['stats'], name, 'subunit-stats',
                                 gzipped=layout.classic_gzip))
     else:
-        entries.append(script_artifact(files['stats'], name, 'subunit-stats', enc))
+        entries.append(script_artifact(files['stats'], name, 'subunit-stats',
+                                       files.get('encodings', {}).get('stats', enc)))
     if files.get('summary'):
-        entries.append(script_artifact(files['summary'], name, 'stackviz-summary', enc))
+        entries.append(script_artifact(files['summary'], name, 'stackviz-summary',
+                                       files.get('encodings', {}).get('summary', enc)))
     entries.append(script_artifact(files['timeline'], name, 'stackviz-timeline', enc,
                                    primary=not raw, count=files['count']))
     entries.append(script_artifact(files['tests'], name, 'stackviz-tests', enc,

@@ -12,11 +12,13 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// The first script of the page (boot.js, a fraction of the app's size): it asks for
-// config.json at once and, on the summary, paints the summary's first screen from
-// the run's P-summary.js; only then does it add the app (app.js), which takes over
-// what was loaded and painted (see Handoff). Evaluating the whole app first delayed
-// the first paint by its evaluation time (80 ms on a busy 2-core machine).
+// The page's first script, inline in index.html's head (build.mjs puts it there and
+// pins its sha256 in the Content-Security-Policy; a fraction of the app's size): it
+// asks for config.json at once and, on the summary, paints the summary's first
+// screen from the run's P-summary.js; only then does it add the app (app.js), which
+// takes over what was loaded and painted (see Handoff). Evaluating the whole app
+// first delayed the first paint by its evaluation time (80 ms on a busy 2-core
+// machine); a boot.js file of its own cost one more request before config.json.
 import './bootstart';   // first: it asks for config.json before the rest runs
 import { readStats } from './format';
 import { Handoff, pageSource } from './handoff';
@@ -44,6 +46,7 @@ async function firstScreen(source: Source, handoff: Handoff): Promise<void> {
   const stats = source.text(art.path, art.script_path).then((t) => readStats(JSON.parse(t)));
   handoff.first = { run: ref.name, stats: stats.catch(() => null), painted: null };
   const got = await stats;
+  await parsed();
   const root = document.getElementById('app');
   // The app replaces this with its own at once if the user moved on meanwhile.
   if (!got || !statsSuffice(got) || !root || formatHash(parseHash(location.hash)) !== formatHash(route)) return;
@@ -65,6 +68,12 @@ async function firstScreen(source: Source, handoff: Handoff): Promise<void> {
   root.append(box);
   handoff.first.painted = { hash: location.hash, box };
   mark(handoff, 'summary');
+}
+
+/** Resolved once the page's body is parsed (this script runs in the head). */
+function parsed(): Promise<void> {
+  if (document.readyState !== 'loading') return Promise.resolve();
+  return new Promise((resolve) => document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }));
 }
 
 function loadApp(): void {

@@ -12,7 +12,8 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// The first module of boot.js (boot.ts imports it first, and nothing else does).
-import { startConfig } from './early';
+// The first module of the page's inline script (boot.ts imports it first, and nothing
+// else does): the first requests leave before the rest of the script is evaluated.
+import { startEarly } from './early';
 
-startConfig();
+startEarly();

@@ -31,14 +31,26 @@ from stackviz_publish.writers.scriptcodec import FLUSH
 from stackviz_publish.writers.scriptcodec import GZIP
 from stackviz_publish.writers.scriptcodec import GZIP_LEVEL
 from stackviz_publish.writers.scriptcodec import head
-from stackviz_publish.writers.scriptcodec import JSON  # noqa: F401
+from stackviz_publish.writers.scriptcodec import JSON
 from stackviz_publish.writers.scriptcodec import TAIL
 from stackviz_publish.writers.scriptcodec import TEXT  # noqa: F401
 
 BIG = 1 << 20
+# A data script whose JSON text is at most this long is written as plain "json" even
+# when the others are gzip-base64: the site reads it in the very task that fetched
+# it, where an inflate (DecompressionStream) is asynchronous and let the page's style,
+# layout and load event run first (30 to 45 ms before the summary's first screen,
+# about 40 KB of JSON at any run size, painted at 2,000 tests).
+PLAIN_MAX = 64 * 1024
 # What a file costs beyond its payload: its statement's head (its path) and tail, and
 # gzip's header and trailer. The writers take it once per file.
 FILE_COST = 1024
+
+
+def encoding_for(text, encoding):
+    """The encoding to write JSON ``text`` with: "json" for a small text that would be
+    gzip-base64 (see PLAIN_MAX), else ``encoding``."""
+    return JSON if encoding == GZIP and len(text) <= PLAIN_MAX else encoding
 
 
 def gzip_cost(size):

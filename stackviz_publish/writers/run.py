@@ -437,6 +437,15 @@ class RunWriter:
         for folder in (self.tests_dir, self.ids_dir):
             shutil.rmtree(os.path.join(self.data_dir, folder), ignore_errors=True)
 
+    def _small_script(self, files, key, rel, value):
+        """Write ``value`` as data script ``rel`` (files[key]), plain json when small
+        (datascript.PLAIN_MAX); return its bytes."""
+        text = json.dumps(value)
+        encoding = datascript.encoding_for(text, self.layout.encoding)
+        files[key] = rel
+        files.setdefault('encodings', {})[key] = encoding
+        return datascript.write_script(self.data_dir, rel, text, encoding)
+
     def close(self, stats):
         """Finish every file; return the artifact entries for config.json."""
         self._close_shard()
@@ -471,11 +480,9 @@ class RunWriter:
         else:
             stats_rel = self.prefix + '-stats.js'
             stats = dict(stats, format_version=data_format.FORMAT_VERSION)
-            self.bytes_written += datascript.write_script(
-                self.data_dir, stats_rel, json.dumps(stats), layout.encoding)
-            files['stats'] = stats_rel
+            self.bytes_written += self._small_script(files, 'stats', stats_rel, stats)
         summary_rel = self.prefix + '-summary.js'
-        self.bytes_written += datascript.write_script(
-            self.data_dir, summary_rel, json.dumps(first_screen(stats)), layout.encoding)
+        self.bytes_written += self._small_script(files, 'summary', summary_rel,
+                                                 first_screen(stats))
         files['summary'] = summary_rel
         return data_format.v2_run_artifacts(self.name, files, layout)

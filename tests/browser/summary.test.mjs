@@ -18,7 +18,8 @@
 // Older data (v1, classic) falls back to the run's tests: formats.test.mjs.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -106,24 +107,28 @@ describe('summary from the stats, code split', { skip }, () => {
     });
   }
 
-  it('paints the first screen from boot.js, then app.js takes it over', async () => {
+  it('paints the first screen from the inline script, then app.js takes it over', async () => {
     const s = await pool.site(v2);
     const p = await newPage(browser);
     await p.page.addInitScript(() => {
       window.__order = [];
       new MutationObserver(() => {
         if (document.querySelector('.failure-groups .group') && !window.__order.includes('painted')) {
-          window.__order.push('painted', [...document.scripts].map((x) => x.src.split('/').pop()).join(' '));
+          window.__order.push('painted', [...document.scripts].map((x) => x.src.split('/').pop() || 'inline').join(' '));
         }
       }).observe(document, { childList: true, subtree: true });
     });
     await p.page.goto(s.url);
     await p.page.waitForFunction(() => window.__stackviz?.marks['summary-full'] !== undefined);
     const order = await p.page.evaluate(() => window.__order);
-    assert.deepEqual(order, ['painted', 'boot.js'], 'painted before app.js was added');
-    // boot.js sits at the end of the body, app.js is added to the head after it ran.
-    assert.deepEqual(await p.page.evaluate(() => [...document.scripts].map((x) => x.src.split('/').pop()).sort()),
-      ['app.js', 'boot.js']);
+    assert.deepEqual(order, ['painted', 'inline'], 'painted before app.js was added');
+    // The inline script sits in the head, app.js is added to the head after it ran.
+    assert.deepEqual(await p.page.evaluate(() => [...document.head.querySelectorAll('script')].map((x) => x.src.split('/').pop() || 'inline')),
+      ['inline', 'app.js']);
+    // Each data file once: the app took over what the inline script asked for.
+    const data = s.requests.filter((r) => r.startsWith('/data/'));
+    assert.deepEqual(data.slice(0, 2), ['/data/config.json', `/data/${RUN}-0-summary.js`], data.join(' '));
+    assert.equal(new Set(data).size, data.length, data.join(' '));
     // The app took over: the header and the filter work.
     assert.equal(await p.page.locator('header nav a.on').innerText(), 'Summary');
     await p.page.fill('input.summary-filter', 'zz-no-such-test');
@@ -131,6 +136,29 @@ describe('summary from the stats, code split', { skip }, () => {
     assert.match(await p.page.locator('.failure-groups').innerText(), /Nothing matches the filter/);
     await closeClean(p);
   });
+
+  // The first screen is plain json (small); older v2 output has it in gzip-base64.
+  for (const encoding of ['json', 'gzip-base64']) {
+    it(`paints the first screen from a ${encoding} summary.js over HTTP and from file://`, async () => {
+      const dir = encoding === 'json' ? v2 : join(root, 'v2-gz-summary');
+      const file = join(dir, 'data', `${RUN}-0-summary.js`);
+      if (encoding !== 'json') {
+        cpSync(v2, dir, { recursive: true });
+        const text = readFileSync(file, 'utf8');
+        const payload = JSON.parse(text.slice(text.indexOf('"json", ') + 8, text.lastIndexOf(')')));
+        writeFileSync(file, `stackvizData(${JSON.stringify(`${RUN}-0-summary.js`)}, "gzip-base64", ` +
+          `"${gzipSync(Buffer.from(payload)).toString('base64')}");\n`);
+      }
+      assert.ok(readFileSync(file, 'utf8').startsWith(`stackvizData("${RUN}-0-summary.js", "${encoding}", `));
+      for (const url of [(await pool.site(dir)).url, pathToFileURL(join(dir, 'index.html')).href]) {
+        const p = await openPage(browser, url, 'summary');
+        const first = await p.page.locator('.failure-groups .group.st-fail summary').first().innerText();
+        assert.match(first, /^\d+\s/, url);
+        await p.page.waitForFunction(() => window.__stackviz.marks['summary-full'] !== undefined);
+        await closeClean(p);
+      }
+    });
+  }
 
   for (const how of ['http', 'file']) {
     it(`opens the timeline after the summary, and by deep link (${how})`, async () => {

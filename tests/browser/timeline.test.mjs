@@ -123,8 +123,12 @@ describe('v2 timeline in chromium', { skip }, () => {
   const fileUrl = () => pathToFileURL(join(dir, 'index.html')).href;
 
   it('decodes in a worker over HTTP', async () => {
+    const from = server.requests.length;
     assert.ok((await show(server.url)).worker, 'decoded by the worker');
     assert.ok(!server.requests.some((r) => r.endsWith('-raw.json')));
+    // Asked for once (by the worker), whatever the page's inline script asks for early.
+    const asked = server.requests.slice(from).filter((r) => r.startsWith('/data/'));
+    assert.equal(asked.filter((r) => r === `/data/${timeline.path}`).length, 1, asked.join(' '));
   });
 
   it('decodes in a worker from file:// (the payload comes by <script>)', async () => {

@@ -56,6 +56,16 @@ def read_data(data_dir, rel_path):
     return data.decode('utf-8')
 
 
+def default_encoding(data_dir, artifact):
+    """The encoding a compressed export gives ``artifact``: gzip-base64, but plain json
+    for the stats and the summary's first screen when small (datascript.PLAIN_MAX)."""
+    if (artifact['artifact_type'] in ('subunit-stats', 'stackviz-summary')
+            and artifact['path'].endswith('.js')
+            and len(read_data(data_dir, artifact['path'])) <= datascript.PLAIN_MAX):
+        return 'json'
+    return 'gzip-base64'
+
+
 def read_json(data_dir, rel_path):
     return json.loads(read_data(data_dir, rel_path))
 

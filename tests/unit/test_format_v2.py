@@ -267,7 +267,8 @@ def test_summary_first_screen_is_the_stats_cut_short(make_stream, tmp_path, gzip
     files = run_files(tmp_path / 'o', 'run')
     entry = files['stackviz-summary']
     assert entry['path'] == entry['script_path'] == 'run-0-summary.js'
-    assert entry['content_encoding'] == ('gzip-base64' if gzip_data else 'json')
+    # Small: plain json whatever the other files' encoding (datascript.PLAIN_MAX).
+    assert entry['content_encoding'] == 'json'
     rel, _, text = _site_read(str(tmp_path / 'o' / entry['path']))
     assert rel == entry['path']
     first = json.loads(text)
@@ -293,6 +294,36 @@ def test_summary_first_screen_is_the_stats_cut_short(make_stream, tmp_path, gzip
     named = first['failures'] + first['skips']
     assert {t['id'] for t in named} == listed
     assert all(names[t['id']] == t['name'] for t in named)
+
+
+def test_encoding_for_small_texts():
+    limit = datascript.PLAIN_MAX
+    assert datascript.encoding_for('x' * limit, 'gzip-base64') == 'json'
+    assert datascript.encoding_for('x' * (limit + 1), 'gzip-base64') == 'gzip-base64'
+    assert datascript.encoding_for('x' * (limit + 1), 'json') == 'json'
+
+
+@pytest.mark.parametrize('plain_max', [None, 0])
+def test_small_stats_and_first_screen_are_plain_json(make_stream, tmp_path, monkeypatch,
+                                                     plain_max):
+    """The stats and the summary's first screen are plain json when their text is at
+    most PLAIN_MAX long, gzip-base64 (the default) otherwise; config.json says which,
+    and the site reads both."""
+    if plain_max is not None:
+        monkeypatch.setattr(datascript, 'PLAIN_MAX', plain_max)
+    path, _ = make_stream(tests=60, workers=2, unfinished=0, seed=5, fail_rate=0.2)
+    export.export_runs([export.Source('run', path=path)], str(tmp_path / 'o'),
+                       warn=lambda m: None)
+    files = run_files(tmp_path / 'o', 'run')
+    for kind in ('subunit-stats', 'stackviz-summary'):
+        entry = files[kind]
+        rel, encoding, text = _site_read(str(tmp_path / 'o' / entry['path']))
+        assert rel == entry['path']
+        expected = 'gzip-base64' if plain_max == 0 else 'json'
+        assert encoding == entry['content_encoding'] == expected, kind
+        assert json.loads(text)['count'] == 60
+    # Bigger files keep the layout's encoding.
+    assert files['stackviz-timeline']['content_encoding'] == 'gzip-base64'
 
 
 class _Unstamped:
