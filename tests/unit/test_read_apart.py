@@ -96,12 +96,16 @@ def test_small_files_and_streams_are_read_in_process(tmp_path):
     assert apart.read_apart(opened, readers.Damage(), 'stdin', min_bytes=0) is None
 
 
-def test_a_child_that_dies_is_a_one_line_error(tmp_path):
-    data, _ = stream_bytes(tests=3000, log_bytes=2000)
+def _reading(tmp_path):
+    """(path, opened input, Apart) of a 3,000-test file being read by a child."""
     path = tmp_path / 'run.subunit'
-    path.write_bytes(data)
+    path.write_bytes(stream_bytes(tests=3000, log_bytes=2000)[0])
     opened = readers.open_input(str(path))
-    events = apart.read_apart(opened, readers.Damage(), str(path), min_bytes=0)
+    return path, opened, apart.read_apart(opened, readers.Damage(), str(path), min_bytes=0)
+
+
+def test_a_child_that_dies_is_a_one_line_error(tmp_path):
+    path, opened, events = _reading(tmp_path)
     try:
         it = iter(events)
         next(it)
@@ -119,11 +123,7 @@ def test_a_child_that_dies_is_a_one_line_error(tmp_path):
 
 
 def test_close_ends_a_child_at_once(tmp_path):
-    data, _ = stream_bytes(tests=3000, log_bytes=2000)
-    path = tmp_path / 'run.subunit'
-    path.write_bytes(data)
-    opened = readers.open_input(str(path))
-    events = apart.read_apart(opened, readers.Damage(), str(path), min_bytes=0)
+    _path, opened, events = _reading(tmp_path)
     next(iter(events))
     events.close()
     opened.close()
