@@ -214,17 +214,22 @@ def export_one(source, name, data_dir, layout=None, limits=None, collector=None,
         sink = writer if collector is None else servicelogs.Tap(writer, collector)
         builder = model.RunBuilder(sink, limits)
         damage = readers.Damage()
-        # A big file is read by a child process, the run built here as events come.
-        apart = readers.read_apart(opened, damage, label)
+        # A big file is read by a child process, which makes the tests too: this
+        # process writes them as they come.
+        apart = readers.read_apart(opened, damage, label,
+                                   work=functools.partial(model.make_tests, limits=limits))
         try:
             # The time limit's backstop, for when no signal can stop the export (not
             # on the main thread).
-            builder.consume(apart if apart is not None else
-                            readers.read_events(opened, damage), stopping.check)
+            if apart is not None:
+                builder.take_all(apart, stopping.check)
+                stats = builder.finish(apart.made)
+            else:
+                builder.consume(readers.read_events(opened, damage), stopping.check)
+                stats = builder.finish()
         except readers.ReadError:   # an I/O error mid-read: the run leaves no files
             writer.discard()
             raise
-        stats = builder.finish()
         stream_warnings = []
         if opened.kind == 'empty':
             stream_warnings.append('the stream is empty: the run has no tests')

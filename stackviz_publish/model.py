@@ -12,19 +12,25 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Turn subunit events into tests and one run, in a single pass.
+"""Turn subunit events into tests and one run, in a single pass, in two steps:
 
-Only tests still running are held in memory, each with its attachments; a test that
-finishes is handed to the sink (the run writer) at once and forgotten, so memory
-grows with the number of tests (a 64-bit digest of each id, for uniqueness: see
-idset) and not with the size of their logs. The sink is any object with
-``add(entry, details)``; it may also have ``full`` (True once it takes no more tests)
-and ``listed(item)`` (False when a stats list entry does not fit its output budget);
-see writers.run. What a test and a run may
-hold is bounded by a limits.Limits (see doc/source/exporter.rst, "Limits").
+- TestMaker: events -> finished tests (records), within the limits on what a test
+  keeps. Only tests still running are held in memory, each with its attachments; a
+  test that finishes is handed over at once and forgotten, so memory does not grow
+  with the size of the logs. It needs nothing of the output, so it may run in the
+  process that reads the stream (make_tests, readers.apart).
+- RunBuilder: records -> the sink (the run writer) and the run's stats. It gives each
+  test its unique id (a 64-bit digest of each id is kept: see idset), its name and
+  ISO 8601 times, and asks the sink's output budget.
+
+The sink is any object with ``add(entry, details)``; it may also have ``full`` (True
+once it takes no more tests) and ``listed(item)`` (False when a stats list entry does
+not fit its output budget); see writers.run. What a test and a run may hold is
+bounded by a limits.Limits (see doc/source/exporter.rst, "Limits").
 """
 import datetime
 import hashlib
+from itertools import chain
 import re
 
 from stackviz_publish import idset
@@ -188,12 +194,24 @@ class _Test:
         self.dropped = 0      # bytes of attachments past max_test_attachments
 
 
-class RunBuilder:
-    """Consume event tuples (see readers.subunit_v2) for one run, within ``limits``
-    (a limits.Limits; default: limits.Limits())."""
+# A finished test as TestMaker hands it over: a flat tuple (marshal reads these back
+# three times faster than the entry's dicts, when a child process made them).
+#   (status, test id, tags, start, end, duration, worker,
+#    details (key, text, key, text, ...), flags, said)
+# Start and end in microseconds (or None), clamped as iso() writes them; ``flags``:
+# UNFINISHED, GUESSED; ``said``: a failure's message lines, a skip's reason, else
+# None. The builder gives the test its unique id, name and ISO 8601 times.
+UNFINISHED, GUESSED = 1, 2
 
-    def __init__(self, sink, limits=None):
-        self.sink = sink
+
+class TestMaker:
+    """Consume event tuples (see readers.subunit_v2) for one run, within ``limits``
+    (a limits.Limits; default: limits.Limits()); hand each finished test, as a record,
+    to ``take``. This is the part of building a run that needs nothing of its output:
+    it may run in the process that reads the stream (see export)."""
+
+    def __init__(self, take, limits=None):
+        self.take = take
         limits = limits or limits_mod.Limits()
         self.limits = limits
         self.max_attachment_bytes = limits.max_attachment_bytes
@@ -201,32 +219,16 @@ class RunBuilder:
         self.max_test_attachments = limits.max_test_attachments
         self.max_run_details_bytes = limits.max_run_details_bytes
         self.max_id_chars = limits.max_id_chars
+        self.max_message_chars = limits.max_message_chars
         self.run_kept = 0
         self.open = {}
-        self.taken = idset.IdSet()   # every id given out, for uniqueness (digests)
-        self.next_n = {}       # id -> next " #n" to try
         self.first = None
         self.last = None
-        self.counts = dict.fromkeys(('success', 'fail', 'skip', 'xfail', 'uxsuccess',
-                                     'inprogress'), 0)
-        self.total_duration = 0.0
-        self.failures = []
-        self.skips = []
-        self.inprogress = []
-        self.workers = set()
         self.lane_end = {}
         self.bad_utf8 = 0
         self.first_bad_utf8 = None
         self.cuts = {}         # setting -> number of cuts it made
-        self.listed_chars = 0
-        self.unlisted = 0
         self.too_many_open = 0
-        self.left_out = 0      # tests not handed to a full sink
-        self._sink_fills = hasattr(sink, 'full')
-        # A sink that says ``stamped`` takes each test's (start, end) in microseconds
-        # too, the times its ISO 8601 text says (the timeline needs no parsing).
-        self._stamped = getattr(sink, 'stamped', False)
-        self.warnings = []
 
     # -- events -------------------------------------------------------------------
 
@@ -345,21 +347,6 @@ class RunBuilder:
 
     # -- tests --------------------------------------------------------------------
 
-    def _unique(self, test_id):
-        """``test_id``, or ``test_id #n`` with the lowest free n >= 2: free among every
-        id given out, real ones included (a test named ``x #2`` and a second ``x`` stay
-        apart). Each base id only counts upwards, so this stays linear."""
-        taken = self.taken
-        if taken.add(test_id):
-            return test_id
-        n = self.next_n.get(test_id, 2)
-        uid = '%s #%d' % (test_id, n)
-        while not taken.add(uid):
-            n += 1
-            uid = '%s #%d' % (test_id, n)
-        self.next_n[test_id] = n + 1
-        return uid
-
     def _details(self, test):
         """Decode a test's attachments (and let their bytes go)."""
         details = {}
@@ -389,103 +376,43 @@ class RunBuilder:
         test.files = None
         return details
 
-    def _skip_entry(self):
-        """True when the sink takes no more tests (its output budget is used up): the
-        test is then only counted, and nothing of it is kept."""
-        if self._sink_fills and self.sink.full:
-            self.left_out += 1
-            return True
-        return False
-
-    def _list(self, items, item, size):
-        """Add a failure or skip to stats.json's lists, within MAX_LISTED_CHARS and
-        what the sink's budget allows."""
-        if self.listed_chars + size > MAX_LISTED_CHARS or not self._listed(item):
-            self.unlisted += 1
-            return
-        self.listed_chars += size
-        items.append(item)
-
-    def _listed(self, item):
-        listed = getattr(self.sink, 'listed', None)
-        return listed is None or listed(item)
-
     def _finish(self, test, status):
         end = test.last
         start = test.start if test.start is not None else end
-        duration = (end - start) / 1e6 if end is not None else 0.0
-        self.counts[status] += 1
-        self.total_duration += duration
-        if self._sink_fills and self._skip_entry():
-            test.files = None
-            return
         details = self._details(test)
         tags, worker = sorted_tags(test.tags)
-        uid = self._unique(test.test_id)
-        name = clean_name(test.test_id)
-        entry = {'name': name, 'status': status, 'tags': tags,
-                 'timestamps': [iso(start) if start is not None else None,
-                                iso(end) if end is not None else None],
-                 'duration': duration, 'details': {}, 'id': uid, 'worker': worker}
-        if worker is not None:
-            self.workers.add(worker)
-            if end is not None and end > self.lane_end.get(worker, -1):
-                self.lane_end[worker] = end
+        if worker is not None and end is not None and end > self.lane_end.get(worker, -1):
+            self.lane_end[worker] = end
+        said = None
         if status == 'fail' or status == 'uxsuccess':
-            message = failure_message(_traceback(details), self.limits.max_message_chars)
-            if message and message[-1].endswith(MESSAGE_CUT):
+            said = failure_message(_traceback(details), self.max_message_chars)
+            if said and said[-1].endswith(MESSAGE_CUT):
                 self._count_cut('max_message_chars')
-            self._list(self.failures, {'name': name, 'id': uid, 'duration': duration,
-                                       'details': message, 'worker': worker,
-                                       'start': entry['timestamps'][0]},
-                       len(name) + len(uid) + sum(map(len, message)))
         elif status == 'skip':
-            reason = skip_reason(details.get('reason', ''), self.limits.max_message_chars)
-            if reason.endswith(MESSAGE_CUT):
+            said = skip_reason(details.get('reason', ''), self.max_message_chars)
+            if said.endswith(MESSAGE_CUT):
                 self._count_cut('max_message_chars')
-            self._list(self.skips, {'name': name, 'id': uid, 'duration': duration,
-                                    'details': reason, 'worker': worker,
-                                    'start': entry['timestamps'][0]},
-                       len(name) + len(uid) + len(reason))
-        if self._stamped:
-            self.sink.add(entry, details, (_clamped(start), _clamped(end)))
-        else:
-            self.sink.add(entry, details)
+        self.take((status, test.test_id, tags, _clamped(start), _clamped(end),
+                   (end - start) / 1e6 if end is not None else 0.0, worker,
+                   tuple(chain.from_iterable(details.items())) if details else (), 0,
+                   said))
 
     def finish(self):
-        """Hand over the tests that never finished; return the run's stats dict."""
+        """Hand over the tests that never finished (status ``inprogress``)."""
         run_end = self.last
         unfinished = [t for t in self.open.values() if t.started]
         unfinished.sort(key=lambda t: (t.start if t.start is not None else 0))
         self._guess_lanes(unfinished)
         for test in unfinished:
-            self.counts['inprogress'] += 1
-            if self._skip_entry():
-                continue
             start = test.start if test.start is not None else run_end
             details = self._details(test)
-            uid = self._unique(test.test_id)
-            name = clean_name(test.test_id)
             tags, worker = sorted_tags(test.tags)
-            entry = {'name': name, 'status': 'inprogress', 'tags': tags,
-                     'timestamps': [iso(start) if start is not None else None,
-                                    iso(run_end) if run_end is not None else None],
-                     'duration': (run_end - start) / 1e6 if start is not None else 0.0,
-                     'details': {}, 'id': uid, 'worker': worker, 'unfinished': True}
-            if test.guessed:
-                entry['worker_guessed'] = True
-            if worker is not None:
-                self.workers.add(worker)
-            self._list(self.inprogress, {'name': name, 'id': uid, 'worker': worker,
-                                         'start': entry['timestamps'][0]},
-                       len(name) + len(uid))
-            if self._stamped:
-                self.sink.add(entry, details, (_clamped(start), _clamped(run_end)))
-            else:
-                self.sink.add(entry, details)
+            self.take(('inprogress', test.test_id, tags, _clamped(start),
+                       _clamped(run_end),
+                       (run_end - start) / 1e6 if start is not None else 0.0, worker,
+                       tuple(chain.from_iterable(details.items())) if details else (),
+                       UNFINISHED | (GUESSED if test.guessed else 0), None))
         self.open = {}
-        self._collect_warnings()
-        return self.stats()
 
     def _guess_lanes(self, unfinished):
         """A test that never finished often carries no worker tag (stestr tags the
@@ -504,25 +431,163 @@ class RunBuilder:
             test.tags = list(test.tags or ()) + ['worker-%d' % worker]
             test.guessed = True
 
-    def _collect_warnings(self):
-        if self.bad_utf8:
-            test_id, file_name = self.first_bad_utf8
+    def state(self):
+        """What the run's stats need of this maker (marshal-able)."""
+        return {'first': self.first, 'last': self.last, 'bad_utf8': self.bad_utf8,
+                'first_bad_utf8': self.first_bad_utf8, 'cuts': list(self.cuts.items()),
+                'too_many_open': self.too_many_open}
+
+
+def make_tests(events, emit, limits=None):
+    """Make a run's tests from ``events``: each record goes to ``emit(record, size)``
+    (``size``: its attachments' characters); return the maker's state(). What the
+    process that reads a stream runs (see export and readers.apart)."""
+    maker = TestMaker(lambda record: emit(record, sum(map(len, record[7]))), limits)
+    maker.consume(events)
+    maker.finish()
+    return maker.state()
+
+
+class RunBuilder:
+    """Build one run from event tuples (see readers.subunit_v2), within ``limits``
+    (a limits.Limits; default: limits.Limits()): a TestMaker makes the tests, this
+    hands them to the sink and keeps the run's stats."""
+
+    def __init__(self, sink, limits=None):
+        self.sink = sink
+        self.limits = limits or limits_mod.Limits()
+        self.maker = TestMaker(self.take, self.limits)
+        self.taken = idset.IdSet()   # every id given out, for uniqueness (digests)
+        self.next_n = {}       # id -> next " #n" to try
+        self.counts = dict.fromkeys(('success', 'fail', 'skip', 'xfail', 'uxsuccess',
+                                     'inprogress'), 0)
+        self.total_duration = 0.0
+        self.failures = []
+        self.skips = []
+        self.inprogress = []
+        self.workers = set()
+        self.listed_chars = 0
+        self.unlisted = 0
+        self.left_out = 0      # tests not handed to a full sink
+        self._sink_fills = hasattr(sink, 'full')
+        # A sink that says ``stamped`` takes each test's (start, end) in microseconds
+        # too, the times its ISO 8601 text says (the timeline needs no parsing).
+        self._stamped = getattr(sink, 'stamped', False)
+        self.warnings = []
+
+    def consume(self, events, check=None, every=4096):
+        """Feed an iterable of event tuples (see TestMaker.consume)."""
+        self.maker.consume(events, check, every)
+
+    def take_all(self, records, check=None, every=4096):
+        """Take records made elsewhere (by a TestMaker in a child process), in order;
+        ``check`` as for consume."""
+        take = self.take
+        countdown = every
+        for record in records:
+            countdown -= 1
+            if not countdown:
+                countdown = every
+                if check is not None:
+                    check()
+            take(record)
+
+    def take(self, record):
+        """One finished test (a TestMaker record): counted, listed, and handed to the
+        sink unless it is full."""
+        (status, test_id, tags, start_us, end_us, duration, worker, details, flags,
+         said) = record
+        self.counts[status] += 1
+        if not flags:
+            self.total_duration += duration
+        if self._sink_fills and self.sink.full:
+            self.left_out += 1
+            return
+        uid = self._unique(test_id)
+        name = clean_name(test_id)
+        start = iso(start_us) if start_us is not None else None
+        end = iso(end_us) if end_us is not None else None
+        entry = {'name': name, 'status': status, 'tags': tags, 'timestamps': [start, end],
+                 'duration': duration, 'details': {}, 'id': uid, 'worker': worker}
+        if flags:
+            entry['unfinished'] = True
+            if flags & GUESSED:
+                entry['worker_guessed'] = True
+        if worker is not None:
+            self.workers.add(worker)
+        if status == 'fail' or status == 'uxsuccess':
+            self._list(self.failures, {'name': name, 'id': uid, 'duration': duration,
+                                       'details': said, 'worker': worker, 'start': start},
+                       len(name) + len(uid) + sum(map(len, said)))
+        elif status == 'skip':
+            self._list(self.skips, {'name': name, 'id': uid, 'duration': duration,
+                                    'details': said, 'worker': worker, 'start': start},
+                       len(name) + len(uid) + len(said))
+        elif flags:
+            self._list(self.inprogress, {'name': name, 'id': uid, 'worker': worker,
+                                         'start': start}, len(name) + len(uid))
+        details = dict(zip(details[::2], details[1::2])) if details else {}
+        if self._stamped:
+            self.sink.add(entry, details, (start_us, end_us))
+        else:
+            self.sink.add(entry, details)
+
+    def _unique(self, test_id):
+        """``test_id``, or ``test_id #n`` with the lowest free n >= 2: free among every
+        id given out, real ones included (a test named ``x #2`` and a second ``x`` stay
+        apart). Each base id only counts upwards, so this stays linear."""
+        taken = self.taken
+        if taken.add(test_id):
+            return test_id
+        n = self.next_n.get(test_id, 2)
+        uid = '%s #%d' % (test_id, n)
+        while not taken.add(uid):
+            n += 1
+            uid = '%s #%d' % (test_id, n)
+        self.next_n[test_id] = n + 1
+        return uid
+
+    def _list(self, items, item, size):
+        """Add a failure or skip to stats.json's lists, within MAX_LISTED_CHARS and
+        what the sink's budget allows."""
+        if self.listed_chars + size > MAX_LISTED_CHARS or not self._listed(item):
+            self.unlisted += 1
+            return
+        self.listed_chars += size
+        items.append(item)
+
+    def _listed(self, item):
+        listed = getattr(self.sink, 'listed', None)
+        return listed is None or listed(item)
+
+    def finish(self, made=None):
+        """Hand over the tests that never finished; return the run's stats dict.
+        ``made``: the TestMaker's state() when the tests were made elsewhere (its
+        unfinished tests already taken); else this builder's maker finishes."""
+        if made is None:
+            self.maker.finish()
+            made = self.maker.state()
+        self._collect_warnings(made)
+        return self.stats(made['first'], made['last'])
+
+    def _collect_warnings(self, made):
+        if made['bad_utf8']:
+            test_id, file_name = made['first_bad_utf8']
             self.warnings.append(
                 '%d attachment(s) were not valid UTF-8 (first: %r of test %s); '
-                'undecodable bytes are shown as U+FFFD' % (self.bad_utf8, file_name,
+                'undecodable bytes are shown as U+FFFD' % (made['bad_utf8'], file_name,
                                                            test_id))
-        self.warnings += cut_warnings(self.cuts, self.limits)
+        self.warnings += cut_warnings(dict(made['cuts']), self.limits)
         if self.unlisted:
             self.warnings.append(
                 '%d failure(s), skip(s) or unfinished test(s) not listed in stats.json '
                 '(its lists are full); the timeline has them' % self.unlisted)
-        if self.too_many_open:
+        if made['too_many_open']:
             self.warnings.append(
                 '%d test(s) started while %d were running were ignored (a broken '
-                'stream?)' % (self.too_many_open, MAX_OPEN_TESTS))
+                'stream?)' % (made['too_many_open'], MAX_OPEN_TESTS))
 
-    def stats(self):
-        first, last = self.first, self.last
+    def stats(self, first, last):
         return {
             'count': sum(self.counts[s] for s in FINAL),
             'start': iso(first) if first is not None else None,

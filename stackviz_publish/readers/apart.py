@@ -12,16 +12,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Read a subunit file in a child process: the export's main thread then only builds
-the run from the events (decoding the packets is a quarter of its work, and the
-machines this runs on have two cores or more).
+"""Read a subunit file in a child process, which may also do the next step of the
+work (``work``: the export has it make the tests, see model.make_tests): the export's
+main thread then only writes them. The machines this runs on have two cores or more;
+decoding the packets and making the tests are about as much work as writing them.
 
 The child is a fork of the export: it opens nothing, keeps only the input's file
 descriptor (opened and checked by files.open_file) and its pipe, reads the file from
-its start with the same readers as in process, and sends the event tuples back in
-marshal batches. Its last frame holds
-what it noted (the Damage, a gzip problem); a ReadError comes back as its one-line
-message. Whatever goes wrong with the child itself is a one-line ReadError too.
+its start with the same readers as in process, and sends what ``work`` makes of the
+events (by default the event tuples) back in marshal batches. Its last frame holds
+what it noted (the Damage, a gzip problem, what ``work`` returned); a ReadError comes
+back as its one-line message. Whatever goes wrong with the child itself is a one-line
+ReadError too.
 """
 import gc
 import io
@@ -46,23 +48,26 @@ PIPE_BYTES = 1 << 20
 _SETPIPE_SZ = 1031   # F_SETPIPE_SZ (Linux)
 
 
-def read_apart(opened, damage, label, min_bytes=None):
+def read_apart(opened, damage, label, min_bytes=None, work=None):
     """The events of ``opened`` (a stream.Input of a file) read by a child process,
     as an Apart; None when it is read in process instead (not a file, smaller than
-    ``min_bytes``, or no child could be made)."""
+    ``min_bytes``, or no child could be made). ``work(events, emit)``, when given, runs
+    in the child on the events: the Apart then yields what it passes to ``emit(item,
+    size)`` (marshal-able items; ``size``: about how many bytes each holds), and its
+    ``made`` is what ``work`` returned (marshal-able too)."""
     fd = opened.fileno()
     if fd is None or opened.kind not in ('v1', 'v2') or not hasattr(os, 'fork'):
         return None
     try:
         if os.fstat(fd).st_size < (MIN_BYTES if min_bytes is None else min_bytes):
             return None
-        child = _fork(fd, label)
+        child = _fork(fd, label, work)
     except OSError:
         return None
     return Apart(child, opened, damage, label)
 
 
-def _fork(fd, label):
+def _fork(fd, label, work):
     """The child, made by fork: it has the readers loaded already (an interpreter
     started anew spent 50 ms importing them while the export waited)."""
     read_end, write_end = os.pipe()
@@ -81,7 +86,7 @@ def _fork(fd, label):
         code = 1
         try:
             os.close(read_end)
-            code = _child(fd, label, write_end)
+            code = _child(fd, label, write_end, work)
         finally:
             os._exit(code)
     os.close(write_end)
@@ -132,6 +137,7 @@ class Apart:
         self._opened = opened
         self._damage = damage
         self._label = label
+        self.made = None
 
     def __iter__(self):
         # chain: the batches' events go to the model's loop with no step of ours each
@@ -151,6 +157,7 @@ class Apart:
                 yield marshal.loads(data)
             elif kind == DONE:
                 state = marshal.loads(data)
+                self.made = state.pop('made', None)
                 self._opened.note_problem(state.pop('problem', None))
                 vars(self._damage).update(state)
                 return
@@ -174,7 +181,7 @@ class Apart:
 
 # -- the child's side ---------------------------------------------------------------
 
-def _child(fd, label, write_end):
+def _child(fd, label, write_end, work=None):
     """The forked child's work: nothing of the parent's but the input's descriptor
     and the pipe is kept."""
     # A collection would touch, so copy, every page of the parent's heap.
@@ -189,20 +196,22 @@ def _child(fd, label, write_end):
     os.closerange(low + 1, high)
     os.closerange(high + 1, os.sysconf('SC_OPEN_MAX'))
     out = os.fdopen(write_end, 'wb', buffering=1 << 16)
-    serve(fd, label, out)
+    serve(fd, label, out, work)
     out.flush()
     return 0
 
 
-def serve(fd, label, out):
+def serve(fd, label, out, work=None):
     """Read the file at descriptor ``fd`` from its start (``label``: its name, for
-    messages); frames to ``out``."""
+    messages); frames to ``out``: its events, or what ``work`` makes of them."""
     try:
         os.lseek(fd, 0, os.SEEK_SET)
         opened = stream_mod.open_input(stream=io.BufferedReader(files.CheckedFile(fd, label)))
         damage = Damage()
-        send_events(stream_mod.read_events(opened, damage), out)
-        state = dict(vars(damage), problem=opened.problem)
+        batch = _Batch(out)
+        made = (work or pass_events)(stream_mod.read_events(opened, damage), batch.emit)
+        batch.send()
+        state = dict(vars(damage), problem=opened.problem, made=made)
         _frame(out, DONE, marshal.dumps(state))
     except ReadError as exc:
         _frame(out, ERROR, str(exc).encode('utf-8', 'replace'))
@@ -211,20 +220,33 @@ def serve(fd, label, out):
         _frame(out, ERROR, message.encode('utf-8', 'replace'))
 
 
-def send_events(events, out):
-    batch = []
-    size = 0
+def pass_events(events, emit):
+    """The ``work`` that sends the events themselves."""
     for event in events:
-        batch.append(event)
         data = event[5]
-        if data:
-            size += len(data)
-        if len(batch) >= BATCH_EVENTS or size >= BATCH_BYTES:
-            _frame(out, EVENTS, marshal.dumps(batch))
-            batch = []
-            size = 0
-    if batch:
-        _frame(out, EVENTS, marshal.dumps(batch))
+        emit(event, len(data) if data else 0)
+
+
+class _Batch:
+    """Items to EVENTS frames of about BATCH_BYTES (or BATCH_EVENTS items)."""
+
+    def __init__(self, out):
+        self.out = out
+        self.items = []
+        self.size = 0
+
+    def emit(self, item, size):
+        items = self.items
+        items.append(item)
+        self.size += size
+        if len(items) >= BATCH_EVENTS or self.size >= BATCH_BYTES:
+            self.send()
+
+    def send(self):
+        if self.items:
+            _frame(self.out, EVENTS, marshal.dumps(self.items))
+        self.items = []
+        self.size = 0
 
 
 def _frame(out, kind, data):

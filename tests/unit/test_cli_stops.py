@@ -144,7 +144,7 @@ def test_publish_time_limit_on_a_stalled_pipe(tmp_path, site, stream):
 def test_publish_time_limit_while_busy(tmp_path, site):
     """A large stream and a tiny limit: the time runs out while parsing and writing."""
     logs = str(tmp_path / 'logs')
-    fx.write_stream(os.path.join(logs, 'tempest.subunit'), tests=4000, log_bytes=4000,
+    fx.write_stream(os.path.join(logs, 'tempest.subunit'), tests=12000, log_bytes=4000,
                     seed=5)
     began = time.monotonic()
     code, out, err = finish(start(PUBLISH + [logs, '--time-limit', '0.3'], site))

@@ -145,7 +145,16 @@ def test_a_read_error_in_the_child_comes_back_as_its_message(tmp_path):
     assert message.startswith('the-input') and '\n' not in message
 
 
-def test_export_writes_the_same_files_either_way(tmp_path, monkeypatch):
+# The tests are made in the child too (model.TestMaker), with the same limits; the
+# output budget stays this process's (what it leaves out, what stats.json lists).
+@pytest.mark.parametrize('flags, said', [
+    ([], ['damaged']),
+    (['--max-output-bytes', '1500000'],
+     ['left out of the run', 'not listed in stats.json', 'without their attachments']),
+    (['--max-message-chars', '40', '--max-attachment-bytes', '300', '--max-id-chars', '60'],
+     ['failure message(s) or skip reason(s) cut', 'attachment(s) cut', 'test id(s) cut']),
+])
+def test_export_writes_the_same_files_either_way(tmp_path, monkeypatch, flags, said):
     data, _ = stream_bytes(tests=400, workers=4, log_bytes=500, unfinished=3, seed=9)
     path = tmp_path / 'run.subunit'
     path.write_bytes(_damaged(data, seed=4))
@@ -161,11 +170,14 @@ def test_export_writes_the_same_files_either_way(tmp_path, monkeypatch):
         monkeypatch.setattr(apart, 'MIN_BYTES', min_bytes)
         out, err = io.StringIO(), io.StringIO()
         target = tmp_path / ('out-%d' % min_bytes)
-        assert cli_main.main(['export', '-f', str(path), str(target)], out, err) == 0
+        assert cli_main.main(['export', '-f', str(path), str(target)] + flags, out,
+                             err) == 0
         outs.append((target, err.getvalue()))
     assert children == [True, False]
     (a, warned_a), (b, warned_b) = outs
-    assert warned_a == warned_b and 'damaged' in warned_a
+    assert warned_a == warned_b
+    for text in said:
+        assert text in warned_a
     compared = filecmp.dircmp(str(a), str(b))
     assert not compared.diff_files and not compared.left_only and not compared.right_only
     for sub in compared.subdirs.values():
