@@ -41,6 +41,7 @@ from stackviz_publish.readers.subunit_v2 import Damage
 FRAME = struct.Struct('<cI')   # kind, length
 EVENTS, DONE, ERROR = b'E', b'D', b'X'
 BATCH_EVENTS = 512
+FIRST_BATCH = 16
 BATCH_BYTES = 1 << 20
 # Smaller files are read in process: the child costs a few milliseconds to start.
 MIN_BYTES = 4 << 20
@@ -228,23 +229,29 @@ def pass_events(events, emit):
 
 
 class _Batch:
-    """Items to EVENTS frames of about BATCH_BYTES (or BATCH_EVENTS items)."""
+    """Items to EVENTS frames of about BATCH_BYTES (or BATCH_EVENTS items). The first
+    frames are smaller (FIRST_BATCH items, then twice as many each time), so that the
+    parent starts within a few milliseconds rather than after a whole batch."""
 
     def __init__(self, out):
         self.out = out
         self.items = []
         self.size = 0
+        self.most = FIRST_BATCH
 
     def emit(self, item, size):
         items = self.items
         items.append(item)
         self.size += size
-        if len(items) >= BATCH_EVENTS or self.size >= BATCH_BYTES:
+        if len(items) >= self.most or self.size >= BATCH_BYTES:
             self.send()
 
     def send(self):
         if self.items:
             _frame(self.out, EVENTS, marshal.dumps(self.items))
+            if self.most < BATCH_EVENTS:
+                self.out.flush()
+                self.most = min(2 * self.most, BATCH_EVENTS)
         self.items = []
         self.size = 0
 

@@ -449,8 +449,6 @@ class RunWriter:
     def close(self, stats):
         """Finish every file; return the artifact entries for config.json."""
         self._close_shard()
-        while self._in_flight:
-            self._settle(*self._in_flight.popleft())
         self.bg.wait()
         layout = self.layout
         # The summary's workers table and slowest tests, so that it needs no timeline.
@@ -485,4 +483,7 @@ class RunWriter:
         self.bytes_written += self._small_script(files, 'summary', summary_rel,
                                                  first_screen(stats))
         files['summary'] = summary_rel
+        # Last: the packer writes the last shards meanwhile.
+        while self._in_flight:
+            self._settle(*self._in_flight.popleft())
         return data_format.v2_run_artifacts(self.name, files, layout)
