@@ -210,6 +210,8 @@ class TestMaker:
     to ``take``. This is the part of building a run that needs nothing of its output:
     it may run in the process that reads the stream (see export)."""
 
+    __test__ = False   # not a test class, whatever its name says to pytest
+
     def __init__(self, take, limits=None):
         self.take = take
         limits = limits or limits_mod.Limits()
