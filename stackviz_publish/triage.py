@@ -28,6 +28,12 @@ MAX_TESTS = 1000         # test ids listed per group
 MESSAGE_LINES = 6        # lines of the first member's message shown with a group
 KEY_CHARS = 300          # the cause line is cut to this before masking
 FIXTURE = re.compile(r'\.(setUpClass|tearDownClass|setUpModule|tearDownModule)$')
+NO_TRACEBACK = '(no traceback)'
+# A traceback an attachment limit cut keeps its start, not its end (the exception
+# line): its message ends with the cut's marker (see limits.cut_marker). Such
+# failures have no cause to show: one group per limit, listed after those that have.
+CUT = '(traceback cut by %s: its exception line was not kept)'
+_CUT_MARKER = re.compile(r'^\[stackviz: cut at \d+ bytes of \d+ \((--[a-z-]+)\)\]$')
 
 # Most specific first: a UUID holds hex and digits, an address holds numbers.
 _MASKS = (
@@ -84,8 +90,9 @@ def _grouped(items, key_of, message_of):
         cls = fixture_class(item.get('name', ''))
         if cls is not None and len(group['classes']) < MAX_TESTS:
             group['classes'].append(cls)
-    # Stable sort: equal sizes keep the order their first member completed in.
-    ordered = sorted(groups.values(), key=lambda g: -g['count'])
+    # Stable sort: equal sizes keep the order their first member completed in; groups
+    # without a cause (no traceback, or cut) last.
+    ordered = sorted(groups.values(), key=lambda g: (_no_cause(g['cause']), -g['count']))
     for group in ordered:
         group['more_tests'] = group['count'] - len(group['tests'])
     listed = ordered[:MAX_GROUPS]
@@ -95,7 +102,16 @@ def _grouped(items, key_of, message_of):
 
 def _failure_key(failure):
     lines = exception_lines(failure.get('details'))
-    return mask(lines[0]) if lines else '(no traceback)'
+    if not lines:
+        return NO_TRACEBACK
+    cut = _CUT_MARKER.match(lines[-1])
+    if cut:
+        return CUT % cut.group(1)
+    return mask(lines[0])
+
+
+def _no_cause(key):
+    return key == NO_TRACEBACK or key.startswith('(traceback cut by ')
 
 
 def _failure_message(failure):

@@ -67,6 +67,33 @@ def test_no_traceback_is_its_own_group():
     assert out['failure_groups'][0]['cause'] == '(no traceback)'
 
 
+def test_cut_tracebacks_group_by_limit_after_the_causes():
+    """A traceback cut by an attachment limit lost its exception line: its failures
+    form one group per limit, listed after the groups that have a cause, however
+    many they are (a run past --max-run-details-bytes loses the tracebacks of its
+    later failures)."""
+    cut = [{'name': 'c%d' % i, 'id': 'c%d' % i,
+            'details': (['  File "/x/y.py", line 3, in test', '    do_it(%d' % i] if i % 2
+                        else []) + ['[stackviz: cut at %d bytes of %d '
+                                    '(--max-run-details-bytes)]' % (i % 2 * 900, 1000 + i)]}
+           for i in range(6)]
+    other = [{'name': 'o', 'id': 'o', 'details': [
+        '[stackviz: cut at 10 bytes of 20 (--max-attachment-bytes)]']}]
+    failures = cut[:3] + [_failure(7, 'KeyError: 7')] + other + cut[3:] + [
+        {'name': 'n', 'id': 'n', 'details': []}]
+    groups = triage.triage(failures, [])['failure_groups']
+    assert [(g['cause'], g['count']) for g in groups] == [
+        ('KeyError: <n>', 1),
+        (triage.CUT % '--max-run-details-bytes', 6),
+        (triage.CUT % '--max-attachment-bytes', 1),
+        (triage.NO_TRACEBACK, 1)]
+    assert groups[1]['message'][-1].startswith('[stackviz: cut at 0 bytes of 1000 ')
+    # a message cut by --max-message-chars keeps its exception line: a cause
+    long = _failure(8, 'ValueError: %s' % ('x' * 50))
+    long['details'].append('[stackviz: cut at 40 chars of 90 (--max-message-chars)]')
+    assert triage.triage([long], [])['failure_groups'][0]['cause'] == 'ValueError: ' + 'x' * 50
+
+
 def test_caps_count_the_rest():
     failures = [_failure(i, 'E%s: x' % chr(65 + i % 26) * (1 + i // 26))
                 for i in range(triage.MAX_GROUPS + 30)]
