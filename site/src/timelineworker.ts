@@ -27,6 +27,8 @@ scope.onmessage = async (e) => {
     // Phase ends on the clock of the page (both count from the epoch's timeOrigin).
     const phases: [string, number][] = [];
     const phase = (name: string) => phases.push([name, performance.timeOrigin + performance.now()]);
+    // When the request came: before it, the worker was starting.
+    phase('received');
     const cols = await decodeTimeline(req, (url) => fetch(url), phase);
     phase('columns');
     const { packed, transfer } = pack(cols);
