@@ -61,6 +61,12 @@ LEVEL_CSS.forEach((css, l) => {
   LEVEL_PIXEL[l | SEAM] = mix(rgbPixel(css), rgbPixel('#ffffff'), 0.5);
 });
 
+/** A lane's runs (``n`` of them in ``r``: x0, x1, level) as the overview's rects
+ *  (x, width, lane) by level, seams left out. */
+function overviewRects(byLevel: number[][], r: ArrayLike<number>, n: number, lane: number): void {
+  for (let j = 0; j < 3 * n; j += 3) byLevel[r[j + 2] & ~SEAM].push(r[j], r[j + 1] - r[j], lane);
+}
+
 export interface TimelineHooks {
   onSelect(test: Test | null): void;
   onView(t0: number, t1: number): void;
@@ -80,6 +86,8 @@ export class Timeline {
   private overview = h('canvas', { cls: 'overview' });
   private tip = h('div', { cls: 'tip' });
   private overviewCache: HTMLCanvasElement | null = null;
+  /** the overview's rects, by level, left by a draw of the lanes that showed its window */
+  private overviewRuns: number[][] | null = null;
   private width = 800;
   private laneH = 16;
   private frame = 0;
@@ -212,8 +220,11 @@ export class Timeline {
 
   draw(): void {
     const began = performance.now();
-    this.drawOverview();
+    // The lanes first: when they show the overview's window at its width (the first
+    // draw), their runs are the overview's too, and every test is visited once.
     this.drawLanes();
+    this.drawOverview();
+    this.overviewRuns = null;
     this.lastDrawMs = performance.now() - began;
   }
 
@@ -288,10 +299,14 @@ export class Timeline {
       const px = this.barPixels, runs = this.runs;
       px.fill(0);
       const k = w / (this.t1 - this.t0);
+      const [s0, s1] = this.overviewExtent;
+      const share = !this.overviewCache && w === this.plotWidth && this.t0 === s0 && this.t1 === s1;
+      const byLevel = share ? this.overviewRuns = LEVEL_CSS.map(() => []) : null;
       lanes.forEach((lane, i) => {
         const n = runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, this.t0, k, w);
         const r = runs.runs;
         for (let j = 0; j < 3 * n; j += 3) px.fill(LEVEL_PIXEL[r[j + 2]], i * w + r[j], i * w + r[j + 1]);
+        if (byLevel) overviewRects(byLevel, r, n, i);
       });
       this.barCanvas.getContext('2d')!.putImageData(this.bars, 0, 0);
     }
@@ -364,12 +379,14 @@ export class Timeline {
   private drawOverviewLanes(ctx: CanvasRenderingContext2D, s0: number, k: number): void {
     const lanes = this.run.lanes;
     const lh = (OVERVIEW_H - 4) / Math.max(1, lanes.length);
-    const byLevel: number[][] = LEVEL_CSS.map(() => []);
-    lanes.forEach((lane, i) => {
-      const n = this.runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, s0, k, this.plotWidth);
-      const r = this.runs.runs;
-      for (let j = 0; j < 3 * n; j += 3) byLevel[r[j + 2] & ~SEAM].push(r[j], r[j + 1] - r[j], i);
-    });
+    let byLevel = this.overviewRuns;
+    if (!byLevel) {
+      const built: number[][] = byLevel = LEVEL_CSS.map(() => []);
+      lanes.forEach((lane, i) => {
+        const n = this.runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, s0, k, this.plotWidth);
+        overviewRects(built, this.runs.runs, n, i);
+      });
+    }
     byLevel.forEach((list, level) => {
       if (!list.length) return;
       ctx.fillStyle = LEVEL_CSS[level];
