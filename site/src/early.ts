@@ -47,7 +47,7 @@ export function startEarly(): void {
     got[earlyKey(path)] = answer;
   };
   const route = parseHash(location.hash);
-  const type = route.view === 'summary' ? 'stackviz-summary' : null;
+  const type = route.view === 'summary' ? 'stackviz-summary' : route.view === 'timeline' ? 'stackviz-timeline' : null;
   // The next request is made before anyone is handed config.json: whoever reads it
   // finds that request on its way.
   ask('config.json', xhrFetch(earlyKey('config.json')).then(async (res) => {

@@ -15,6 +15,7 @@
 // The data store between the files and the views: each file is fetched and parsed
 // once, whatever view asks for it. Views take the RunStore interface, not the app.
 import { Dstat, parseDstat } from './dstat';
+import { takeEarly } from './early';
 import { Attachments } from './details';
 import { Artifact, FailureList, RawEntry, ShardFile, Stats, TestShard, readFailureList, readStats } from './format';
 import { Bucket, hashNamed, readBucket, shardsFor } from './idindex';
@@ -197,7 +198,10 @@ export class FetchingStore implements RunStore {
     } else {
       source.requested.push(art.path);
       const count = typeof art.count === 'number' ? art.count : undefined;
-      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href }, count);
+      // Asked for already by the page's inline script (early.ts): its bytes, when they come.
+      const early = takeEarly(source.base + art.path);
+      const bytes = early ? early.then((r) => (r.ok ? r.arrayBuffer() : null), () => null) : null;
+      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href }, count, bytes);
     }
     const got = await cols;
     this.mark('timeline-decoded');
