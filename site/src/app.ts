@@ -27,6 +27,7 @@ import { fullSummary, quickSummary, statsSuffice, SummaryFilter, SummaryLinks } 
 import { TIME_MODES, TIME_MODE_LABELS, setTimeMode } from './timefmt';
 import { failureOrder, readTriage } from './triage';
 import { TimelineView } from './timelineview';
+import { TimelineDecoder } from './timelineload';
 import { FetchingStore, attachmentsOf, hasIdIndex, parseJson } from './store';
 
 export interface Probe {
@@ -49,10 +50,10 @@ export class App {
 
   /** ``handoff``: what boot.js loaded and painted before this script ran (null: nothing). */
   constructor(private source: Source, private root: HTMLElement, private header: HTMLElement,
-              private handoff: Handoff | null = null) {
+              private handoff: Handoff | null = null, decoder?: TimelineDecoder) {
     if (handoff) source.requested.unshift(...handoff.requested);
     this.probe = { marks: handoff ? handoff.marks : {}, errors: [], requested: source.requested, view: null, route: this.route };
-    this.store = new FetchingStore(source, () => this.index!, (name) => this.mark(name));
+    this.store = new FetchingStore(source, () => this.index!, (name) => this.mark(name), decoder);
     if (handoff?.first) this.store.firstScreenFrom(handoff.first.run, handoff.first.stats);
   }
 

@@ -32,12 +32,12 @@ function answers(): EarlyAnswers | null {
   return (globalThis as unknown as { __stackvizEarly?: EarlyAnswers }).__stackvizEarly || null;
 }
 
-/** Over HTTP, ask for data/config.json now and, on a run's summary, as soon as it is
- *  in, for the summary's first screen, before the rest of the page's code has run.
- *  (Fetching the timeline here too, on the timeline view, was no faster at 100,000
- *  tests: the worker inflates it as it downloads, a whole body handed over is
- *  inflated after.) From file:// nothing: the twins are loaded with <script> by the
- *  page's code. */
+/** Over HTTP, ask for data/config.json now and, as soon as it is in, on a run's
+ *  summary for the summary's first screen, on its timeline for the v2 timeline
+ *  (it downloads while app.js loads and the timeline worker starts; the worker is
+ *  handed its bytes and reads them as it would read its own fetch), before the rest
+ *  of the page's code has run. From file:// nothing: the twins are loaded with
+ *  <script> by the page's code. */
 export function startEarly(): void {
   if (location.protocol === 'file:' || answers()) return;
   const got: EarlyAnswers = {};
@@ -47,7 +47,7 @@ export function startEarly(): void {
     got[earlyKey(path)] = answer;
   };
   const route = parseHash(location.hash);
-  const type = route.view === 'summary' ? 'stackviz-summary' : null;
+  const type = route.view === 'summary' ? 'stackviz-summary' : route.view === 'timeline' ? 'stackviz-timeline' : null;
   // The next request is made before anyone is handed config.json: whoever reads it
   // finds that request on its way.
   ask('config.json', xhrFetch(earlyKey('config.json')).then(async (res) => {

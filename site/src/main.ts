@@ -16,6 +16,12 @@
 // HTTP, script twins from file://) and starts the app.
 import { App } from './app';
 import { Handoff, pageSource } from './handoff';
+import { TimelineDecoder } from './timelineload';
+
+// The timeline worker starts as this script runs, not once the document is parsed:
+// it takes 20 to 130 ms to start, which a timeline's first screen waits for.
+const decoder = new TimelineDecoder();
+decoder.warm();
 
 function boot(): void {
   const root = document.getElementById('app')!;
@@ -23,7 +29,7 @@ function boot(): void {
   // boot.js ran first: it asked for config.json and may have painted the summary.
   const handoff = (window as unknown as { __stackvizBoot?: Handoff }).__stackvizBoot || null;
   const source = pageSource();
-  const app = new App(source, root, header, handoff);
+  const app = new App(source, root, header, handoff, decoder);
   (window as unknown as { __stackviz: unknown }).__stackviz = app.probe;
   app.start();
 }

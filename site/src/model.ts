@@ -248,7 +248,10 @@ export function buildRun(ref: RunRef, raw: unknown, stats: Stats | null): Run {
 }
 
 /** The Run of a run's tests as columns (the v2 timeline, or raw.json read as columns). */
-export function runOfColumns(ref: RunRef, cols: TestColumns, stats: Stats | null, path: string): Run {
+/** ``whole``: when ``stats`` are the summary's first screen, the whole stats once loaded
+ *  (undefined until then), which the run's failures and skips come from. */
+export function runOfColumns(ref: RunRef, cols: TestColumns, stats: Stats | null, path: string,
+                             whole?: () => Stats | null | undefined): Run {
   const warnings: string[] = Array.isArray(stats?.warnings) ? stats.warnings.map(String) : [];
   if (cols.bad) warnings.push(`${cols.bad} entries of ${path} could not be read and are not shown`);
   const n = cols.count;
@@ -279,7 +282,7 @@ export function runOfColumns(ref: RunRef, cols: TestColumns, stats: Stats | null
   return new LazyRun({
     ref, tests, lanes, start, end, core, outliers, counts, totalDuration: total, warnings,
     classic: cols.classic, codes: { status: c.status, outlier: c.outlier },
-  }, stats);
+  }, stats, whole);
 }
 
 type EagerRun = Omit<Run, 'byId' | 'failures' | 'skips'>;
@@ -301,8 +304,16 @@ class LazyRun implements Run {
   codes?: { status: Uint8Array; outlier: Uint8Array };
   private made: { byId?: Map<string, Test>; failures?: Failure[]; skips?: Run['skips'] } = {};
 
-  constructor(fields: EagerRun, private readonly stats: Stats | null) {
+  constructor(fields: EagerRun, private readonly stats: Stats | null,
+              private readonly whole?: () => Stats | null | undefined) {
     Object.assign(this, fields);
+  }
+
+  /** The stats the failures and skips come from; ``final`` false while the whole
+   *  stats are awaited (what is built from a first screen is not kept). */
+  private listed(): { stats: Stats | null; final: boolean } {
+    const got = this.whole ? this.whole() : this.stats;
+    return got === undefined ? { stats: this.stats, final: false } : { stats: got, final: true };
   }
 
   get byId(): Map<string, Test> {
@@ -315,11 +326,19 @@ class LazyRun implements Run {
   }
 
   get failures(): Failure[] {
-    return this.made.failures || (this.made.failures = buildFailures(this.tests, this.byId, this.stats));
+    if (this.made.failures) return this.made.failures;
+    const { stats, final } = this.listed();
+    const built = buildFailures(this.tests, this.byId, stats);
+    if (final) this.made.failures = built;
+    return built;
   }
 
   get skips(): Run['skips'] {
-    return this.made.skips || (this.made.skips = buildSkips(this.tests, this.stats));
+    if (this.made.skips) return this.made.skips;
+    const { stats, final } = this.listed();
+    const built = buildSkips(this.tests, stats);
+    if (final) this.made.skips = built;
+    return built;
   }
 }
 

@@ -15,6 +15,7 @@
 // The data store between the files and the views: each file is fetched and parsed
 // once, whatever view asks for it. Views take the RunStore interface, not the app.
 import { Dstat, parseDstat } from './dstat';
+import { takeEarly } from './early';
 import { Attachments } from './details';
 import { Artifact, FailureList, RawEntry, ShardFile, Stats, TestShard, readFailureList, readStats } from './format';
 import { Bucket, hashNamed, readBucket, shardsFor } from './idindex';
@@ -69,20 +70,21 @@ export interface RunStore {
 /** The RunStore over a Source (HTTP or file://), with its caches. */
 export class FetchingStore implements RunStore {
   private stats = new Map<string, Promise<Stats | null>>();
+  /** stats.json once loaded (null: unreadable), by run */
+  private statsIn = new Map<string, Stats | null>();
   private firstScreens = new Map<string, Promise<Stats | null>>();
+  private summaries = new Map<string, Promise<Stats | null>>();
   private runs = new Map<string, Promise<Run>>();
   private dstat: Promise<Dstat[]> | null = null;
   readonly dstatProblems: string[] = [];
   private shards = new Map<string, Promise<unknown>>();
   private services = new Map<string, Promise<ServiceIndex | null>>();
   private buckets = new Map<string, Promise<Bucket>>();
-  /** decodes v2 timelines off the main thread */
-  readonly decoder = new TimelineDecoder();
-
   /** ``index``: the loaded config (asked for only once it is loaded); ``mark``: timing
-   * marks for the page's probe. */
+   * marks for the page's probe; ``decoder``: decodes v2 timelines off the main thread
+   * (main.ts starts one as app.js runs). */
   constructor(private source: Source, private index: () => Index,
-              private mark: (name: string) => void) {
+              private mark: (name: string) => void, readonly decoder = new TimelineDecoder()) {
     // The worker starts while config.json loads: ready when the timeline is asked for.
     // (Started later, on the summary, chromium's --dump-dom with a virtual time
     // budget gave up before the run arrived.)
@@ -95,7 +97,20 @@ export class FetchingStore implements RunStore {
       p = ref.stats
         ? this.source.text(ref.stats.path, ref.stats.script_path).then((t) => readStats(parseJson(ref.stats!.path, t)))
         : Promise.resolve(null);
+      // Before any other reader of p: a run built without them finds them loaded.
+      p.then((v) => this.statsIn.set(ref.name, v), () => this.statsIn.set(ref.name, null));
       this.stats.set(ref.name, p);
+    }
+    return p;
+  }
+
+  /** v2: the summary's first screen (P-summary.js), loaded once (null: none). */
+  private summaryOf(ref: RunRef): Promise<Stats | null> {
+    let p = this.summaries.get(ref.name);
+    if (!p) {
+      const art = ref.summary;
+      p = art ? this.source.text(art.path, art.script_path).then((t) => readStats(parseJson(art.path, t))) : Promise.resolve(null);
+      this.summaries.set(ref.name, p);
     }
     return p;
   }
@@ -106,10 +121,11 @@ export class FetchingStore implements RunStore {
     const given = this.firstScreens.get(ref.name);
     if (given) {
       this.firstScreens.delete(ref.name);
+      if (!this.summaries.has(ref.name)) this.summaries.set(ref.name, given);
       return given;
     }
     if (!art) return Promise.resolve(null);
-    return this.source.text(art.path, art.script_path).then((t) => readStats(parseJson(art.path, t)));
+    return this.summaryOf(ref);
   }
 
   /** The first screen of run ``name``, loaded already (by boot.js): taken once. */
@@ -134,12 +150,23 @@ export class FetchingStore implements RunStore {
   runOf(ref: RunRef): Promise<Run> {
     let p = this.runs.get(ref.name);
     if (!p) {
-      // A damaged stats.json must not hide the tests.
-      const stats = this.statsOf(ref).catch(() => null);
       const timeline = ref.timeline;
-      p = timeline
-        ? Promise.all([this.timelineOf(timeline), stats]).then(([c, s]) => this.built(runOfColumns(ref, c, s, timeline.path)))
-        : Promise.all([this.rawOf(ref.raw!), stats]).then(([r, s]) => this.built(buildRun(ref, r, s)));
+      if (timeline && ref.summary && !this.stats.has(ref.name)) {
+        // The run itself needs the stats' start, end and warnings only, which the
+        // summary's first screen (tens of KB of plain json) has: the whole stats
+        // (MBs to inflate and parse on this thread while the timeline is decoded) are
+        // read by the views that list failures and skips, and the run's failures and
+        // skips come from them once loaded.
+        const first = this.summaryOf(ref).catch(() => null);
+        p = Promise.all([this.timelineOf(timeline), first])
+          .then(([c, s]) => this.built(runOfColumns(ref, c, s, timeline.path, () => this.statsIn.get(ref.name))));
+      } else {
+        // A damaged stats.json must not hide the tests.
+        const stats = this.statsOf(ref).catch(() => null);
+        p = timeline
+          ? Promise.all([this.timelineOf(timeline), stats]).then(([c, s]) => this.built(runOfColumns(ref, c, s, timeline.path)))
+          : Promise.all([this.rawOf(ref.raw!), stats]).then(([r, s]) => this.built(buildRun(ref, r, s)));
+      }
       this.runs.set(ref.name, p);
     }
     return p;
@@ -171,7 +198,10 @@ export class FetchingStore implements RunStore {
     } else {
       source.requested.push(art.path);
       const count = typeof art.count === 'number' ? art.count : undefined;
-      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href }, count);
+      // Asked for already by the page's inline script (early.ts): its bytes, when they come.
+      const early = takeEarly(source.base + art.path);
+      const bytes = early ? early.then((r) => (r.ok ? r.arrayBuffer() : null), () => null) : null;
+      cols = this.decoder.decode({ path: art.path, url: new URL(source.base + art.path, location.href).href }, count, bytes);
     }
     const got = await cols;
     this.mark('timeline-decoded');

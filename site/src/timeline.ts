@@ -61,6 +61,42 @@ LEVEL_CSS.forEach((css, l) => {
   LEVEL_PIXEL[l | SEAM] = mix(rgbPixel(css), rgbPixel('#ffffff'), 0.5);
 });
 
+/** The overview's lanes as pixels: ``top[y * width + x]`` is 1 + the level of the most
+ *  severe run on that pixel (0: none). Lanes thinner than a pixel share rows, and a
+ *  row shows the most severe of them: a failure never disappears. */
+class OverviewPixels {
+  readonly top: Uint8Array;
+  private lh: number;
+
+  constructor(readonly width: number, readonly height: number, lanes: number) {
+    this.top = new Uint8Array(width * height);
+    this.lh = height / Math.max(1, lanes);
+  }
+
+  /** Lane ``lane``'s runs (``n`` of them in ``r``: x0, x1, level), seams left out. */
+  add(r: ArrayLike<number>, n: number, lane: number): void {
+    const { top, width, height, lh } = this;
+    const y0 = Math.min(height - 1, Math.floor(lane * lh));
+    const y1 = Math.min(height, Math.max(y0 + 1, Math.ceil(lane * lh + Math.max(1, lh - 0.5))));
+    for (let j = 0; j < 3 * n; j += 3) {
+      const level = (r[j + 2] & ~SEAM) + 1;
+      const x0 = Math.max(0, r[j]), x1 = Math.min(width, r[j + 1]);
+      for (let y = y0; y < y1; y++) {
+        const row = y * width;
+        for (let x = row + x0; x < row + x1; x++) if (top[x] < level) top[x] = level;
+      }
+    }
+  }
+
+  image(): ImageData {
+    const img = new ImageData(this.width, this.height);
+    const px = new Uint32Array(img.data.buffer);
+    const top = this.top;
+    for (let i = 0; i < top.length; i++) if (top[i]) px[i] = LEVEL_PIXEL[top[i] - 1];
+    return img;
+  }
+}
+
 export interface TimelineHooks {
   onSelect(test: Test | null): void;
   onView(t0: number, t1: number): void;
@@ -80,6 +116,8 @@ export class Timeline {
   private overview = h('canvas', { cls: 'overview' });
   private tip = h('div', { cls: 'tip' });
   private overviewCache: HTMLCanvasElement | null = null;
+  /** the overview's pixels, left by a draw of the lanes that showed its window */
+  private overviewRuns: OverviewPixels | null = null;
   private width = 800;
   private laneH = 16;
   private frame = 0;
@@ -212,8 +250,11 @@ export class Timeline {
 
   draw(): void {
     const began = performance.now();
-    this.drawOverview();
+    // The lanes first: when they show the overview's window at its width (the first
+    // draw), their runs are the overview's too, and every test is visited once.
     this.drawLanes();
+    this.drawOverview();
+    this.overviewRuns = null;
     this.lastDrawMs = performance.now() - began;
   }
 
@@ -288,10 +329,14 @@ export class Timeline {
       const px = this.barPixels, runs = this.runs;
       px.fill(0);
       const k = w / (this.t1 - this.t0);
+      const [s0, s1] = this.overviewExtent;
+      const share = !this.overviewCache && w === this.plotWidth && this.t0 === s0 && this.t1 === s1;
+      const shared = share ? this.overviewRuns = this.overviewPixels() : null;
       lanes.forEach((lane, i) => {
         const n = runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, this.t0, k, w);
         const r = runs.runs;
         for (let j = 0; j < 3 * n; j += 3) px.fill(LEVEL_PIXEL[r[j + 2]], i * w + r[j], i * w + r[j + 1]);
+        shared?.add(r, n, i);
       });
       this.barCanvas.getContext('2d')!.putImageData(this.bars, 0, 0);
     }
@@ -360,21 +405,27 @@ export class Timeline {
     ctx.strokeRect(b0 + 1, 1, Math.max(2, Math.min(b1, this.width - 1) - b0 - 1), OVERVIEW_H - 2);
   }
 
-  /** Every lane's runs as rects (no seams), most severe last: lanes thinner than a pixel overlap. */
+  private overviewPixels(): OverviewPixels {
+    return new OverviewPixels(Math.max(1, Math.round(this.plotWidth)), OVERVIEW_H - 4, this.run.lanes.length);
+  }
+
+  /** Every lane's runs (no seams) as one image: a few hundred thousand pixel writes
+   *  at most, where a rect per run was tens of thousands of draws at 100,000 tests. */
   private drawOverviewLanes(ctx: CanvasRenderingContext2D, s0: number, k: number): void {
-    const lanes = this.run.lanes;
-    const lh = (OVERVIEW_H - 4) / Math.max(1, lanes.length);
-    const byLevel: number[][] = LEVEL_CSS.map(() => []);
-    lanes.forEach((lane, i) => {
-      const n = this.runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, s0, k, this.plotWidth);
-      const r = this.runs.runs;
-      for (let j = 0; j < 3 * n; j += 3) byLevel[r[j + 2] & ~SEAM].push(r[j], r[j + 1] - r[j], i);
-    });
-    byLevel.forEach((list, level) => {
-      if (!list.length) return;
-      ctx.fillStyle = LEVEL_CSS[level];
-      for (let j = 0; j < list.length; j += 3) ctx.fillRect(GUTTER + list[j], 2 + list[j + 2] * lh, list[j + 1], Math.max(1, lh - 0.5));
-    });
+    let pixels = this.overviewRuns;
+    if (!pixels) {
+      const built = pixels = this.overviewPixels();
+      this.run.lanes.forEach((lane, i) => {
+        const n = this.runs.build(lane, this.levels.get(i, this.match), this.run.tests, this.match, s0, k, built.width);
+        built.add(this.runs.runs, n, i);
+      });
+    }
+    const c = document.createElement('canvas');
+    c.width = pixels.width;
+    c.height = pixels.height;
+    c.getContext('2d')!.putImageData(pixels.image(), 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(c, GUTTER, 2, this.plotWidth, pixels.height);
   }
 
   /** The overview's time range: the run without outliers. */

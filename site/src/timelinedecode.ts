@@ -26,7 +26,7 @@ export type DecodeRequest =
   | { path: string; url: string }
   | { path: string; encoding: string; payload: string };
 
-type Fetch = (url: string) => Promise<{
+export type Fetch = (url: string) => Promise<{
   ok: boolean; status: number; text(): Promise<string>; body?: ReadableStream<BufferSource> | null;
 }>;
 
@@ -92,10 +92,18 @@ export function unpack(p: Packed): TestColumns {
   return { ...rest, ids: new JoinedIds(idText, idEnds, idPrefixes, idPrefix) };
 }
 
-/** The worker's messages: a request with its number, and the answer to it. */
-export interface DecodeMessage {
-  n: number;
-  req: DecodeRequest;
+/** The worker's messages: a request with its number (``follows``: the file's bytes
+ *  come in a second message, null there when the worker is to fetch it itself), and
+ *  the answer to it. */
+export type DecodeMessage =
+  | { n: number; req: DecodeRequest; follows?: boolean }
+  | { n: number; bytes: ArrayBuffer | null };
+
+/** A fetch that answers with ``bytes`` (a whole file fetched already) when they come,
+ *  else asks for the URL. */
+export function fetchOr(bytes: Promise<ArrayBuffer | null> | null): Fetch {
+  if (!bytes) return (url) => fetch(url);
+  return (url) => bytes.then((b) => (b ? new Response(b) : fetch(url)));
 }
 export type DecodeReply =
   | { n: number; ok: true; packed: Packed; phases: [string, number][] }

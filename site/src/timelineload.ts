@@ -16,7 +16,7 @@
 // (a Blob URL works over HTTP and from file://). When no worker can be started, or
 // one dies, the same decoding runs on the page.
 import { TestColumns } from './columns';
-import { DecodeReply, DecodeRequest, decodeTimeline, unpack } from './timelinedecode';
+import { DecodeReply, DecodeRequest, decodeTimeline, fetchOr, unpack } from './timelinedecode';
 
 /** The worker's bundle, put in by build.mjs. */
 declare const __TIMELINE_WORKER__: string;
@@ -27,8 +27,8 @@ interface Waiting {
   reject: (e: Error) => void;
 }
 
-function decodeHere(req: DecodeRequest): Promise<TestColumns> {
-  return decodeTimeline(req, (url) => fetch(url));
+function decodeHere(req: DecodeRequest, bytes: Promise<ArrayBuffer | null> | null = null): Promise<TestColumns> {
+  return decodeTimeline(req, fetchOr(bytes));
 }
 
 /** Runs of fewer tests than this are decoded on the page (config.json's count, or a
@@ -50,21 +50,26 @@ export class TimelineDecoder {
     this.start();
   }
 
-  /** ``count``: the run's tests, when config.json says. */
-  decode(req: DecodeRequest, count?: number): Promise<TestColumns> {
+  /** ``count``: the run's tests, when config.json says; ``bytes``: the file, fetched
+   *  already (the page's inline script asks for it as soon as config.json is in:
+   *  it downloads while app.js loads and the worker starts), null when it could not. */
+  decode(req: DecodeRequest, count?: number, bytes: Promise<ArrayBuffer | null> | null = null): Promise<TestColumns> {
     // A small payload already here (file://) decodes on the page in a few ms: handing
     // it to a worker only adds a round trip, which a page driven by virtual time (a
     // headless --dump-dom --virtual-time-budget check) may never wait for.
     const from = workerFrom();
     if (('payload' in req && req.payload.length < from * 52) || (count !== undefined && count < from)) {
-      return decodeHere(req);
+      return decodeHere(req, bytes);
     }
     const w = this.start();
-    if (!w) return decodeHere(req);
+    if (!w) return decodeHere(req, bytes);
     return new Promise((resolve, reject) => {
       const n = ++this.count;
       this.waiting.set(n, { req, resolve, reject });
-      w.postMessage({ n, req });
+      w.postMessage({ n, req, follows: !!bytes });
+      // Handed over, not copied; a worker that died meanwhile fetches nothing (the
+      // page decodes its requests, fetching them again).
+      bytes?.then((b) => this.worker?.postMessage({ n, bytes: b }, b ? [b] : []));
     });
   }
 

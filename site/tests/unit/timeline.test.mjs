@@ -149,6 +149,26 @@ describe('v2 timeline columns', () => {
     }
   });
 
+  it('built from a first screen, take failures and skips from the whole stats once loaded', () => {
+    const { raw, timeline } = makeRun(60, 6);
+    // The first screen (P-summary.js) has the start, end and warnings, not the lists.
+    const first = { start: STATS.start, warnings: STATS.warnings, failures: [], skips: [] };
+    let whole;
+    const run = runOfColumns(REF, timelineColumns(timeline, 'p'), first, 'p', () => whole);
+    const expected = buildRun(REF, raw, STATS);
+    assert.deepEqual([run.start, run.end, run.warnings], [expected.start, expected.end, expected.warnings]);
+    // Asked for before the whole stats are in: nothing from them, and nothing kept.
+    assert.ok(!run.failures.some((f) => f.message), 'no messages before the whole stats');
+    assert.deepEqual(run.skips, []);
+    whole = STATS;
+    const msg = (r) => r.failures.map((f) => [f.id, f.message]);
+    assert.deepEqual(msg(run), msg(expected));
+    assert.deepEqual(run.skips, expected.skips);
+    // Unreadable whole stats (null): the failures come from the tests alone, as with no stats.
+    const bare = runOfColumns(REF, timelineColumns(timeline, 'p'), first, 'p', () => null);
+    assert.deepEqual(msg(bare), msg(buildRun(REF, raw, null)));
+  });
+
   it('keep what the views rely on: lanes by worker, unfinished and guessed tests, shards', () => {
     const { timeline } = makeRun(60, 5);
     const run = runOfColumns(REF, timelineColumns(timeline, 'p'), null, 'p');
