@@ -183,6 +183,9 @@ def _export_all(sources, data_dir, layout, limits, budget, warn, collect, notes=
         for message in summary.warnings:
             if summaries or message not in notes:
                 warn('%s: %s' % (source.path or source.name, message))
+        if summaries:   # config.json carries the first run's first screen only
+            for entry in run_artifacts:
+                entry.pop('inline', None)
         summaries.append(summary)
         artifacts += run_artifacts
     if not summaries:

@@ -151,7 +151,8 @@ def script_artifact(path, name, kind, encoding, primary=False,
 def v2_run_artifacts(name, files, layout):
     """The artifact entries of one run in format v2. ``files``: a dict with
     ``timeline``, ``tests`` (folder), ``test_shards``, ``ids`` (folder),
-    ``id_buckets``, ``stats``, ``summary`` (the first screen, optional), and with a
+    ``id_buckets``, ``stats``, ``summary`` (the first screen, optional;
+    ``summary_inline``: the same, to be carried by its entry as ``inline``), and with a
     classic layout ``raw`` and ``details`` (None when not written); ``encodings``:
     the encoding of a file written with another than the layout's, by its key."""
     enc = layout.encoding
@@ -171,6 +172,8 @@ def v2_run_artifacts(name, files, layout):
     if files.get('summary'):
         entries.append(script_artifact(files['summary'], name, 'stackviz-summary',
                                        files.get('encodings', {}).get('summary', enc)))
+        if files.get('summary_inline') is not None:
+            entries[-1]['inline'] = files['summary_inline']
     entries.append(script_artifact(files['timeline'], name, 'stackviz-timeline', enc,
                                    primary=not raw, count=files['count']))
     entries.append(script_artifact(files['tests'], name, 'stackviz-tests', enc,

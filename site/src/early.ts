@@ -53,7 +53,8 @@ export function startEarly(): void {
   ask('config.json', xhrFetch(earlyKey('config.json')).then(async (res) => {
     try {
       const art = res.ok && type ? firstArtifact(JSON.parse(await res.text()), route.run || null, type) : null;
-      if (art) ask(art.path);
+      // A first screen inline in config.json needs no request.
+      if (art && !inlineData(art)) ask(art.path);
     } catch {
       // A damaged config.json: the page's code says so when it reads it.
     }
@@ -78,7 +79,13 @@ export function earlyFetch(url: string): Answer {
 /** The artifact of type ``type`` of run ``run`` (null: the first run that has one) in
  *  a parsed config.json, null when there is none: what the inline script asks for
  *  before the page's code has read config.json (readConfig checks it then). */
-export function firstArtifact(config: unknown, run: string | null, type: string): { path: string; count?: unknown } | null {
+/** The data an artifact entry carries inline (``inline``: an object), or null. */
+export function inlineData(art: { inline?: unknown } | null | undefined): Record<string, unknown> | null {
+  const data = art?.inline;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? data as Record<string, unknown> : null;
+}
+
+export function firstArtifact(config: unknown, run: string | null, type: string): { path: string; count?: unknown; inline?: unknown } | null {
   const datasets = (config as { datasets?: unknown })?.datasets;
   if (!Array.isArray(datasets)) return null;
   for (const ds of datasets) {

@@ -33,6 +33,9 @@ export interface Artifact {
   /** stackviz-ids (v2): how many buckets, and the hash naming them ("fnv1a32") */
   bucket_count?: number;
   hash?: string;
+  /** stackviz-summary of a config's first run: the first screen itself, so that the
+   *  summary needs no second request (see data-format.rst) */
+  inline?: unknown;
 }
 
 export interface Config {

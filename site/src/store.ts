@@ -15,7 +15,7 @@
 // The data store between the files and the views: each file is fetched and parsed
 // once, whatever view asks for it. Views take the RunStore interface, not the app.
 import { Dstat, parseDstat } from './dstat';
-import { takeEarly } from './early';
+import { inlineData, takeEarly } from './early';
 import { Attachments } from './details';
 import { Artifact, FailureList, RawEntry, ShardFile, Stats, TestShard, readFailureList, readStats } from './format';
 import { Bucket, hashNamed, readBucket, shardsFor } from './idindex';
@@ -109,7 +109,9 @@ export class FetchingStore implements RunStore {
     let p = this.summaries.get(ref.name);
     if (!p) {
       const art = ref.summary;
-      p = art ? this.source.text(art.path, art.script_path).then((t) => readStats(parseJson(art.path, t))) : Promise.resolve(null);
+      const inline = inlineData(art);   // the first run's, in config.json
+      p = inline ? Promise.resolve(readStats(inline))
+        : art ? this.source.text(art.path, art.script_path).then((t) => readStats(parseJson(art.path, t))) : Promise.resolve(null);
       this.summaries.set(ref.name, p);
     }
     return p;

@@ -480,9 +480,13 @@ class RunWriter:
             stats = dict(stats, format_version=data_format.FORMAT_VERSION)
             self.bytes_written += self._small_script(files, 'stats', stats_rel, stats)
         summary_rel = self.prefix + '-summary.js'
-        self.bytes_written += self._small_script(files, 'summary', summary_rel,
-                                                 first_screen(stats))
+        summary = first_screen(stats)
+        self.bytes_written += self._small_script(files, 'summary', summary_rel, summary)
         files['summary'] = summary_rel
+        if len(json.dumps(summary)) <= datascript.PLAIN_MAX:
+            # Small: config.json may carry it too, so that the summary needs no second
+            # request (export keeps it for the first run only).
+            files['summary_inline'] = summary
         # Last: the packer writes the last shards meanwhile.
         while self._in_flight:
             self._settle(*self._in_flight.popleft())

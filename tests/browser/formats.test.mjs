@@ -98,8 +98,10 @@ describe('data formats in chromium', { skip }, () => {
         assert.ok(cards.some((c) => new RegExp(`Tests\\s+${n}\\b`).test(c)), `${n}: ${cards.join('|')}`);
         const causes = await p.page.locator('.failure-groups details.group.st-fail .cause').allInnerTexts();
         assert.deepEqual(causes, stats.triage.failure_groups.map((g) => g.message[0] || g.cause));
+        // The first screen came inline in config.json: no other data file before it.
         const data = s.requests.filter((r) => DATA_FILE.test(r));
-        assert.match(data[0], /-summary\.js$/, data.join(' '));
+        assert.ok(!data.some((r) => /-summary\.js$/.test(r)), data.join(' '));
+        assert.ok(artifactOf(dir, 'stackviz-summary').inline, 'the first screen inline in config.json');
         // The whole stats and the tests are asked for once the first screen is painted.
         await p.page.waitForFunction(() => window.__stackviz.requested.some((r) => /-stats\.js$/.test(r)));
         await p.context.close();

@@ -326,6 +326,30 @@ def test_small_stats_and_first_screen_are_plain_json(make_stream, tmp_path, monk
     assert files['stackviz-timeline']['content_encoding'] == 'gzip-base64'
 
 
+@pytest.mark.parametrize('plain_max', [None, 100])
+def test_config_carries_the_first_runs_first_screen(make_stream, tmp_path, monkeypatch,
+                                                    plain_max):
+    """config.json carries the first run's first screen (its entry's ``inline``, equal
+    to its summary file), so that the summary needs no second request; not the other
+    runs', and not one longer than PLAIN_MAX."""
+    if plain_max is not None:
+        monkeypatch.setattr(datascript, 'PLAIN_MAX', plain_max)
+    sources = []
+    for name, seed in (('a', 5), ('b', 6)):
+        path, _ = make_stream(tests=60, workers=2, unfinished=0, seed=seed, fail_rate=0.2)
+        sources.append(export.Source(name, path=path))
+    export.export_runs(sources, str(tmp_path / 'o'), warn=lambda m: None)
+    first, second = (run_files(tmp_path / 'o', n)['stackviz-summary'] for n in 'ab')
+    assert 'inline' not in second
+    if plain_max is not None:
+        assert 'inline' not in first
+        return
+    _rel, _encoding, text = _site_read(str(tmp_path / 'o' / first['path']))
+    assert first['inline'] == json.loads(text) and first['inline']['count'] == 60
+    with open(str(tmp_path / 'o' / 'config.json')) as f:
+        assert len(f.read()) < 2 * datascript.PLAIN_MAX
+
+
 class _Unstamped:
     """A run writer seen through a sink that does not take the model's times: the
     timeline then reads them back from the ISO 8601 text."""
