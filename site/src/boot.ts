@@ -75,9 +75,10 @@ async function firstScreen(source: Source, handoff: Handoff): Promise<void> {
   mark(handoff, 'summary');
 }
 
-/** Resolved after the next frame (the page's first one sets up its fonts: cheaper
- *  with a line of text than with the whole first screen). */
+/** Resolved once the page has painted its first frame (that frame sets up the fonts:
+ *  cheaper with a line of text than with the whole first screen); at once when it has. */
 function frame(): Promise<void> {
+  if (performance.getEntriesByType('paint').length) return Promise.resolve();
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
