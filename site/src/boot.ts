@@ -79,7 +79,10 @@ async function firstScreen(source: Source, handoff: Handoff): Promise<void> {
  *  cheaper with a line of text than with the whole first screen); at once when it has. */
 function frame(): Promise<void> {
   if (performance.getEntriesByType('paint').length) return Promise.resolve();
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 100);   // no frame comes to a hidden page, nor to a DOM dump
+  });
 }
 
 /** Resolved once the page's body is parsed (this script runs in the head). */
