@@ -33,6 +33,7 @@ NO_TRACEBACK = '(no traceback)'
 # line): its message ends with the cut's marker (see limits.cut_marker). Such
 # failures have no cause to show: one group per limit, listed after those that have.
 CUT = '(traceback cut by %s: its exception line was not kept)'
+_CUT_PREFIX = CUT[:CUT.index('%s')]
 _CUT_MARKER = re.compile(r'^\[stackviz: cut at \d+ bytes of \d+ \((--[a-z-]+)\)\]$')
 
 # Most specific first: a UUID holds hex and digits, an address holds numbers.
@@ -111,7 +112,7 @@ def _failure_key(failure):
 
 
 def _no_cause(key):
-    return key == NO_TRACEBACK or key.startswith('(traceback cut by ')
+    return key == NO_TRACEBACK or key.startswith(_CUT_PREFIX)
 
 
 def _failure_message(failure):
