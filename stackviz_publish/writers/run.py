@@ -437,10 +437,9 @@ class RunWriter:
         for folder in (self.tests_dir, self.ids_dir):
             shutil.rmtree(os.path.join(self.data_dir, folder), ignore_errors=True)
 
-    def _small_script(self, files, key, rel, value):
-        """Write ``value`` as data script ``rel`` (files[key]), plain json when small
-        (datascript.PLAIN_MAX); return its bytes."""
-        text = json.dumps(value)
+    def _small_script(self, files, key, rel, text):
+        """Write JSON ``text`` as data script ``rel`` (files[key]), plain json when
+        small (datascript.PLAIN_MAX); return its bytes."""
         encoding = datascript.encoding_for(text, self.layout.encoding)
         files[key] = rel
         files.setdefault('encodings', {})[key] = encoding
@@ -478,12 +477,14 @@ class RunWriter:
         else:
             stats_rel = self.prefix + '-stats.js'
             stats = dict(stats, format_version=data_format.FORMAT_VERSION)
-            self.bytes_written += self._small_script(files, 'stats', stats_rel, stats)
+            self.bytes_written += self._small_script(files, 'stats', stats_rel,
+                                                     json.dumps(stats))
         summary_rel = self.prefix + '-summary.js'
         summary = first_screen(stats)
-        self.bytes_written += self._small_script(files, 'summary', summary_rel, summary)
+        text = json.dumps(summary)
+        self.bytes_written += self._small_script(files, 'summary', summary_rel, text)
         files['summary'] = summary_rel
-        if len(json.dumps(summary)) <= datascript.PLAIN_MAX:
+        if len(text) <= datascript.PLAIN_MAX:
             # Small: config.json may carry it too, so that the summary needs no second
             # request (export keeps it for the first run only).
             files['summary_inline'] = summary
