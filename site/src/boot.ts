@@ -19,7 +19,7 @@
 // takes over what was loaded and painted (see Handoff). Evaluating the whole app
 // first delayed the first paint by its evaluation time (80 ms on a busy 2-core
 // machine); a boot.js file of its own cost one more request before config.json.
-import './bootstart';   // first: it asks for config.json before the rest runs
+import './bootstart';   // the page runs it first, inline on its own; here it finds its requests sent
 import { readStats } from './format';
 import { inlineData } from './early';
 import { Handoff, pageSource } from './handoff';

@@ -101,8 +101,8 @@ describe('published site in chromium', { skip }, () => {
     const log = await p.page.locator('.details pre.att').innerText();
     assert.ok(log.includes('</script><script>alert("log")</script>'));
     assert.equal(await p.page.locator('img, body script, b').count(), 0, 'no injected element');
-    // The one inline script is the page's own (index.html's head, pinned by the CSP).
-    assert.equal(await p.page.locator('script:not([src])').count(), 1, 'no injected inline script');
+    // The inline scripts are the page's own two (index.html's head, pinned by the CSP).
+    assert.equal(await p.page.locator('script:not([src])').count(), 2, 'no injected inline script');
     assert.equal(await p.page.locator('h2.test-name').innerText(), hostile);
     await clean(p);
   });

@@ -133,10 +133,11 @@ describe('summary from the stats, code split', { skip }, () => {
     await p.page.goto(s.url);
     await p.page.waitForFunction(() => window.__stackviz?.marks['summary-full'] !== undefined);
     const order = await p.page.evaluate(() => window.__order);
-    assert.deepEqual(order, ['painted', 'inline'], 'painted before app.js was added');
-    // The inline script sits in the head, app.js is added to the head after it ran.
+    assert.deepEqual(order, ['painted', 'inline inline'], 'painted before app.js was added');
+    // The inline scripts (the first requests, then the first screen) sit in the head,
+    // app.js is added to the head after they ran.
     assert.deepEqual(await p.page.evaluate(() => [...document.head.querySelectorAll('script')].map((x) => x.src.split('/').pop() || 'inline')),
-      ['inline', 'app.js']);
+      ['inline', 'inline', 'app.js']);
     // Each data file once: the app took over what the inline script asked for.
     const data = s.requests.filter((r) => r.startsWith('/data/'));
     assert.deepEqual(data.slice(0, 1), ['/data/config.json'], data.join(' '));
