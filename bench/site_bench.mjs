@@ -235,6 +235,44 @@ async function waitMark(page, name) {
   if (got.error) throw new Error(`${page.url()}: waiting for "${name}": ${got.error}`);
 }
 
+/** Set up before the navigation: resolves (once awaited) when the page sets load mark
+ *  `name` (its performance mark stackviz:<name>), told through a DevTools binding;
+ *  rejects with the page's own error if it shows one first. Nothing of Playwright's
+ *  runs in the page meanwhile (see failureOpen): the page is asked for its state once a
+ *  second only, in a few microseconds. */
+async function watchMark(page, context, name) {
+  await page.addInitScript((n) => {
+    new PerformanceObserver((list) => {
+      if (list.getEntries().some((e) => e.name === `stackviz:${n}`) && typeof window.__benchMark === 'function') {
+        window.__benchMark(n);
+      }
+    }).observe({ type: 'mark', buffered: true });
+  }, name);
+  const cdp = await context.newCDPSession(page);
+  let seen;
+  const reported = new Promise((resolve) => { seen = resolve; });
+  cdp.on('Runtime.bindingCalled', (e) => { if (e.name === '__benchMark') seen(); });
+  await cdp.send('Runtime.enable');
+  await cdp.send('Runtime.addBinding', { name: '__benchMark' });
+  const state = async () => (await cdp.send('Runtime.evaluate', { returnByValue: true, expression: `(() => {
+    const p = window.__stackviz;
+    if (!p) return null;
+    if (p.marks[${JSON.stringify(name)}] !== undefined) return { ok: true };
+    return p.errors.length ? { error: p.errors.join('; ') } : null;
+  })()` })).result.value ?? null;
+  return async () => {
+    const deadline = Date.now() + TIMEOUT;
+    for (;;) {
+      await Promise.race([reported, new Promise((r) => setTimeout(r, 1000))]);
+      const got = await state();
+      if (got?.error) throw new Error(`${page.url()}: waiting for "${name}": ${got.error}`);
+      if (got?.ok) break;
+      if (Date.now() > deadline) throw new Error(`${page.url()}: no "${name}" mark in ${TIMEOUT / 1000} s`);
+    }
+    await cdp.detach();
+  };
+}
+
 /** A fresh page that `fn` uses; closed if `fn` fails, else returned open. */
 async function withPage(browser, fn) {
   const { page, context } = await newPage(browser);
@@ -251,8 +289,9 @@ async function timelineLoad(browser, url, run) {
 }
 
 async function timelineOpen(page, context, url, run) {
+  const shown = await watchMark(page, context, 'timeline');
   await page.goto(`${url}#/${encodeURIComponent(run)}/timeline`, GOTO);
-  await waitMark(page, 'timeline');
+  await shown();
   // The page's marks, and the timeline worker's steps (performance marks, v2 data).
   const marks = await page.evaluate(() => {
     const m = { ...window.__stackviz.marks };
