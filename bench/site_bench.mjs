@@ -235,6 +235,20 @@ async function waitMark(page, name) {
   if (got.error) throw new Error(`${page.url()}: waiting for "${name}": ${got.error}`);
 }
 
+/** A DevTools binding `name` the page can call (set up before the navigation):
+ *  `reported` resolves at its first call; `state()` evaluates `expression` in the page
+ *  (a plain DevTools evaluation: none of Playwright's script runs in the page). */
+async function binding(page, context, name, expression) {
+  const cdp = await context.newCDPSession(page);
+  let called;
+  const reported = new Promise((resolve) => { called = resolve; });
+  cdp.on('Runtime.bindingCalled', (e) => { if (e.name === name) called(); });
+  await cdp.send('Runtime.enable');
+  await cdp.send('Runtime.addBinding', { name });
+  const state = async () => (await cdp.send('Runtime.evaluate', { returnByValue: true, expression })).result.value ?? null;
+  return { cdp, reported, state };
+}
+
 /** Set up before the navigation: resolves (once awaited) when the page sets load mark
  *  `name` (its performance mark stackviz:<name>), told through a DevTools binding;
  *  rejects with the page's own error if it shows one first. Nothing of Playwright's
@@ -248,18 +262,12 @@ async function watchMark(page, context, name) {
       }
     }).observe({ type: 'mark', buffered: true });
   }, name);
-  const cdp = await context.newCDPSession(page);
-  let seen;
-  const reported = new Promise((resolve) => { seen = resolve; });
-  cdp.on('Runtime.bindingCalled', (e) => { if (e.name === '__benchMark') seen(); });
-  await cdp.send('Runtime.enable');
-  await cdp.send('Runtime.addBinding', { name: '__benchMark' });
-  const state = async () => (await cdp.send('Runtime.evaluate', { returnByValue: true, expression: `(() => {
+  const { cdp, reported, state } = await binding(page, context, '__benchMark', `(() => {
     const p = window.__stackviz;
     if (!p) return null;
     if (p.marks[${JSON.stringify(name)}] !== undefined) return { ok: true };
     return p.errors.length ? { error: p.errors.join('; ') } : null;
-  })()` })).result.value ?? null;
+  })()`);
   return async () => {
     const deadline = Date.now() + TIMEOUT;
     for (;;) {
@@ -412,23 +420,17 @@ async function failureOpen(page, context, url, sel, site) {
   // until then: Playwright's waitForFunction first evaluates Playwright's own script in
   // the page (50 to 90 ms of the page's main thread, measured in a trace), right in the
   // middle of the load it was timing.
-  const cdp = await context.newCDPSession(page);
-  let painted;
-  const reported = new Promise((resolve) => { painted = resolve; });
-  cdp.on('Runtime.bindingCalled', (e) => { if (e.name === '__benchPainted') painted(); });
-  await cdp.send('Runtime.enable');
-  await cdp.send('Runtime.addBinding', { name: '__benchPainted' });
-  await page.goto(url, GOTO);
   // The page's error, or nothing matching the probe 10 s after the summary showed
   // (the page's markup changed, or the run has no failure), ends the wait: looked for
   // once a second, from the second second on.
-  const state = async () => (await cdp.send('Runtime.evaluate', { returnByValue: true, expression: `(() => {
+  const { cdp, reported, state } = await binding(page, context, '__benchPainted', `(() => {
     const p = window.__stackviz;
     if (window.__firstPaint || window.__standinError) return window.__firstPaint || window.__standinError;
     if (p && p.errors.length) return p.errors.join('; ');
     const shown = p ? (p.marks['summary-full'] ?? p.marks.summary) : undefined;
     return shown !== undefined && performance.now() - shown > 10000 ? ${JSON.stringify(`no element matches ${sel} on the summary`)} : null;
-  })()` })).result.value ?? null;
+  })()`);
+  await page.goto(url, GOTO);
   const deadline = Date.now() + TIMEOUT;
   let fail = null;
   for (;;) {
