@@ -12,8 +12,9 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// The first module of the page's inline script (boot.ts imports it first, and nothing
-// else does): the first requests leave before the rest of the script is evaluated.
+// The page's first inline script (build.mjs inlines it on its own, before boot.ts's):
+// the first requests leave before the boot script is compiled and evaluated. boot.ts
+// imports it too, first, where startEarly() finds its requests already sent.
 import { startEarly } from './early';
 
 startEarly();
