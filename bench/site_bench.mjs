@@ -235,9 +235,10 @@ async function waitMark(page, name) {
   if (got.error) throw new Error(`${page.url()}: waiting for "${name}": ${got.error}`);
 }
 
-/** A DevTools binding `name` the page can call (set up before the navigation):
- *  `reported` resolves at its first call; `state()` evaluates `expression` in the page
- *  (a plain DevTools evaluation: none of Playwright's script runs in the page). */
+/** A DevTools binding `name` the page can call (set up before the navigation). The
+ *  returned wait() resolves with the first non-null value of `expression` in the page,
+ *  evaluated when the binding is called and once a second (a plain DevTools
+ *  evaluation: none of Playwright's script runs in the page). */
 async function binding(page, context, name, expression) {
   const cdp = await context.newCDPSession(page);
   let called;
@@ -245,8 +246,18 @@ async function binding(page, context, name, expression) {
   cdp.on('Runtime.bindingCalled', (e) => { if (e.name === name) called(); });
   await cdp.send('Runtime.enable');
   await cdp.send('Runtime.addBinding', { name });
-  const state = async () => (await cdp.send('Runtime.evaluate', { returnByValue: true, expression })).result.value ?? null;
-  return { cdp, reported, state };
+  return async () => {
+    const deadline = Date.now() + TIMEOUT;
+    for (;;) {
+      await Promise.race([reported, new Promise((r) => setTimeout(r, 1000))]);
+      const value = (await cdp.send('Runtime.evaluate', { returnByValue: true, expression })).result.value ?? null;
+      if (value !== null) {
+        await cdp.detach();
+        return value;
+      }
+      if (Date.now() > deadline) throw new Error(`${page.url()}: nothing from ${name} in ${TIMEOUT / 1000} s`);
+    }
+  };
 }
 
 /** Set up before the navigation: resolves (once awaited) when the page sets load mark
@@ -262,22 +273,15 @@ async function watchMark(page, context, name) {
       }
     }).observe({ type: 'mark', buffered: true });
   }, name);
-  const { cdp, reported, state } = await binding(page, context, '__benchMark', `(() => {
+  const wait = await binding(page, context, '__benchMark', `(() => {
     const p = window.__stackviz;
     if (!p) return null;
     if (p.marks[${JSON.stringify(name)}] !== undefined) return { ok: true };
     return p.errors.length ? { error: p.errors.join('; ') } : null;
   })()`);
   return async () => {
-    const deadline = Date.now() + TIMEOUT;
-    for (;;) {
-      await Promise.race([reported, new Promise((r) => setTimeout(r, 1000))]);
-      const got = await state();
-      if (got?.error) throw new Error(`${page.url()}: waiting for "${name}": ${got.error}`);
-      if (got?.ok) break;
-      if (Date.now() > deadline) throw new Error(`${page.url()}: no "${name}" mark in ${TIMEOUT / 1000} s`);
-    }
-    await cdp.detach();
+    const got = await wait();
+    if (got.error) throw new Error(`${page.url()}: waiting for "${name}": ${got.error}`);
   };
 }
 
@@ -421,9 +425,8 @@ async function failureOpen(page, context, url, sel, site) {
   // the page (50 to 90 ms of the page's main thread, measured in a trace), right in the
   // middle of the load it was timing.
   // The page's error, or nothing matching the probe 10 s after the summary showed
-  // (the page's markup changed, or the run has no failure), ends the wait: looked for
-  // once a second, from the second second on.
-  const { cdp, reported, state } = await binding(page, context, '__benchPainted', `(() => {
+  // (the page's markup changed, or the run has no failure), ends the wait.
+  const wait = await binding(page, context, '__benchPainted', `(() => {
     const p = window.__stackviz;
     if (window.__firstPaint || window.__standinError) return window.__firstPaint || window.__standinError;
     if (p && p.errors.length) return p.errors.join('; ');
@@ -431,15 +434,7 @@ async function failureOpen(page, context, url, sel, site) {
     return shown !== undefined && performance.now() - shown > 10000 ? ${JSON.stringify(`no element matches ${sel} on the summary`)} : null;
   })()`);
   await page.goto(url, GOTO);
-  const deadline = Date.now() + TIMEOUT;
-  let fail = null;
-  for (;;) {
-    const tick = await Promise.race([reported.then(() => true), new Promise((r) => setTimeout(() => r(false), 1000))]);
-    fail = await state();
-    if (fail || tick) break;
-    if (Date.now() > deadline) throw new Error(`${url}: no first failure painted in ${TIMEOUT / 1000} s`);
-  }
-  await cdp.detach();
+  const fail = await wait();
   if (site) await waitMark(page, 'summary');
   const marks = site ? await page.evaluate(() => window.__stackviz.marks) : {};
   await context.close();
