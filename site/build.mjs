@@ -25,7 +25,7 @@ const out = join(here, '..', 'stackviz_publish', 'site');
 
 const target = ['es2020', 'chrome100', 'firefox100', 'safari15'];
 // The page's scripts: one file each, no modules (file:// has none).
-const SCRIPT = { bundle: true, minify: true, sourcemap: false, target, format: 'iife', legalComments: 'none', logLevel: 'warning' };
+const SCRIPT = { bundle: true, minify: !process.env.NOMIN, sourcemap: false, target, format: 'iife', legalComments: 'none', logLevel: 'warning' };
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 // The timeline decoding worker, embedded in app.js as a string: the page starts it
@@ -40,6 +40,9 @@ const worker = await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// Also a file of its own, which the page's first script starts over HTTP on a big
+// run's timeline (src/early.ts): before app.js has come.
+writeFileSync(join(out, 'timeline-worker.js'), worker.outputFiles[0].text);
 await build({
   ...SCRIPT,
   entryPoints: [join(here, 'src', 'main.ts')],

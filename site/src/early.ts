@@ -18,6 +18,7 @@
 // (boot.ts, app.js's data source) takes the answers over here.
 import { parseHash } from './route';
 import { xhrFetch } from './xhr';
+import { EarlyWorker, workerFrom } from './workerstart';
 
 type Answer = ReturnType<typeof xhrFetch>;
 /** Requests on their way, by URL (relative to the page). */
@@ -53,13 +54,49 @@ export function startEarly(): void {
   ask('config.json', xhrFetch(earlyKey('config.json')).then(async (res) => {
     try {
       const art = res.ok && type ? firstArtifact(JSON.parse(await res.text()), route.run || null, type) : null;
-      // A first screen inline in config.json needs no request.
-      if (art && !inlineData(art)) ask(art.path);
+      // A first screen inline in config.json needs no request; a big run's timeline
+      // is fetched and decoded by a worker started now, not when app.js runs.
+      if (art && !inlineData(art) && !(type === 'stackviz-timeline' && decodeEarly(art))) ask(art.path);
     } catch {
       // A damaged config.json: the page's code says so when it reads it.
     }
     return res;
   }));
+}
+
+/** The file the early worker is started from, next to index.html (built by build.mjs). */
+export const WORKER_FILE = 'timeline-worker.js';
+
+/** Starts the timeline worker from its own file and asks it for ``art``'s timeline,
+ *  when the run is big enough to be decoded off the page: it streams, inflates and
+ *  decodes the file while app.js loads (started from app.js, it got its request 100
+ *  to 150 ms later). False when it could not be started. The worker's answer waits
+ *  in ``__stackvizWorker`` for the page's code (timelineload.ts). */
+function decodeEarly(art: { path: string; count?: unknown }): boolean {
+  if (typeof art.count !== 'number' || art.count < workerFrom()) return false;
+  try {
+    const worker = new Worker(WORKER_FILE);
+    const early: EarlyWorker = { worker, url: new URL(earlyKey(art.path), location.href).href, replies: [], failed: false };
+    worker.onmessage = (e) => early.replies.push(e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      early.failed = true;
+    };
+    worker.postMessage({ n: 0, req: { path: art.path, url: early.url } });
+    (window as unknown as { __stackvizWorker: EarlyWorker }).__stackvizWorker = early;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The worker started early, taken once (null: none, or it failed before it was taken). */
+export function takeEarlyWorker(): EarlyWorker | null {
+  const w = window as unknown as { __stackvizWorker?: EarlyWorker | null };
+  const early = w.__stackvizWorker || null;
+  w.__stackvizWorker = null;
+  if (early?.failed) early.worker.terminate();
+  return early && !early.failed ? early : null;
 }
 
 /** The answer to a request made early for ``url``, taken once; null when none was made. */

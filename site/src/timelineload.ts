@@ -12,11 +12,14 @@
 // License for the specific language governing permissions and limitations
 // under the License.
 
-// The page's side of timeline decoding: a worker started from the embedded source
-// (a Blob URL works over HTTP and from file://). When no worker can be started, or
-// one dies, the same decoding runs on the page.
+// The page's side of timeline decoding: the worker the page's first script started
+// from its own file (HTTP, a big run's timeline route: early.ts), else one started
+// from the embedded source (a Blob URL works over HTTP and from file://). When no
+// worker can be started, or one dies, the same decoding runs on the page.
 import { TestColumns } from './columns';
+import { takeEarlyWorker } from './early';
 import { DecodeReply, DecodeRequest, decodeTimeline, fetchOr, unpack } from './timelinedecode';
+import { workerFrom } from './workerstart';
 
 /** The worker's bundle, put in by build.mjs. */
 declare const __TIMELINE_WORKER__: string;
@@ -31,19 +34,17 @@ function decodeHere(req: DecodeRequest, bytes: Promise<ArrayBuffer | null> | nul
   return decodeTimeline(req, fetchOr(bytes));
 }
 
-/** Runs of fewer tests than this are decoded on the page (config.json's count, or a
- * payload already here of under about 52 characters a test: 1 MB at 20,000 tests).
- * The browser tests set ``window.__stackvizWorkerFrom`` to try the worker on a small run. */
-export function workerFrom(): number {
-  const set = (globalThis as { __stackvizWorkerFrom?: unknown }).__stackvizWorkerFrom;
-  return typeof set === 'number' ? set : 20000;
-}
-
 export class TimelineDecoder {
   /** undefined: not started yet; null: no worker, decoding on the page */
   private worker: Worker | null | undefined;
   private count = 0;
   private waiting = new Map<number, Waiting>();
+  /** The URL the early worker was asked for (its request number 0), until asked here. */
+  private earlyUrl: string | null = null;
+  /** Replies to that request which came before it was asked for here. */
+  private early: DecodeReply[] = [];
+  /** The worker is the early one: if it fails, one from the embedded source is tried. */
+  private fromFile = false;
 
   /** Starts the worker ahead of the first request (its start-up overlaps other loading). */
   warm(): void {
@@ -63,6 +64,14 @@ export class TimelineDecoder {
     }
     const w = this.start();
     if (!w) return decodeHere(req, bytes);
+    if ('url' in req && req.url === this.earlyUrl) {
+      // Asked for already by the page's first script: its answer, now or when it comes.
+      this.earlyUrl = null;
+      return new Promise((resolve, reject) => {
+        this.waiting.set(0, { req, resolve, reject });
+        for (const r of this.early.splice(0)) this.answer(r);
+      });
+    }
     return new Promise((resolve, reject) => {
       const n = ++this.count;
       this.waiting.set(n, { req, resolve, reject });
@@ -75,25 +84,40 @@ export class TimelineDecoder {
 
   private start(): Worker | null {
     if (this.worker !== undefined) return this.worker;
+    const early = takeEarlyWorker();
+    if (early) {
+      this.earlyUrl = early.url;
+      this.early = early.replies as DecodeReply[];
+      this.fromFile = true;
+      this.listen(early.worker);
+      return early.worker;
+    }
     try {
       const url = URL.createObjectURL(new Blob([__TIMELINE_WORKER__], { type: 'text/javascript' }));
-      const w = new Worker(url);
-      w.onmessage = (e: MessageEvent<DecodeReply>) => this.answer(e.data);
-      w.onerror = (e) => {
-        e.preventDefault();
-        this.fallBack();
-      };
-      this.worker = w;
+      this.listen(new Worker(url));
     } catch {
       // No Worker, or a policy that refuses it: the page decodes.
       this.worker = null;
     }
-    return this.worker;
+    return this.worker ?? null;
+  }
+
+  private listen(w: Worker): void {
+    w.onmessage = (e: MessageEvent<DecodeReply>) => this.answer(e.data);
+    w.onerror = (e) => {
+      e.preventDefault();
+      this.fallBack();
+    };
+    this.worker = w;
   }
 
   private answer(r: DecodeReply): void {
     const w = this.waiting.get(r.n);
-    if (!w) return;
+    if (!w) {
+      // The early request's answer, before the page asked for it.
+      if (r.n === 0 && this.earlyUrl) this.early.push(r);
+      return;
+    }
     this.waiting.delete(r.n);
     if (r.ok) {
       // The worker's steps, as performance marks of the page (the benchmark reads them).
@@ -106,11 +130,16 @@ export class TimelineDecoder {
     else w.reject(new Error(r.error));
   }
 
-  /** The worker failed to load or died: what it had is decoded on the page. */
+  /** The worker failed to load or died: what it had is decoded on the page, or by a
+   *  worker from the embedded source when the early one failed (its file refused). */
   private fallBack(): void {
     this.worker?.terminate();
-    this.worker = null;
-    for (const w of this.waiting.values()) decodeHere(w.req).then(w.resolve, w.reject);
+    const retry = this.fromFile;
+    this.fromFile = false;
+    this.earlyUrl = null;
+    this.worker = retry ? undefined : null;
+    const waiting = [...this.waiting.values()];
     this.waiting.clear();
+    for (const w of waiting) (retry ? this.decode(w.req) : decodeHere(w.req)).then(w.resolve, w.reject);
   }
 }

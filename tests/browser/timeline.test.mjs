@@ -131,6 +131,49 @@ describe('v2 timeline in chromium', { skip }, () => {
     assert.equal(asked.filter((r) => r === `/data/${timeline.path}`).length, 1, asked.join(' '));
   });
 
+  it("starts the worker from its own file over HTTP, before app.js has run", async () => {
+    const from = server.requests.length;
+    assert.ok((await show(server.url)).worker, 'decoded by the worker');
+    const asked = server.requests.slice(from);
+    assert.equal(asked.filter((r) => r === '/timeline-worker.js').length, 1, asked.join(' '));
+    assert.ok(asked.indexOf('/timeline-worker.js') < asked.indexOf(`/data/${timeline.path}`), asked.join(' '));
+  });
+
+  for (const [how, answer] of [['missing', { status: 404, body: 'not found' }], ['not a script', { status: 200, contentType: 'text/javascript', body: 'this is not javascript' }]]) {
+    it(`decodes in a worker from app.js when the worker's own file is ${how}`, async () => {
+      const p = await newPage(browser);
+      await p.page.addInitScript(() => { window.__stackvizWorkerFrom = 0; });
+      await p.context.route('**/timeline-worker.js', (route) => route.fulfill(answer));
+      const from = server.requests.length;
+      await p.page.goto(`${server.url}#/${RUN}/timeline`);
+      await p.page.waitForFunction(() => window.__stackviz && (window.__stackviz.marks.timeline !== undefined ||
+        window.__stackviz.errors.length > 0), null, { timeout: 30000 });
+      const got = await p.page.evaluate(() => ({
+        errors: window.__stackviz.errors,
+        tests: window.__stackviz.view.run.tests.length,
+        worker: performance.getEntriesByName('stackviz:worker-columns').length > 0,
+      }));
+      assert.deepEqual(got, { errors: [], tests: 600, worker: true });
+      const asked = server.requests.slice(from).filter((r) => r.startsWith('/data/'));
+      assert.ok(asked.includes(`/data/${timeline.path}`), asked.join(' '));
+      await p.context.close();
+    });
+  }
+
+  it('says in one line that the timeline is damaged when the early worker decodes it', async () => {
+    const p = await newPage(browser);
+    await p.page.addInitScript(() => { window.__stackvizWorkerFrom = 0; });
+    await p.context.route(`**/data/${timeline.path}`, (route) => route.fulfill({
+      status: 200, contentType: 'text/javascript', body: 'stackvizData("x", "json", "[{\\"name\\": \\"cut here");\n',
+    }));
+    await p.page.goto(`${server.url}#/${RUN}/timeline`);
+    await p.page.waitForSelector('p.error');
+    assert.match(await p.page.locator('p.error').innerText(), new RegExp(`^${timeline.path.replace(/\./g, '\\.')} is not valid JSON`));
+    assert.ok(await p.page.evaluate(() => performance.getEntriesByName('stackviz:config').length === 1));
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  });
+
   it('decodes in a worker from file:// (the payload comes by <script>)', async () => {
     assert.ok((await show(fileUrl())).worker, 'decoded by the worker');
   });
