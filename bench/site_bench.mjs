@@ -36,8 +36,11 @@
 // Usage: node bench/site_bench.mjs [--quick] [--sizes 2000,100000,500000] [--reps 5]
 //   [--workers 64] [--redraw-tests 100000] [--log-bytes 200] [--cache DIR] [--keep DIR]
 //   [--no-file] [--no-classic] [--redraw-workers 64] [--baseline SITE_DIR] [--only redraw]
-//   [--keep DIR [--reuse]] [--compare-v1] [--no-redraw] [--paint-reps N]
+//   [--keep DIR [--reuse]] [--compare-v1] [--no-redraw] [--paint-reps N] [--rtt MS]
 // --reuse: take the exports already in the --keep folder (the site is copied anew).
+// --rtt MS: also load the site and the stand-in to the first failure with MS ms of
+//   latency added to each request (Chromium's network emulation), interleaved: a
+//   figure beside the localhost one, where round trips cost nothing (no target).
 // --compare-v1: also open the same run as v1 data (stackviz-export's raw.json, the v2
 //   files hidden from config.json) over HTTP, alternating with the timeline loads.
 import { execFileSync } from 'node:child_process';
@@ -68,6 +71,7 @@ const REPS = Number(opt('reps', QUICK ? 2 : 5));
 // 80 to 200 ms, and 5 loads each left the ratio's median 20% apart from run to run;
 // they cost little there, so more are made (--paint-reps sets their number).
 const paintReps = (tests) => Number(opt('paint-reps', tests <= 10000 ? Math.max(REPS, 21) : REPS));
+const RTT = Number(opt('rtt', 0));
 const WORKERS = Number(opt('workers', 64));
 const REDRAW_AT = Number(opt('redraw-tests', opt('only', null) === 'redraw' ? (opt('tests', null) || 100000)
   : SIZES.includes(100000) ? 100000 : Math.max(...SIZES)));
@@ -414,12 +418,17 @@ function printRedraw(rd) {
 }
 
 /** Summary (site) or the classic stand-in: time to the first failure painted. */
-async function firstFailure(browser, url, sel, site) {
-  return withPage(browser, (page, context) => failureOpen(page, context, url, sel, site));
+async function firstFailure(browser, url, sel, site, rtt = 0) {
+  return withPage(browser, (page, context) => failureOpen(page, context, url, sel, site, rtt));
 }
 
-async function failureOpen(page, context, url, sel, site) {
+async function failureOpen(page, context, url, sel, site, rtt) {
   await page.addInitScript(paintProbe, sel);
+  if (rtt) {
+    const net = await context.newCDPSession(page);
+    await net.send('Network.enable');
+    await net.send('Network.emulateNetworkConditions', { offline: false, latency: rtt, downloadThroughput: -1, uploadThroughput: -1 });
+  }
   // The probe reports through a DevTools binding, and the bench asks nothing of the page
   // until then: Playwright's waitForFunction first evaluates Playwright's own script in
   // the page (50 to 90 ms of the page's main thread, measured in a trace), right in the
@@ -514,7 +523,7 @@ async function measure(browser, fx) {
   const v1 = COMPARE_V1 && fx.classic ? await serve(v1View(fx.classic)) : null;
   const fileUrl = pathToFileURL(join(fx.site, 'index.html')).href;
   const m = { info, ready: [], fileReady: [], summary: [], fileSummary: [], paint: [], filePaint: [],
-    classicPaint: [], hover: [], heap: [], fileHeap: [], marks: {}, paintText: '', classicText: '',
+    classicPaint: [], rttPaint: [], rttClassicPaint: [], hover: [], heap: [], fileHeap: [], marks: {}, paintText: '', classicText: '',
     deep: null, sumFetch: null, errors: [], v1Ready: [] };
   // Each part on its own: one the page cannot do leaves the others' figures.
   const part = async (name, fn) => {
@@ -579,6 +588,12 @@ async function measure(browser, fx) {
         m.fileSummary.push(fs.summary);
         m.filePaint.push(fs.paint);
       }
+      if (RTT && classic) {
+        const sr = await load('summary (latency)', () => firstFailure(browser, http.url, SITE_FAILURE, true, RTT));
+        if (sr) m.rttPaint.push(sr.paint);
+        const cr = await load('classic stand-in (latency)', () => firstFailure(browser, classic.url, CLASSIC_FAILURE, false, RTT));
+        if (cr) m.rttClassicPaint.push(cr.paint);
+      }
     }
     if (info.failed) await part('deep link', async () => { m.deep = await deepLink(browser, http, fx.site, info); });
     await part('summary fetches', async () => { m.sumFetch = await summaryFetches(browser, http, fx.site); });
@@ -611,6 +626,10 @@ function printSize(fx, m) {
     console.log(`  classic STAND-IN, first failure name painted, HTTP ${d(m.classicPaint)} (shows ${JSON.stringify(m.classicText)}); ` +
       `site / stand-in ${f2(median(m.paint) / median(m.classicPaint))} (min/max site ${f(Math.min(...m.paint))}/${f(Math.max(...m.paint))}, ` +
       `stand-in ${f(Math.min(...m.classicPaint))}/${f(Math.max(...m.classicPaint))}); file:// n/a (the classic fetches with XHR, refused from file://)`);
+  }
+  if (m.rttPaint.length && m.rttClassicPaint.length) {
+    console.log(`  with ${RTT} ms added to each request (--rtt): first failure painted, site ${d(m.rttPaint)}, classic STAND-IN ` +
+      `${d(m.rttClassicPaint)}; site / stand-in ${f2(median(m.rttPaint) / median(m.rttClassicPaint))} (${m.rttPaint.length} loads each; no target)`);
   }
   if (m.deep) {
     console.log(`  deep link to one failed test: ${kb(m.deep.bytes)} fetched until idle (site code included), ${kb(m.deep.before)} asked for by the time the attachments showed (${m.deep.shown} ms); data files: ${m.deep.data.length} (${m.deep.data.slice(0, 6).join(', ')}${m.deep.data.length > 6 ? ', …' : ''})`);
