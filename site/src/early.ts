@@ -83,7 +83,7 @@ function decodeEarly(art: { path: string; count?: unknown }): boolean {
       early.failed = true;
     };
     worker.postMessage({ n: 0, req: { path: art.path, url: early.url } });
-    (window as unknown as { __stackvizWorker: EarlyWorker }).__stackvizWorker = early;
+    (globalThis as unknown as { __stackvizWorker: EarlyWorker }).__stackvizWorker = early;
     return true;
   } catch {
     return false;
@@ -92,7 +92,7 @@ function decodeEarly(art: { path: string; count?: unknown }): boolean {
 
 /** The worker started early, taken once (null: none, or it failed before it was taken). */
 export function takeEarlyWorker(): EarlyWorker | null {
-  const w = window as unknown as { __stackvizWorker?: EarlyWorker | null };
+  const w = globalThis as unknown as { __stackvizWorker?: EarlyWorker | null };
   const early = w.__stackvizWorker || null;
   w.__stackvizWorker = null;
   if (early?.failed) early.worker.terminate();

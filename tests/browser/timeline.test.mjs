@@ -139,7 +139,12 @@ describe('v2 timeline in chromium', { skip }, () => {
     assert.ok(asked.indexOf('/timeline-worker.js') < asked.indexOf(`/data/${timeline.path}`), asked.join(' '));
   });
 
-  for (const [how, answer] of [['missing', { status: 404, body: 'not found' }], ['not a script', { status: 200, contentType: 'text/javascript', body: 'this is not javascript' }]]) {
+  const workerFile = join(REPO, 'stackviz_publish', 'site', 'timeline-worker.js');
+  for (const [how, answer] of [
+    ['missing', { status: 404, body: 'not found' }],
+    ['not a script', { status: 200, contentType: 'text/javascript', body: 'this is not javascript' }],
+    ['served as text/plain', { status: 200, contentType: 'text/plain', path: workerFile }],
+  ]) {
     it(`decodes in a worker from app.js when the worker's own file is ${how}`, async () => {
       const p = await newPage(browser);
       await p.page.addInitScript(() => { window.__stackvizWorkerFrom = 0; });
