@@ -74,6 +74,9 @@ export const WORKER_FILE = 'timeline-worker.js';
  *  in ``__stackvizWorker`` for the page's code (timelineload.ts). */
 function decodeEarly(art: { path: string; count?: unknown }): boolean {
   if (typeof art.count !== 'number' || art.count < workerFrom()) return false;
+  // app.js ran first (config.json was slow) and started its own worker: the page's
+  // early request is what it will take, as for a small run.
+  if ((globalThis as unknown as { __stackvizWorker?: unknown }).__stackvizWorker === null) return false;
   try {
     const worker = new Worker(WORKER_FILE);
     const early: EarlyWorker = { worker, url: new URL(earlyKey(art.path), location.href).href, replies: [], failed: false };
@@ -90,7 +93,8 @@ function decodeEarly(art: { path: string; count?: unknown }): boolean {
   }
 }
 
-/** The worker started early, taken once (null: none, or it failed before it was taken). */
+/** The worker started early, taken once (null: none, or it failed before it was taken);
+ *  none is started after this is called. */
 export function takeEarlyWorker(): EarlyWorker | null {
   const w = globalThis as unknown as { __stackvizWorker?: EarlyWorker | null };
   const early = w.__stackvizWorker || null;

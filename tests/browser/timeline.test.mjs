@@ -139,6 +139,34 @@ describe('v2 timeline in chromium', { skip }, () => {
     assert.ok(asked.indexOf('/timeline-worker.js') < asked.indexOf(`/data/${timeline.path}`), asked.join(' '));
   });
 
+  it('starts no second worker when app.js runs before config.json is in', async () => {
+    const p = await newPage(browser);
+    await p.page.addInitScript(() => { window.__stackvizWorkerFrom = 0; });
+    // config.json held back until app.js has run (and started its own worker).
+    let appFirst = false;
+    await p.context.route('**/data/config.json', async (route) => {
+      appFirst = await p.page.waitForFunction(() => window.__stackvizWorker === null, null, { timeout: 20000 })
+        .then(() => true, () => false);
+      await route.continue();
+    });
+    const from = server.requests.length;
+    await p.page.goto(`${server.url}#/${RUN}/timeline`);
+    await p.page.waitForFunction(() => window.__stackviz && (window.__stackviz.marks.timeline !== undefined ||
+      window.__stackviz.errors.length > 0), null, { timeout: 30000 });
+    const got = await p.page.evaluate(() => ({
+      errors: window.__stackviz.errors,
+      tests: window.__stackviz.view.run.tests.length,
+      worker: performance.getEntriesByName('stackviz:worker-columns').length > 0,
+    }));
+    assert.ok(appFirst, 'app.js ran before config.json was in');
+    assert.deepEqual(got, { errors: [], tests: 600, worker: true });
+    const asked = server.requests.slice(from);
+    assert.ok(!asked.includes('/timeline-worker.js'), asked.join(' '));
+    assert.equal(asked.filter((r) => r === `/data/${timeline.path}`).length, 1, asked.join(' '));
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  });
+
   const workerFile = join(REPO, 'stackviz_publish', 'site', 'timeline-worker.js');
   for (const [how, answer] of [
     ['missing', { status: 404, body: 'not found' }],
