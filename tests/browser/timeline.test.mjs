@@ -139,6 +139,18 @@ describe('v2 timeline in chromium', { skip }, () => {
     assert.ok(asked.indexOf('/timeline-worker.js') < asked.indexOf(`/data/${timeline.path}`), asked.join(' '));
   });
 
+  /** Opens the timeline over HTTP: the page's errors, its tests, and whether a worker decoded them. */
+  async function openTimeline(page) {
+    await page.goto(`${server.url}#/${RUN}/timeline`);
+    await page.waitForFunction(() => window.__stackviz && (window.__stackviz.marks.timeline !== undefined ||
+      window.__stackviz.errors.length > 0), null, { timeout: 30000 });
+    return page.evaluate(() => ({
+      errors: window.__stackviz.errors,
+      tests: window.__stackviz.view?.run.tests.length,
+      worker: performance.getEntriesByName('stackviz:worker-columns').length > 0,
+    }));
+  }
+
   it('starts no second worker when app.js runs before config.json is in', async () => {
     const p = await newPage(browser);
     await p.page.addInitScript(() => { window.__stackvizWorkerFrom = 0; });
@@ -150,14 +162,7 @@ describe('v2 timeline in chromium', { skip }, () => {
       await route.continue();
     });
     const from = server.requests.length;
-    await p.page.goto(`${server.url}#/${RUN}/timeline`);
-    await p.page.waitForFunction(() => window.__stackviz && (window.__stackviz.marks.timeline !== undefined ||
-      window.__stackviz.errors.length > 0), null, { timeout: 30000 });
-    const got = await p.page.evaluate(() => ({
-      errors: window.__stackviz.errors,
-      tests: window.__stackviz.view.run.tests.length,
-      worker: performance.getEntriesByName('stackviz:worker-columns').length > 0,
-    }));
+    const got = await openTimeline(p.page);
     assert.ok(appFirst, 'app.js ran before config.json was in');
     assert.deepEqual(got, { errors: [], tests: 600, worker: true });
     const asked = server.requests.slice(from);
@@ -178,14 +183,7 @@ describe('v2 timeline in chromium', { skip }, () => {
       await p.page.addInitScript(() => { window.__stackvizWorkerFrom = 0; });
       await p.context.route('**/timeline-worker.js', (route) => route.fulfill(answer));
       const from = server.requests.length;
-      await p.page.goto(`${server.url}#/${RUN}/timeline`);
-      await p.page.waitForFunction(() => window.__stackviz && (window.__stackviz.marks.timeline !== undefined ||
-        window.__stackviz.errors.length > 0), null, { timeout: 30000 });
-      const got = await p.page.evaluate(() => ({
-        errors: window.__stackviz.errors,
-        tests: window.__stackviz.view.run.tests.length,
-        worker: performance.getEntriesByName('stackviz:worker-columns').length > 0,
-      }));
+      const got = await openTimeline(p.page);
       assert.deepEqual(got, { errors: [], tests: 600, worker: true });
       const asked = server.requests.slice(from).filter((r) => r.startsWith('/data/'));
       assert.ok(asked.includes(`/data/${timeline.path}`), asked.join(' '));
