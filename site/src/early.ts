@@ -18,6 +18,7 @@
 // (boot.ts, app.js's data source) takes the answers over here.
 import { parseHash } from './route';
 import { xhrFetch } from './xhr';
+import type { DecodeMessage } from './timelinedecode';
 import { EarlyWorker, workerFrom } from './workerstart';
 
 type Answer = ReturnType<typeof xhrFetch>;
@@ -85,7 +86,9 @@ function decodeEarly(art: { path: string; count?: unknown }): boolean {
       e.preventDefault();
       early.failed = true;
     };
-    worker.postMessage({ n: 0, req: { path: art.path, url: early.url } });
+    // Number 0: the page's own requests are numbered from 1 (timelineload.ts).
+    const request: DecodeMessage = { n: 0, req: { path: art.path, url: early.url } };
+    worker.postMessage(request);
     (globalThis as unknown as { __stackvizWorker: EarlyWorker }).__stackvizWorker = early;
     return true;
   } catch {

@@ -87,7 +87,7 @@ export class TimelineDecoder {
     const early = takeEarlyWorker();
     if (early) {
       this.earlyUrl = early.url;
-      this.early = early.replies as DecodeReply[];
+      this.early = early.replies;
       this.fromFile = true;
       this.listen(early.worker);
       return early.worker;

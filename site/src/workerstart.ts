@@ -14,13 +14,14 @@
 
 // What the page's first script (early.ts) and the timeline's loader (timelineload.ts)
 // share about the timeline worker, kept small: the first script is inline.
+import type { DecodeReply } from './timelinedecode';
 
 /** A timeline worker the first script started, with the request it was sent (number
  *  0, ``url``) and the replies that came before the page's code took it over. */
 export interface EarlyWorker {
   worker: Worker;
   url: string;
-  replies: unknown[];
+  replies: DecodeReply[];
   failed: boolean;
 }
 
